@@ -1,0 +1,125 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { loadCamerasFile, VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
+import type { CameraConfig, CameraStatus } from '@vigil/contracts';
+import { PipelinePlanner } from '@vigil/media';
+import { CameraLeases, CameraRegistry } from '@vigil/redis';
+import { CameraRunner } from './camera-runner';
+import { IngestMetrics } from './ingest-metrics';
+
+/**
+ * Runs a CameraRunner for every enabled camera in the registry that this instance holds the
+ * lease for. Reconciles on every registry change message and on a timer (which also renews
+ * the leases), so a missed message only delays a change, never loses it.
+ */
+@Injectable()
+export class IngestService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Ingest');
+  private readonly runners = new Map<string, CameraRunner>();
+  private timer?: NodeJS.Timeout;
+  private reconciling?: Promise<void>;
+  private again = false;
+  private shuttingDown = false;
+
+  constructor(
+    @Inject(VIGIL_CONFIG) private readonly config: VigilConfig,
+    private readonly registry: CameraRegistry,
+    private readonly leases: CameraLeases,
+    private readonly planner: PipelinePlanner,
+    private readonly metrics: IngestMetrics,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.config.camerasFile) {
+      const cameras = loadCamerasFile(this.config.camerasFile);
+      for (const camera of cameras) await this.registry.upsert(camera);
+      this.logger.log(`loaded ${cameras.length} camera(s) from ${this.config.camerasFile}`);
+    }
+    await this.reconcile();
+    this.timer = setInterval(() => void this.reconcile(), Math.max(500, Math.floor(this.config.leaseMs / 3)));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.shuttingDown = true;
+    clearInterval(this.timer);
+    await this.reconciling;
+    await Promise.all(
+      [...this.runners.values()].map(async (runner) => {
+        await this.stopRunner(runner.camera.id);
+        // leave no "live" status behind for a camera nobody captures any more
+        await this.registry.setStatus({ ...runner.status(), state: 'offline', reason: 'ingest instance stopped', fps: 0 }).catch(() => undefined);
+      }),
+    );
+  }
+
+  /** Status of the cameras this instance captures (the registry has everyone's). */
+  localStatuses(): CameraStatus[] {
+    return [...this.runners.values()].map((runner) => runner.status());
+  }
+
+  /** Brings the running captures in line with the registry; concurrent calls coalesce. */
+  reconcile(): Promise<void> {
+    if (this.reconciling) {
+      this.again = true;
+      return this.reconciling;
+    }
+    this.reconciling = (async () => {
+      do {
+        this.again = false;
+        await this.reconcileOnce().catch((error: Error) => this.logger.warn(`cannot reconcile cameras: ${error.message}`));
+      } while (this.again && !this.shuttingDown);
+    })().finally(() => {
+      this.reconciling = undefined;
+    });
+    return this.reconciling;
+  }
+
+  private async reconcileOnce(): Promise<void> {
+    if (this.shuttingDown) return;
+    const wanted = new Map((await this.registry.list()).filter((camera) => camera.enabled).map((camera) => [camera.id, camera]));
+    for (const id of this.runners.keys()) {
+      if (!wanted.has(id)) {
+        await this.stopRunner(id);
+        await this.registry.clearStatus(id);
+      }
+    }
+    for (const camera of wanted.values()) {
+      const owned = await this.leases.claim(camera.id);
+      const runner = this.runners.get(camera.id);
+      if (!owned) {
+        if (runner) {
+          this.logger.warn(`camera ${camera.id}: lease taken by another instance, stopping here`);
+          await this.stopRunner(camera.id, false);
+        }
+        continue;
+      }
+      if (runner && sameConfig(runner.camera, camera)) continue;
+      if (runner) await this.stopRunner(camera.id, false);
+      this.startRunner(camera);
+    }
+  }
+
+  private startRunner(camera: CameraConfig): void {
+    const runner = new CameraRunner(camera, {
+      planner: this.planner,
+      registry: this.registry,
+      metrics: this.metrics,
+      config: this.config,
+      logger: this.logger,
+    });
+    this.runners.set(camera.id, runner);
+    runner.start();
+  }
+
+  private async stopRunner(id: string, release = true): Promise<void> {
+    const runner = this.runners.get(id);
+    if (!runner) return;
+    this.runners.delete(id);
+    await runner.stop();
+    this.metrics.forget(id);
+    if (release) await this.leases.release(id).catch(() => undefined);
+  }
+}
+
+function sameConfig(a: CameraConfig, b: CameraConfig): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}

@@ -1,0 +1,74 @@
+import { BadRequestException, ConflictException, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import type { ClientProxy } from '@nestjs/microservices';
+import { describeIssues } from '@vigil/config';
+import { CAMERA_ID_PATTERN, cameraConfigSchema, controlEvents, maskCredentials, type CameraConfig, type CameraView } from '@vigil/contracts';
+import { CameraRegistry } from '@vigil/redis';
+import { CONTROL_CLIENT } from '../control';
+
+@Injectable()
+export class CamerasService {
+  private readonly logger = new Logger('Cameras');
+
+  constructor(
+    private readonly registry: CameraRegistry,
+    @Inject(CONTROL_CLIENT) private readonly control: ClientProxy,
+  ) {}
+
+  async list(): Promise<CameraView[]> {
+    const [cameras, statuses] = await Promise.all([this.registry.list(), this.registry.statuses()]);
+    return cameras.map((camera) => view(camera, statuses.get(camera.id) ?? null));
+  }
+
+  async get(id: string): Promise<CameraView> {
+    const camera = await this.registry.get(checkId(id));
+    if (!camera) throw new NotFoundException(`unknown camera "${id}"`);
+    return view(camera, (await this.registry.status(id)) ?? null);
+  }
+
+  async exists(id: string): Promise<boolean> {
+    return CAMERA_ID_PATTERN.test(id) && (await this.registry.get(id)) !== undefined;
+  }
+
+  async create(body: unknown): Promise<CameraView> {
+    const camera = parseCamera(body);
+    if (await this.registry.get(camera.id)) throw new ConflictException(`camera "${camera.id}" already exists (PUT /api/cameras/${camera.id} replaces it)`);
+    await this.registry.upsert(camera);
+    this.changed(camera.id, 'added');
+    return view(camera, null);
+  }
+
+  async replace(id: string, body: unknown): Promise<CameraView> {
+    checkId(id);
+    const camera = parseCamera(body && typeof body === 'object' && !Array.isArray(body) ? { id, ...body } : body);
+    if (camera.id !== id) throw new BadRequestException(`id: the body says "${camera.id}" but the path says "${id}"`);
+    await this.registry.upsert(camera);
+    this.changed(id, 'updated');
+    return view(camera, (await this.registry.status(id)) ?? null);
+  }
+
+  async remove(id: string): Promise<void> {
+    if (!(await this.registry.remove(checkId(id)))) throw new NotFoundException(`unknown camera "${id}"`);
+    this.changed(id, 'removed');
+  }
+
+  private changed(id: string, what: string): void {
+    this.logger.log(`camera ${id} ${what}`);
+    // fire and forget: ingest also reconciles on a timer, so a lost message only delays the change
+    this.control.emit(controlEvents.camerasChanged, { id }).subscribe({ error: (error: Error) => this.logger.warn(`cannot announce camera change: ${error.message}`) });
+  }
+}
+
+function parseCamera(body: unknown): CameraConfig {
+  const parsed = cameraConfigSchema.safeParse(body);
+  if (!parsed.success) throw new BadRequestException(describeIssues(parsed.error));
+  return parsed.data;
+}
+
+function checkId(id: string): string {
+  if (!CAMERA_ID_PATTERN.test(id)) throw new NotFoundException(`unknown camera "${id}"`);
+  return id;
+}
+
+function view(camera: CameraConfig, status: CameraView['status']): CameraView {
+  return { ...camera, url: maskCredentials(camera.url), status: status && { ...status, pipeline: status.pipeline && maskCredentials(status.pipeline) } };
+}

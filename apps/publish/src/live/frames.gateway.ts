@@ -1,0 +1,65 @@
+import { Logger } from '@nestjs/common';
+import { ConnectedSocket, MessageBody, OnGatewayDisconnect, OnGatewayInit, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import type { Server, Socket } from 'socket.io';
+import { z } from 'zod';
+import { describeIssues } from '@vigil/config';
+import { CLIENT_FORMATS, STREAMS, type Ack } from '@vigil/contracts';
+import { CamerasService } from '../cameras/cameras.service';
+import { FrameFanout } from './frame-fanout';
+
+const subscribeSchema = z
+  .object({
+    camera: z.string().min(1).max(64),
+    stream: z.enum(STREAMS).default('raw'),
+    format: z.enum(CLIENT_FORMATS).default('jpeg'),
+  })
+  .strict();
+
+const unsubscribeSchema = subscribeSchema.extend({ format: z.enum(CLIENT_FORMATS).optional() });
+
+/** Socket.IO on the HTTP port: `subscribe` / `unsubscribe` with an ack, `frame` events out. */
+@WebSocketGateway({ maxHttpBufferSize: 64 * 1024 })
+export class FramesGateway implements OnGatewayInit, OnGatewayDisconnect {
+  private readonly logger = new Logger('Gateway');
+
+  constructor(
+    private readonly fanout: FrameFanout,
+    private readonly cameras: CamerasService,
+  ) {}
+
+  afterInit(server: Server): void {
+    this.fanout.attach(server);
+  }
+
+  async handleDisconnect(socket: Socket): Promise<void> {
+    await this.fanout.disconnect(socket);
+  }
+
+  @SubscribeMessage('subscribe')
+  async subscribe(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown): Promise<Ack> {
+    const parsed = subscribeSchema.safeParse(body);
+    if (!parsed.success) return { ok: false, error: `bad subscribe request: ${describeIssues(parsed.error)}` };
+    const { camera, stream, format } = parsed.data;
+    try {
+      if (!(await this.cameras.exists(camera))) return { ok: false, error: `unknown camera "${camera}"` };
+      await this.fanout.subscribe(socket, camera, stream, format);
+      return { ok: true };
+    } catch (error) {
+      this.logger.warn(`subscribe to ${camera}/${stream} failed: ${(error as Error).message}`);
+      return { ok: false, error: `cannot subscribe: ${(error as Error).message}` };
+    }
+  }
+
+  @SubscribeMessage('unsubscribe')
+  async unsubscribe(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown): Promise<Ack> {
+    const parsed = unsubscribeSchema.safeParse(body);
+    if (!parsed.success) return { ok: false, error: `bad unsubscribe request: ${describeIssues(parsed.error)}` };
+    const { camera, stream, format } = parsed.data;
+    try {
+      const removed = await this.fanout.unsubscribe(socket, camera, stream, format);
+      return removed ? { ok: true } : { ok: false, error: `not subscribed to ${camera}/${stream}` };
+    } catch (error) {
+      return { ok: false, error: `cannot unsubscribe: ${(error as Error).message}` };
+    }
+  }
+}

@@ -1,0 +1,22 @@
+import { Module } from '@nestjs/common';
+import { ClientsModule } from '@nestjs/microservices';
+import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
+import { controlTransport } from '@vigil/platform';
+import { CamerasController } from './cameras/cameras.controller';
+import { CamerasService } from './cameras/cameras.service';
+import { CONTROL_CLIENT } from './control';
+import { FrameFanout } from './live/frame-fanout';
+import { FramesGateway } from './live/frames.gateway';
+import { PublishMetrics } from './live/publish-metrics';
+
+/** REST API, Socket.IO fan-out and the web page. Needs ConfigModule, RedisModule, MetricsModule. */
+@Module({
+  imports: [
+    ClientsModule.registerAsync([
+      { name: CONTROL_CLIENT, inject: [VIGIL_CONFIG], useFactory: (config: VigilConfig) => controlTransport(config) as never },
+    ]),
+  ],
+  controllers: [CamerasController],
+  providers: [CamerasService, FrameFanout, FramesGateway, PublishMetrics],
+})
+export class PublishModule {}

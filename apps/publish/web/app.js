@@ -1,0 +1,260 @@
+// vigil live view: polls GET /api/cameras, keeps one tile per camera, subscribes each to its raw
+// JPEG stream over Socket.IO and draws the frames.
+
+import { CameraTile } from './tile.js';
+import { fitGrid } from './layout.js';
+import { formatBitrate } from './stats.js';
+
+const POLL_MS = 2000;
+const POLL_TIMEOUT_MS = 5000;
+const ACK_TIMEOUT_MS = 5000;
+const RESUBSCRIBE_AFTER_ERROR_MS = 5000;
+const SERVER_DISCONNECT_RETRY_MS = 2000;
+const STREAM = 'raw';
+const FORMAT = 'jpeg';
+
+const $ = (id) => document.getElementById(id);
+const grid = $('grid');
+const ui = {
+  live: $('count-live'),
+  total: $('count-total'),
+  ingress: $('ingress'),
+  conn: $('conn'),
+  connText: $('conn-text'),
+  clock: $('clock'),
+  banner: $('banner'),
+  empty: $('empty'),
+  emptyTitle: $('empty-title'),
+  emptyDetail: $('empty-detail'),
+};
+
+/** camera id -> CameraTile, in the order the API lists them */
+const tiles = new Map();
+let socket = null;
+let apiError = null;
+let loaded = false;
+let layoutCount = -1;
+
+const env = { connected: () => socket?.connected === true };
+
+// ---- Socket.IO
+
+function connect() {
+  if (typeof window.io !== 'function') {
+    showBanner('The Socket.IO client (socket.io/socket.io.js) did not load: live frames are unavailable. Reload the page to retry.');
+    return;
+  }
+  // same origin; the path follows the page so a reverse-proxy prefix keeps working
+  const path = new URL('socket.io', location.href).pathname;
+  socket = window.io({ path });
+  socket.on('connect', () => {
+    // a fresh connection has no subscriptions: (re)subscribe everything
+    for (const tile of tiles.values()) tile.setSubscription('idle');
+    syncSubscriptions();
+    renderConnection();
+  });
+  socket.on('disconnect', (reason) => {
+    for (const tile of tiles.values()) tile.setSubscription('idle');
+    renderConnection();
+    // the client reconnects by itself except when the server closed the socket on purpose
+    if (reason === 'io server disconnect') setTimeout(() => socket.connected || socket.connect(), SERVER_DISCONNECT_RETRY_MS);
+  });
+  socket.on('connect_error', () => renderConnection());
+  socket.io.on('reconnect_attempt', () => renderConnection());
+  socket.on('frame', (event) => {
+    if (!event || typeof event.camera !== 'string') return;
+    if (event.stream != null && event.stream !== STREAM) return;
+    tiles.get(event.camera)?.onFrame(event);
+  });
+}
+
+function subscribe(tile) {
+  const token = ++tile.subToken;
+  tile.setSubscription('pending');
+  socket.timeout(ACK_TIMEOUT_MS).emit('subscribe', { camera: tile.id, stream: STREAM, format: FORMAT }, (err, result) => {
+    if (tile.subToken !== token || tiles.get(tile.id) !== tile) return; // a newer attempt or a removed tile
+    if (err) tile.setSubscription('error', 'the server did not answer');
+    else if (result && result.ok) tile.setSubscription('ok');
+    else tile.setSubscription('error', (result && result.error) || 'refused');
+  });
+}
+
+function unsubscribe(tile) {
+  tile.subToken++;
+  if (!socket?.connected) return;
+  socket.timeout(ACK_TIMEOUT_MS).emit('unsubscribe', { camera: tile.id, stream: STREAM, format: FORMAT }, () => {});
+}
+
+function syncSubscriptions() {
+  if (!socket?.connected) return;
+  const now = performance.now();
+  for (const tile of tiles.values()) {
+    if (tile.sub === 'idle') subscribe(tile);
+    else if (tile.sub === 'error' && now - tile.subErrorAt >= RESUBSCRIBE_AFTER_ERROR_MS) subscribe(tile);
+  }
+}
+
+// ---- REST poll
+
+async function poll() {
+  try {
+    const response = await fetch('api/cameras', {
+      cache: 'no-store',
+      headers: { accept: 'application/json' },
+      signal: AbortSignal.timeout(POLL_TIMEOUT_MS),
+    });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const cameras = await response.json();
+    if (!Array.isArray(cameras)) throw new Error('the answer is not a list of cameras');
+    apiError = null;
+    loaded = true;
+    applyCameras(cameras);
+  } catch (error) {
+    apiError = error instanceof Error ? (error.name === 'TimeoutError' ? 'timed out' : error.message) : String(error);
+  }
+  renderBanner();
+  renderSummary();
+  setTimeout(poll, POLL_MS);
+}
+
+function applyCameras(cameras) {
+  const seen = new Set();
+  const ordered = [];
+  for (const camera of cameras) {
+    if (!camera || typeof camera.id !== 'string' || seen.has(camera.id)) continue;
+    seen.add(camera.id);
+    let tile = tiles.get(camera.id);
+    if (tile) tile.update(camera);
+    else {
+      tile = new CameraTile(camera, env);
+      tiles.set(camera.id, tile);
+    }
+    ordered.push(tile);
+  }
+  for (const [id, tile] of tiles) {
+    if (seen.has(id)) continue;
+    unsubscribe(tile);
+    tile.dispose();
+    tiles.delete(id);
+  }
+  // keep the API's order; only move what is out of place (a moved canvas keeps its picture)
+  ordered.forEach((tile, index) => {
+    if (grid.children[index] !== tile.el) grid.insertBefore(tile.el, grid.children[index] ?? null);
+  });
+  // re-insert the map in API order so iteration matches the page
+  tiles.clear();
+  for (const tile of ordered) tiles.set(tile.id, tile);
+
+  if (ordered.length !== layoutCount) {
+    layoutCount = ordered.length;
+    relayout();
+  }
+  syncSubscriptions();
+  evaluateAll();
+}
+
+// ---- rendering
+
+function evaluateAll() {
+  const now = performance.now();
+  for (const tile of tiles.values()) tile.evaluate(now);
+  renderSummary();
+}
+
+function renderStatsAll() {
+  const now = performance.now();
+  let ingress = 0;
+  for (const tile of tiles.values()) {
+    const s = tile.renderStats(now);
+    if (s) ingress += s.bitrate;
+  }
+  const bitrate = formatBitrate(ingress);
+  ui.ingress.textContent = tiles.size ? `${bitrate.text} ${bitrate.unit}` : '—';
+}
+
+function renderSummary() {
+  let live = 0;
+  for (const tile of tiles.values()) if (tile.view === 'live') live++;
+  setText(ui.live, String(live));
+  setText(ui.total, String(tiles.size));
+  ui.live.parentElement.dataset.allLive = String(tiles.size > 0 && live === tiles.size);
+
+  const empty = tiles.size === 0;
+  ui.empty.hidden = !empty;
+  if (empty) {
+    if (!loaded) {
+      setText(ui.emptyTitle, apiError ? 'Cannot load cameras' : 'Loading cameras…');
+      setText(ui.emptyDetail, apiError ? `GET /api/cameras: ${apiError}. Retrying.` : '');
+    } else {
+      setText(ui.emptyTitle, 'No cameras configured');
+      setText(ui.emptyDetail, 'Cameras appear here as soon as they are added.');
+    }
+  }
+}
+
+function renderConnection() {
+  let state;
+  let text;
+  if (!socket) {
+    state = 'down';
+    text = 'no client';
+  } else if (socket.connected) {
+    state = 'up';
+    text = 'connected';
+  } else {
+    state = 'down';
+    text = 'reconnecting';
+  }
+  ui.conn.dataset.conn = state;
+  setText(ui.connText, text);
+}
+
+let bannerMessage = null;
+function showBanner(message) {
+  bannerMessage = message;
+  renderBanner();
+}
+
+function renderBanner() {
+  const message = bannerMessage ?? (apiError && loaded ? `Camera list unavailable (GET /api/cameras: ${apiError}); showing the last known cameras, retrying.` : null);
+  const changed = ui.banner.hidden !== !message;
+  ui.banner.hidden = !message;
+  if (message) setText(ui.banner, message);
+  if (changed) relayout(); // the banner moves the grid down
+}
+
+function renderClock() {
+  setText(ui.clock, new Date().toLocaleTimeString('en-GB', { hour12: false }));
+}
+
+function relayout() {
+  fitGrid(grid, tiles.size);
+}
+
+function setText(el, text) {
+  if (el.textContent !== text) el.textContent = text;
+}
+
+// ---- start
+
+connect();
+renderConnection();
+renderClock();
+renderSummary();
+poll();
+
+setInterval(evaluateAll, 250);
+setInterval(() => {
+  renderStatsAll();
+  renderClock();
+  renderConnection();
+}, 1000);
+
+let resizeFrame = 0;
+window.addEventListener('resize', () => {
+  cancelAnimationFrame(resizeFrame);
+  resizeFrame = requestAnimationFrame(relayout);
+});
+document.addEventListener('visibilitychange', () => {
+  if (!document.hidden) for (const tile of tiles.values()) tile.resume();
+});

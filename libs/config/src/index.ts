@@ -1,0 +1,4 @@
+export * from './errors';
+export * from './env';
+export * from './cameras-file';
+export * from './config.module';

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { classifySource, SourceError } from './source';
+
+export const CAMERA_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+/** One camera as configured (config file, REST body, registry entry). Unknown keys are rejected. */
+export const cameraConfigSchema = z
+  .object({
+    id: z.string().regex(CAMERA_ID_PATTERN, 'must be 1-64 letters, digits, "-" or "_", starting with a letter or digit'),
+    name: z.string().min(1).max(200).optional(),
+    url: z.string().min(1).superRefine((url, ctx) => {
+      try {
+        classifySource(url);
+      } catch (error) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: error instanceof SourceError ? error.message : String(error) });
+      }
+    }),
+    enabled: z.boolean().default(true),
+    /** video codec of the source; `auto` probes it */
+    codec: z.enum(['auto', 'h264', 'h265']).default('auto'),
+    /** `auto` uses NVDEC when the machine has it; `cpu` forces software decoding */
+    decoder: z.enum(['auto', 'cpu', 'gpu']).default('auto'),
+    /** RTSP lower transport; TCP survives NAT and packet loss better than UDP */
+    transport: z.enum(['tcp', 'udp']).default('tcp'),
+    /** file sources: pace to the clip's own frame rate (true) or read as fast as possible (false) */
+    realtime: z.boolean().default(true),
+    /** frame-rate cap; frames beyond it are dropped before JPEG encoding */
+    fps: z.number().positive().max(240).optional(),
+    /** output size; one of the two keeps the aspect ratio */
+    width: z.number().int().min(16).max(7680).optional(),
+    height: z.number().int().min(16).max(4320).optional(),
+    jpegQuality: z.number().int().min(1).max(100).default(80),
+  })
+  .strict();
+
+export type CameraConfig = z.output<typeof cameraConfigSchema>;
+export type CameraInput = z.input<typeof cameraConfigSchema>;
+
+export const CAMERA_STATES = ['connecting', 'live', 'stalled', 'offline', 'error'] as const;
+export type CameraState = (typeof CAMERA_STATES)[number];
+
+/** Live status of one camera, written by the ingest instance that owns it. */
+export interface CameraStatus {
+  id: string;
+  state: CameraState;
+  /** why the camera is not live (masked: no credentials) */
+  reason?: string;
+  /** the decoder element in use, e.g. `avdec_h264` or `nvh264dec` */
+  decoder?: string;
+  /** the GStreamer pipeline in use (masked) */
+  pipeline?: string;
+  width?: number;
+  height?: number;
+  /** frames published since the capture started */
+  frames: number;
+  /** frames per second over the last few seconds */
+  fps: number;
+  reconnects: number;
+  lastFrameAt?: number;
+  /** epoch ms of the last state change */
+  since: number;
+  /** ingest instance that owns the camera */
+  owner?: string;
+  updatedAt: number;
+}
+
+/** A camera as the API shows it: its config (URL masked) and its status. */
+export interface CameraView extends CameraConfig {
+  status: CameraStatus | null;
+}

@@ -1,0 +1,5 @@
+export * from './envelope';
+export * from './channels';
+export * from './source';
+export * from './camera';
+export * from './socket-events';

@@ -1,0 +1,70 @@
+/** What kind of source a camera URL names. Pure string logic, shared by validation and the pipeline builder. */
+
+export type SourceKind = 'rtsp' | 'http' | 'file' | 'v4l2' | 'sequence' | 'test';
+
+export interface Source {
+  kind: SourceKind;
+  /** the location as GStreamer wants it: a URL, a file path, a device path, a pattern name */
+  location: string;
+}
+
+/** videotestsrc patterns offered as `test://<name>` */
+export const TEST_PATTERNS = ['ball', 'smpte', 'snow', 'gradient', 'pinwheel', 'spokes', 'circular', 'colors'] as const;
+
+export class SourceError extends Error {
+  override name = 'SourceError';
+}
+
+export function classifySource(url: string): Source {
+  const trimmed = url.trim();
+  if (trimmed.length === 0) throw new SourceError('url is empty');
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(trimmed)?.[1]?.toLowerCase();
+  switch (scheme) {
+    case 'rtsp':
+    case 'rtsps':
+      return { kind: 'rtsp', location: parseUrl(trimmed).toString() };
+    case 'http':
+    case 'https':
+      return { kind: 'http', location: parseUrl(trimmed).toString() };
+    case 'test': {
+      const pattern = trimmed.slice('test://'.length).replace(/\/+$/, '') || 'ball';
+      if (!(TEST_PATTERNS as readonly string[]).includes(pattern)) {
+        throw new SourceError(`unknown test pattern "${pattern}" (one of ${TEST_PATTERNS.join(', ')})`);
+      }
+      return { kind: 'test', location: pattern };
+    }
+    case 'file':
+      return fileSource(decodeURIComponent(parseUrl(trimmed).pathname));
+    case undefined:
+      if (/^\/dev\/video\d+$/.test(trimmed)) return { kind: 'v4l2', location: trimmed };
+      return fileSource(trimmed);
+    default:
+      throw new SourceError(`unsupported url scheme "${scheme}://" (use rtsp, rtsps, http, https, file, test, a path or /dev/videoN)`);
+  }
+}
+
+function fileSource(path: string): Source {
+  if (path.includes('\0')) throw new SourceError('file path contains a NUL byte');
+  // printf-style numbered frames (frames/%06d.jpg) make an image sequence
+  if (/%0?\d*d/.test(path)) return { kind: 'sequence', location: path };
+  return { kind: 'file', location: path };
+}
+
+function parseUrl(url: string): URL {
+  try {
+    return new URL(url);
+  } catch {
+    throw new SourceError(`url is not a valid URL: ${maskCredentials(url)}`);
+  }
+}
+
+/**
+ * Replaces the password (and user) in any URL-looking substring with `***`, so that camera
+ * credentials never reach a log line, an API response or an error message.
+ */
+export function maskCredentials(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)([^/\s@]+)@/gi, (_match, scheme: string, userinfo: string) => {
+    const user = userinfo.split(':')[0];
+    return userinfo.includes(':') ? `${scheme}${user}:***@` : `${scheme}***@`;
+  });
+}

@@ -1,0 +1,85 @@
+/**
+ * Entry point of a capture process: one camera, one GStreamer pipeline, frames straight to Redis.
+ * Forked by CaptureSupervisor with the CaptureJob as JSON in argv[2]; reports over IPC.
+ */
+import Redis from 'ioredis';
+import { maskCredentials } from '@vigil/contracts';
+import { FramePublisher } from '@vigil/redis/frame-publisher';
+import { jpegSize } from '../jpeg-size';
+import type { CaptureJob, CaptureMessage, CaptureStats, SupervisorMessage } from './messages';
+import { OpenCvCapture } from './opencv-capture';
+
+const job = JSON.parse(process.argv[2] ?? '{}') as CaptureJob;
+const stats: CaptureStats = { frames: 0, dropped: 0, bytes: 0, lastSeq: job.seqStart - 1 };
+let stopping = false;
+
+function send(message: CaptureMessage): void {
+  if (process.connected) process.send?.(message);
+}
+
+function end(reason: 'eos' | 'error', message: string): never {
+  send({ type: 'ended', reason, message: maskCredentials(message), stats });
+  process.exit(0);
+}
+
+process.on('message', (message: SupervisorMessage) => {
+  if (message.type === 'stop') stopping = true;
+});
+// the supervisor died or dropped us: nothing would read our frames' counters any more
+process.on('disconnect', () => process.exit(0));
+
+async function main(): Promise<void> {
+  const redis = new Redis(job.redisUrl, { connectionName: `vigil:capture:${job.camera}`, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  redis.on('error', () => undefined); // counted as drops; the supervisor logs Redis trouble once
+  const publisher = new FramePublisher(redis, job.maxInFlight);
+  setInterval(() => send({ type: 'stats', stats }), job.statsIntervalMs).unref();
+
+  let capture = openCapture();
+  let seq = job.seqStart;
+  while (!stopping) {
+    const jpeg = await capture.readJpeg();
+    if (!jpeg) {
+      capture.close();
+      if (!job.loop || stopping) end('eos', 'end of stream');
+      if (stats.lastFrameAt === undefined) end('error', 'the source ended before its first frame');
+      capture = openCapture();
+      send({ type: 'looped' });
+      continue;
+    }
+    const ts = Date.now();
+    const size = jpegSize(jpeg);
+    if (!size) {
+      stats.dropped += 1;
+      continue;
+    }
+    const outcome = publisher.publish({ camera: job.camera, stream: job.stream, seq, ts, width: size.width, height: size.height, format: 'jpeg', data: jpeg });
+    if (outcome === 'sent') {
+      stats.frames += 1;
+      stats.bytes += jpeg.length;
+    } else {
+      stats.dropped += 1;
+    }
+    stats.lastSeq = seq;
+    stats.lastFrameAt = ts;
+    stats.width = size.width;
+    stats.height = size.height;
+    seq += 1;
+  }
+  capture.close();
+  send({ type: 'stats', stats });
+  await redis.quit().catch(() => undefined);
+  process.exit(0);
+}
+
+function openCapture(): OpenCvCapture {
+  const started = Date.now();
+  try {
+    const capture = OpenCvCapture.open(job.launch);
+    send({ type: 'opened', openMs: Date.now() - started });
+    return capture;
+  } catch (error) {
+    end('error', `cannot open the pipeline: ${(error as Error).message}`);
+  }
+}
+
+main().catch((error: Error) => end('error', error.message));

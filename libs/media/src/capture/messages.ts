@@ -1,0 +1,43 @@
+import type { StreamName } from '@vigil/contracts';
+
+/** What the supervisor tells a capture process at start (passed as JSON in argv). */
+export interface CaptureJob {
+  camera: string;
+  stream: StreamName;
+  /** GStreamer launch line ending in an appsink of JPEG frames */
+  launch: string;
+  /** the same, masked, for error messages */
+  masked: string;
+  redisUrl: string;
+  /** first sequence number, so seq keeps rising across restarts of the capture */
+  seqStart: number;
+  /** reopen at end of stream (file and image-sequence sources loop) */
+  loop: boolean;
+  /** how often the process reports its counters */
+  statsIntervalMs: number;
+  /** unacknowledged Redis publishes before frames are dropped */
+  maxInFlight: number;
+}
+
+export interface CaptureStats {
+  /** frames published since the process started */
+  frames: number;
+  /** frames dropped because Redis was down or behind */
+  dropped: number;
+  bytes: number;
+  lastSeq: number;
+  lastFrameAt?: number;
+  width?: number;
+  height?: number;
+}
+
+/** Messages from a capture process to its supervisor. */
+export type CaptureMessage =
+  | { type: 'opened'; openMs: number }
+  | { type: 'stats'; stats: CaptureStats }
+  | { type: 'looped' }
+  /** the capture ended: `eos` for end of stream, `error` with a reason for everything else */
+  | { type: 'ended'; reason: 'eos' | 'error'; message: string; stats: CaptureStats };
+
+/** Messages from the supervisor to a capture process. */
+export type SupervisorMessage = { type: 'stop' };

@@ -1,0 +1,52 @@
+/**
+ * The one place that touches OpenCV's VideoCapture. It runs inside a capture process (one per
+ * camera): opening a GStreamer pipeline blocks until the source answers, and the addon keeps
+ * per-process state that cannot be shared between worker threads, so each camera gets a process.
+ */
+import type { Mat, VideoCapture } from '@u4/opencv4nodejs';
+
+type OpenCv = typeof import('@u4/opencv4nodejs').default;
+
+let cv: OpenCv | undefined;
+
+function opencv(): OpenCv {
+  if (!cv) {
+    // the addon logs 7 "Info" lines on load unless its builder is silenced first
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('@u4/opencv-build').Log.silence = true;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const loaded = require('@u4/opencv4nodejs') as OpenCv & { default?: OpenCv };
+    cv = loaded.default ?? loaded;
+  }
+  return cv;
+}
+
+export class CaptureOpenError extends Error {
+  override name = 'CaptureOpenError';
+}
+
+export class OpenCvCapture {
+  private constructor(private readonly capture: VideoCapture) {}
+
+  /** Opens a GStreamer pipeline that ends in an appsink of JPEG frames. Blocks until it plays or fails. */
+  static open(launch: string): OpenCvCapture {
+    const lib = opencv();
+    try {
+      return new OpenCvCapture(new lib.VideoCapture(launch, lib.CAP_GSTREAMER));
+    } catch (error) {
+      throw new CaptureOpenError((error as Error).message);
+    }
+  }
+
+  /** Resolves with the next JPEG, or undefined at the end of the stream or on a pipeline error. */
+  async readJpeg(): Promise<Buffer | undefined> {
+    const mat: Mat = await this.capture.readAsync();
+    if (mat.empty) return undefined;
+    // with image/jpeg caps OpenCV hands over the encoded bytes as a 1-row Mat
+    return mat.getData();
+  }
+
+  close(): void {
+    this.capture.release();
+  }
+}

@@ -1,0 +1,21 @@
+import { execFile } from 'node:child_process';
+
+export interface ExecResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a tool and resolves with its output whatever the exit code; rejects only if it cannot start. */
+export function run(command: string, args: readonly string[], timeoutMs: number): Promise<ExecResult> {
+  return new Promise((resolve, reject) => {
+    execFile(command, args, { timeout: timeoutMs, maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
+      if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') {
+        reject(new Error(`${command} is not installed`));
+        return;
+      }
+      const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}

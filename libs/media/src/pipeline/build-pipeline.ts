@@ -1,0 +1,212 @@
+import type { CameraConfig, Source } from '@vigil/contracts';
+import type { DecoderChoice } from './decoder';
+import { element, link, quote } from './launch';
+
+export interface PipelineInput {
+  camera: Pick<CameraConfig, 'transport' | 'realtime' | 'fps' | 'width' | 'height' | 'jpegQuality'>;
+  source: Source;
+  /** required for sources that carry compressed video (rtsp, file) */
+  decoder?: DecoderChoice;
+  /** live sources get a GStreamer watchdog that fails the pipeline after this long without a buffer */
+  watchdogMs?: number;
+}
+
+export interface Pipeline {
+  /** gst-launch description for OpenCV's GStreamer backend, ending in an appsink of JPEG frames */
+  launch: string;
+  /** the same with credentials replaced by *** (for logs and the API) */
+  masked: string;
+  /** decoder element in use, or what decodes the source when no codec choice applies */
+  decoder: string;
+  /** a live source drops frames at the sink when we fall behind; a file source is paced or read flat out */
+  live: boolean;
+}
+
+/** Frame rate of test patterns and image sequences when the camera sets no cap. */
+export const DEFAULT_SYNTHETIC_FPS = 25;
+const DEFAULT_TEST_SIZE = { width: 1280, height: 720 };
+
+/**
+ * Builds the capture pipeline of one camera: source -> decode -> (rate cap) -> (scale) -> JPEG -> appsink.
+ * JPEG is encoded inside GStreamer straight from the decoder's YUV output: that skips the
+ * YUV -> BGR conversion that OpenCV would need, which costs as much as the decode at 1080p.
+ */
+export function buildPipeline(input: PipelineInput): Pipeline {
+  const plain = assemble(input, false);
+  return { ...plain, masked: assemble(input, true).launch };
+}
+
+function assemble(input: PipelineInput, mask: boolean): Omit<Pipeline, 'masked'> {
+  const { source, camera } = input;
+  const head = sourceParts(input, mask);
+  const tail = [
+    ...stallGuard(head.live, input.watchdogMs),
+    ...rateCap(camera.fps, source.kind === 'test'),
+    ...scale(camera.width, camera.height, source.kind === 'test'),
+    element('jpegenc', { quality: camera.jpegQuality }),
+    appsink(head.live, camera.realtime),
+  ];
+  return { launch: link([...head.parts, ...tail]), decoder: head.decoder, live: head.live };
+}
+
+interface SourceParts {
+  parts: string[];
+  decoder: string;
+  live: boolean;
+}
+
+function sourceParts(input: PipelineInput, mask: boolean): SourceParts {
+  const { source, camera } = input;
+  switch (source.kind) {
+    case 'rtsp': {
+      const decoder = requireDecoder(input);
+      const { location, user, password } = splitCredentials(source.location, mask);
+      const codec = decoder.element.includes('265') ? 'h265' : 'h264';
+      return {
+        parts: [
+          element('rtspsrc', {
+            location: quote(location),
+            'user-id': user === undefined ? undefined : quote(user),
+            'user-pw': password === undefined ? undefined : quote(password),
+            protocols: camera.transport,
+            latency: 0,
+            'drop-on-latency': true,
+          }),
+          `rtp${codec}depay`,
+          `${codec}parse`,
+          decoder.element,
+          'videoconvert',
+        ],
+        decoder: decoder.element,
+        live: true,
+      };
+    }
+    case 'file': {
+      const decoder = requireDecoder(input);
+      const codec = decoder.element.includes('265') ? 'h265' : 'h264';
+      return {
+        parts: [element('filesrc', { location: quote(source.location) }), 'parsebin', `${codec}parse`, decoder.element, 'videoconvert'],
+        decoder: decoder.element,
+        live: false,
+      };
+    }
+    case 'http': {
+      const { location, user, password } = splitCredentials(source.location, mask);
+      return {
+        parts: [
+          element('souphttpsrc', {
+            location: quote(location),
+            'user-id': user === undefined ? undefined : quote(user),
+            'user-pw': password === undefined ? undefined : quote(password),
+            'is-live': true,
+            'do-timestamp': true,
+          }),
+          'multipartdemux',
+          'jpegdec',
+          'videoconvert',
+        ],
+        decoder: 'jpegdec',
+        live: true,
+      };
+    }
+    case 'v4l2':
+      return {
+        parts: [element('v4l2src', { device: quote(source.location) }), 'decodebin', 'videoconvert'],
+        decoder: 'decodebin',
+        live: true,
+      };
+    case 'sequence': {
+      const fps = camera.fps ?? DEFAULT_SYNTHETIC_FPS;
+      return {
+        parts: [
+          element('multifilesrc', {
+            location: quote(source.location),
+            index: 0,
+            loop: true,
+            caps: quote(`image/jpeg,framerate=(fraction)${fraction(fps)}`),
+          }),
+          'jpegdec',
+          'videoconvert',
+        ],
+        decoder: 'jpegdec',
+        live: false,
+      };
+    }
+    case 'test': {
+      const fps = camera.fps ?? DEFAULT_SYNTHETIC_FPS;
+      const width = camera.width ?? DEFAULT_TEST_SIZE.width;
+      const height = camera.height ?? evenHeight(width, camera.height);
+      return {
+        parts: [
+          element('videotestsrc', { 'is-live': camera.realtime, pattern: source.location }),
+          `video/x-raw,width=${width},height=${height},framerate=${fraction(fps)}`,
+        ],
+        decoder: 'none (synthetic)',
+        live: camera.realtime,
+      };
+    }
+  }
+}
+
+/**
+ * A stalled live source leaves OpenCV's read blocked forever; GStreamer's watchdog element turns
+ * silence into a pipeline error, so the read returns and the capture can reconnect.
+ */
+function stallGuard(live: boolean, watchdogMs: number | undefined): string[] {
+  return live && watchdogMs ? [element('watchdog', { timeout: Math.round(watchdogMs) })] : [];
+}
+
+/** Test patterns are generated at the requested rate and size already, so they skip these stages. */
+function rateCap(fps: number | undefined, synthetic: boolean): string[] {
+  if (fps === undefined || synthetic) return [];
+  // drop-only never duplicates frames; max-rate caps without touching a slower source
+  return [element('videorate', { 'drop-only': true, 'max-rate': Math.max(1, Math.round(fps)) })];
+}
+
+function scale(width: number | undefined, height: number | undefined, synthetic: boolean): string[] {
+  if (synthetic || (width === undefined && height === undefined)) return [];
+  const fields = [width === undefined ? '' : `,width=${width}`, height === undefined ? '' : `,height=${height}`].join('');
+  // pixel-aspect-ratio=1/1 lets videoscale pick the missing side so the picture keeps its shape
+  return ['videoscale', `video/x-raw${fields},pixel-aspect-ratio=1/1`];
+}
+
+function appsink(live: boolean, realtime: boolean): string {
+  // sync=true paces a file to its own timestamps; a live source is paced by the camera already
+  const sync = !live && realtime;
+  // no custom name: OpenCV finds its sink by the default name prefix "appsink"
+  return element('appsink', {
+    sync,
+    'max-buffers': 2,
+    drop: live,
+    'emit-signals': false,
+  });
+}
+
+function requireDecoder(input: PipelineInput): DecoderChoice {
+  if (!input.decoder) throw new Error(`a ${input.source.kind} source needs a decoder choice`);
+  return input.decoder;
+}
+
+function splitCredentials(url: string, mask: boolean): { location: string; user?: string; password?: string } {
+  const parsed = new URL(url);
+  const user = parsed.username ? decodeURIComponent(parsed.username) : undefined;
+  const password = parsed.password ? decodeURIComponent(parsed.password) : undefined;
+  parsed.username = '';
+  parsed.password = '';
+  return {
+    location: parsed.toString(),
+    user: user === undefined ? undefined : mask ? '***' : user,
+    password: password === undefined ? undefined : mask ? '***' : password,
+  };
+}
+
+function fraction(fps: number): string {
+  // GStreamer wants a fraction; 12.5 fps becomes 25/2
+  const denominator = Number.isInteger(fps) ? 1 : 1000;
+  return `${Math.round(fps * denominator)}/${denominator}`;
+}
+
+function evenHeight(width: number, height: number | undefined): number {
+  if (height !== undefined) return height;
+  return Math.max(2, Math.round((width * 9) / 16 / 2) * 2);
+}

@@ -1,0 +1,61 @@
+import { type INestApplication, Logger, type LogLevel, type DynamicModule } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { ConfigError, loadConfig, type VigilConfig } from '@vigil/config';
+import { redisOptionsFromUrl } from '@vigil/redis';
+
+const LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
+
+export function logLevels(level: VigilConfig['logLevel']): LogLevel[] {
+  return LEVELS.slice(0, LEVELS.indexOf(level) + 1);
+}
+
+/** Options of NestJS's Redis transport, which carries control messages between services. */
+export function controlTransport(config: VigilConfig): MicroserviceOptions {
+  const { host, port, username, password, db, tls } = redisOptionsFromUrl(config.redisUrl);
+  return { transport: Transport.REDIS, options: { host, port, username, password, db, tls, retryAttempts: Number.MAX_SAFE_INTEGER, retryDelay: 1000 } };
+}
+
+export interface StartOptions {
+  name: string;
+  module: (config: VigilConfig) => DynamicModule;
+  port: (config: VigilConfig) => number;
+  configure?: (app: NestExpressApplication, config: VigilConfig) => void;
+  config?: VigilConfig;
+}
+
+/**
+ * Starts one vigil process: validated config, HTTP, the Redis control transport, shutdown on
+ * SIGINT/SIGTERM. A bad environment stops the process here with a message naming the variable.
+ */
+export async function startApp(options: StartOptions): Promise<INestApplication> {
+  const logger = new Logger(options.name);
+  let config: VigilConfig;
+  try {
+    config = options.config ?? loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      logger.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const app = await NestFactory.create<NestExpressApplication>(options.module(config), { logger: logLevels(config.logLevel) });
+  app.enableShutdownHooks();
+  options.configure?.(app, config);
+  app.connectMicroservice<MicroserviceOptions>(controlTransport(config), { inheritAppConfig: true });
+  await app.startAllMicroservices();
+  const port = options.port(config);
+  await app.listen(port, config.host);
+  logger.log(`listening on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`);
+  return app;
+}
+
+/** For main.ts files: start, and turn a failure at start into one clear line and exit code 1. */
+export function main(options: StartOptions): void {
+  startApp(options).catch((error: Error) => {
+    new Logger(options.name).error(`cannot start: ${error.message}`);
+    process.exit(1);
+  });
+}

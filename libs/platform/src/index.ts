@@ -1,0 +1,3 @@
+export * from './project-root';
+export * from './bootstrap';
+export * from './core.module';

@@ -1,0 +1,7 @@
+export * from './redis-connections';
+export * from './redis-options';
+export * from './frame-subscriber';
+export * from './frame-publisher';
+export * from './camera-registry';
+export * from './camera-leases';
+export * from './redis.module';

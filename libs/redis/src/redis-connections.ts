@@ -1,0 +1,35 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import Redis, { type RedisOptions } from 'ioredis';
+import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
+
+/**
+ * Creates and closes every Redis connection of a process. A subscriber connection cannot run
+ * other commands, and a busy publisher should not delay registry reads, so each role gets its own.
+ */
+@Injectable()
+export class RedisConnections implements OnApplicationShutdown {
+  private readonly logger = new Logger(RedisConnections.name);
+  private readonly open = new Set<Redis>();
+
+  constructor(@Inject(VIGIL_CONFIG) private readonly config: VigilConfig) {}
+
+  create(role: string, options: RedisOptions = {}): Redis {
+    const client = new Redis(this.config.redisUrl, { connectionName: `vigil:${role}`, maxRetriesPerRequest: 3, ...options });
+    let down = false;
+    client.on('error', (error: Error) => {
+      if (!down) this.logger.warn(`redis (${role}): ${error.message}`);
+      down = true;
+    });
+    client.on('ready', () => {
+      if (down) this.logger.log(`redis (${role}): connected again`);
+      down = false;
+    });
+    this.open.add(client);
+    return client;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all([...this.open].map((client) => client.quit().catch(() => client.disconnect())));
+    this.open.clear();
+  }
+}

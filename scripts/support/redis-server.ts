@@ -1,0 +1,95 @@
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { spawnManaged, waitForLine, type ManagedChild } from './child';
+import { requireExecutable } from './executable';
+import { freePort } from './free-port';
+
+export interface RedisServerOptions {
+  /** Fixed port; when omitted a free one is picked (and retried if another process grabs it). */
+  port?: number;
+  /** How long to wait for the first PONG. Default 10 s. */
+  startTimeoutMs?: number;
+  /** Mirror redis-server's log to our stderr. */
+  echo?: boolean;
+}
+
+export interface RedisServerHandle {
+  url: string;
+  port: number;
+  child: ManagedChild;
+  stop(): Promise<void>;
+}
+
+const POLL_INTERVAL_MS = 50;
+
+/** Starts a throwaway redis-server (no persistence, bound to 127.0.0.1) and waits until it answers PING. */
+export async function startRedisServer(opts: RedisServerOptions = {}): Promise<RedisServerHandle> {
+  const binary = requireExecutable('redis-server', 'Install it with `apt-get install redis-server` (Debian) or put it on PATH.');
+  // Only a port we picked ourselves may be swapped for another one after a bind race.
+  const attempts = opts.port === undefined ? 3 : 1;
+  let lastError: unknown;
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const port = opts.port ?? (await freePort());
+    try {
+      return await startOnPort(binary, port, opts);
+    } catch (err) {
+      lastError = err;
+    }
+  }
+  throw lastError;
+}
+
+async function startOnPort(binary: string, port: number, opts: RedisServerOptions): Promise<RedisServerHandle> {
+  const child = spawnManaged(`redis-server:${port}`, binary, [
+    '--port', String(port),
+    '--bind', '127.0.0.1',
+    '--save', '',
+    '--appendonly', 'no',
+    '--daemonize', 'no',
+    // Nothing should be written, but if it ever is, keep it out of the working tree.
+    '--dir', tmpdir(),
+  ], { echo: opts.echo });
+
+  const timeoutMs = opts.startTimeoutMs ?? 10_000;
+  const deadline = Date.now() + timeoutMs;
+  try {
+    // Our own log line, not just a PONG: a PONG alone could come from a foreign redis that
+    // already owned the port while ours is failing with "Address already in use".
+    await waitForLine(child, /Ready to accept connections/, timeoutMs);
+    while (!(await answersPing(port))) {
+      if (!child.running || Date.now() > deadline) {
+        throw new Error(`redis-server did not answer PING on port ${port} within ${timeoutMs} ms: ${child.describe()}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
+    }
+  } catch (err) {
+    await child.stop('SIGKILL');
+    throw err;
+  }
+
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    child,
+    stop: () => child.stop(),
+  };
+}
+
+/** Sends an inline PING over a raw socket; true on +PONG. Errors mean "not yet". */
+export function answersPing(port: number, host = '127.0.0.1', timeoutMs = 500): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const socket = connect({ port, host });
+    let reply = '';
+    const finish = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => finish(false));
+    socket.once('error', () => finish(false));
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (chunk) => {
+      reply += chunk.toString('utf8');
+      if (reply.includes('\r\n')) finish(reply.startsWith('+PONG'));
+    });
+  });
+}
