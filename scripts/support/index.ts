@@ -7,3 +7,4 @@ export * from './repo-root';
 export * from './redis-server';
 export * from './rtsp-server';
 export * from './media';
+export * from './vigil';

@@ -57,6 +57,8 @@ export async function startRtspServer(opts: RtspServerOptions): Promise<RtspServ
 export type TestPatternCodec = 'h264' | 'h265';
 
 export interface TestPatternOptions {
+  /** scrolls still patterns (smpte, bars) sideways by this many pixels per frame, so they move */
+  horizontalSpeed?: number;
   /** videotestsrc pattern; the default 'ball' moves, which motion/diff code needs. */
   pattern?: string;
   width: number;
@@ -81,7 +83,7 @@ export function testPatternLaunch(opts: TestPatternOptions): string {
   const bitrate = opts.bitrateKbps === undefined ? '' : ` bitrate=${opts.bitrateKbps}`;
   // format=I420 keeps x264 on a 4:2:0 profile that every decoder (and browsers) accepts.
   const parts = [
-    `videotestsrc is-live=true pattern=${pattern}`,
+    `videotestsrc is-live=true pattern=${pattern}${opts.horizontalSpeed ? ` horizontal-speed=${opts.horizontalSpeed}` : ''}`,
     `video/x-raw,format=I420,width=${width},height=${height},framerate=${fps}/1`,
   ];
   if (text !== undefined) parts.push(`clockoverlay text=${gstQuote(text)}`);

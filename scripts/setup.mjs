@@ -1,0 +1,122 @@
+#!/usr/bin/env node
+// Installs what vigil needs, idempotently, then builds. `npm run demo` and `npm test` call it first.
+// Fast when everything is there: one dpkg query, one hash compare, an incremental tsc.
+//   --with-test-tools  also the headless browser the end-to-end tests drive
+import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const withTestTools = process.argv.includes('--with-test-tools');
+
+// Debian bookworm packages: OpenCV with its GStreamer backend, GStreamer's decoders/encoders and
+// RTSP server, ffmpeg, redis-server (see shared TOOLCHAIN notes).
+const RUNTIME_PACKAGES = [
+  'libopencv-dev',
+  'gstreamer1.0-plugins-base',
+  'gstreamer1.0-plugins-good',
+  'gstreamer1.0-plugins-ugly',
+  'gstreamer1.0-plugins-bad',
+  'gstreamer1.0-libav',
+  'gstreamer1.0-tools',
+  'ffmpeg',
+  'redis-server',
+  'gir1.2-gst-rtsp-server-1.0',
+  'python3-gi',
+];
+const TEST_PACKAGES = ['chromium'];
+
+// Native add-ons: build OpenCV's against the system library (its own download cannot work
+// offline) and skip ONNX Runtime's CUDA download (the CPU provider ships in the package).
+const NPM_ENV = { OPENCV4NODEJS_DISABLE_AUTOBUILD: '1', ONNXRUNTIME_NODE_INSTALL: 'skip', JOBS: 'max' };
+
+function step(message) {
+  process.stderr.write(`[setup] ${message}\n`);
+}
+
+function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { stdio: 'inherit', cwd: root, ...options, env: { ...process.env, ...options.env } });
+  if (result.error) throw new Error(`${command}: ${result.error.message}`);
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed with exit code ${result.status}`);
+}
+
+function checkNode() {
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major < 20) throw new Error(`Node ${process.versions.node} is too old: vigil needs Node 20 or newer`);
+}
+
+function missingDebianPackages(packages) {
+  const query = spawnSync('dpkg-query', ['-W', '-f=${Package} ${db:Status-Abbrev}\n', ...packages], { encoding: 'utf8' });
+  if (query.error) return undefined; // not a Debian system
+  const installed = new Set(
+    query.stdout
+      .split('\n')
+      .filter((line) => /^\S+ ii/.test(line)) // "ii" = wanted and installed
+      .map((line) => line.split(' ')[0].replace(/:.*$/, '')), // drop any ":amd64" suffix
+  );
+  return packages.filter((name) => !installed.has(name));
+}
+
+function installSystemPackages() {
+  const wanted = withTestTools ? [...RUNTIME_PACKAGES, ...TEST_PACKAGES] : RUNTIME_PACKAGES;
+  const missing = missingDebianPackages(wanted);
+  if (missing === undefined) {
+    step('not a Debian system: make sure OpenCV (with GStreamer), GStreamer plugins, ffmpeg and redis-server are installed');
+    return;
+  }
+  if (missing.length === 0) return;
+  const isRoot = process.getuid?.() === 0;
+  const hasApt = spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
+  if (!isRoot || !hasApt) {
+    throw new Error(`missing Debian packages; install them with:\n  sudo apt-get update && sudo apt-get install -y ${missing.join(' ')}`);
+  }
+  step(`installing Debian packages: ${missing.join(' ')}`);
+  const env = { DEBIAN_FRONTEND: 'noninteractive' };
+  run('apt-get', ['update', '-qq'], { env });
+  run('apt-get', ['install', '-y', '-qq', ...missing], { env });
+}
+
+function dependencyHash() {
+  const hash = createHash('sha256');
+  for (const file of ['package.json', 'package-lock.json']) {
+    const path = join(root, file);
+    if (existsSync(path)) hash.update(readFileSync(path));
+  }
+  hash.update(process.versions.modules); // a new Node ABI needs the add-ons rebuilt
+  return hash.digest('hex');
+}
+
+function installNpmDependencies() {
+  const marker = join(root, 'node_modules', '.vigil-setup');
+  const hash = dependencyHash();
+  const addon = join(root, 'node_modules', '@u4', 'opencv4nodejs', 'build', 'Release', 'opencv4nodejs.node');
+  if (existsSync(marker) && readFileSync(marker, 'utf8') === hash && existsSync(addon)) return;
+  const fresh = !existsSync(join(root, 'node_modules'));
+  step(`installing npm dependencies${fresh ? ' (the OpenCV add-on compiles for a few minutes)' : ''}`);
+  run('npm', [fresh && existsSync(join(root, 'package-lock.json')) ? 'ci' : 'install', '--no-audit', '--no-fund'], { env: NPM_ENV });
+  if (!existsSync(addon)) {
+    step('building the OpenCV add-on');
+    run('npm', ['rebuild', '@u4/opencv4nodejs'], { env: NPM_ENV });
+  }
+  writeFileSync(marker, hash);
+}
+
+function build() {
+  const bin = (name) => join(root, 'node_modules', '.bin', name);
+  run(bin('tsc'), ['-b', 'tsconfig.build.json']);
+  run(bin('tsc-alias'), ['-p', 'tsconfig.build.json']);
+}
+
+try {
+  const started = Date.now();
+  checkNode();
+  installSystemPackages();
+  installNpmDependencies();
+  build();
+  step(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+} catch (error) {
+  process.stderr.write(`[setup] ${error.message}\n`);
+  process.exit(1);
+}

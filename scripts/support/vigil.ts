@@ -1,0 +1,50 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CameraInput } from '@vigil/contracts';
+import { spawnManaged, waitForLine, type ManagedChild } from './child';
+import { freePort } from './free-port';
+import { findRepoFile } from './repo-root';
+
+export interface VigilOptions {
+  redisUrl: string;
+  port?: number;
+  /** written to a temporary cameras file and passed as CAMERAS_FILE */
+  cameras?: CameraInput[];
+  /** which entry point: the all-in-one process (default) or one app */
+  app?: 'vigil' | 'ingest' | 'publish';
+  env?: Record<string, string>;
+  echo?: boolean;
+  startTimeoutMs?: number;
+}
+
+export interface VigilHandle {
+  url: string;
+  port: number;
+  child: ManagedChild;
+  stop(): Promise<void>;
+}
+
+/** Starts a built vigil process (dist/) as a managed child; resolves once it listens. */
+export async function startVigil(options: VigilOptions): Promise<VigilHandle> {
+  const app = options.app ?? 'vigil';
+  const port = options.port ?? (await freePort());
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    REDIS_URL: options.redisUrl,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    INSTANCE_ID: `${app}-${port}`,
+    ...options.env,
+  };
+  if (app === 'ingest') env.INGEST_PORT = String(port);
+  if (options.cameras) {
+    const file = join(mkdtempSync(join(tmpdir(), 'vigil-cameras-')), 'cameras.json');
+    writeFileSync(file, JSON.stringify({ cameras: options.cameras }, null, 2));
+    env.CAMERAS_FILE = file;
+  }
+  const entry = findRepoFile(`dist/apps/${app}/src/main.js`);
+  const child = spawnManaged(app, process.execPath, [entry], { env: { ...env, NO_COLOR: '1' }, echo: options.echo, maxLines: 200 });
+  await waitForLine(child, /listening on http/, options.startTimeoutMs ?? 30_000);
+  return { url: `http://127.0.0.1:${port}`, port, child, stop: () => child.stop('SIGTERM', 8000) };
+}
