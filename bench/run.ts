@@ -1,0 +1,125 @@
+/**
+ * `npm run bench`: how many 1080p frames per second vigil delivers to a Socket.IO client, next to
+ * what the machine can decode + JPEG-encode at all. Prints figures; never asserts on timings.
+ *
+ * Environment: BENCH_WARMUP_S (3), BENCH_WINDOW_S (15), BENCH_BASE64_S (10; 0 skips the base64 run),
+ * BENCH_ECHO=1 mirrors the children's logs.
+ */
+import { availableParallelism, cpus } from 'node:os';
+import { benchClip, CLIP } from './clip';
+import { measureDelivery, startStack, type DeliveryResult, type Stack } from './delivered';
+import { ffmpegDecode, gstLaunch, opencvLoop } from './limit';
+import { ingestLaunch, toFakesink } from './pipeline';
+import { figure, fmt, note } from './report';
+
+const GOAL_FPS = 180;
+const GOAL_RATIO = 0.8;
+
+function seconds(name: string, fallback: number): number {
+  const value = Number(process.env[name]);
+  return Number.isFinite(value) && value >= 0 && process.env[name] !== '' && process.env[name] !== undefined ? value : fallback;
+}
+
+function printDelivery(prefix: string, r: DeliveryResult, limitFps: number | undefined): void {
+  figure(`${prefix}.fps`, r.fps, 'frames/s');
+  figure(`${prefix}.frames`, r.frames, `frames in ${fmt(r.seconds)} s`, 0);
+  figure(`${prefix}.throughput`, r.mbPerSecond, 'MB/s');
+  figure(`${prefix}.latency_p50`, r.latencyP50, 'ms', 0);
+  figure(`${prefix}.latency_p99`, r.latencyP99, 'ms', 0);
+  figure(`${prefix}.latency_max`, r.latencyMax, 'ms', 0);
+  if (limitFps) figure(`${prefix}.ratio_to_limit`, r.fps / limitFps, '', 2);
+  figure(`${prefix}.ingest_dropped`, r.ingestDropped, 'frames', 0);
+  figure(`${prefix}.publish_dropped`, r.publishDropped, 'frames', 0);
+  figure(`${prefix}.client_seq_gaps`, r.seqGaps, 'frames', 0);
+  if (r.statusFps !== undefined) figure(`${prefix}.status_fps`, r.statusFps, 'frames/s (GET /api/cameras)');
+  if (r.vigilCores !== undefined) {
+    const roles = [...(r.cpuByRole ?? [])].filter(([, v]) => v >= 0.005).map(([k, v]) => `${k} ${fmt(v, 2)}`).join(', ');
+    figure(`${prefix}.cpu_vigil`, r.vigilCores, `cores (${roles})`, 2);
+    figure(`${prefix}.cpu_ms_per_frame`, r.fps > 0 ? (r.vigilCores * 1000) / r.fps : NaN, 'ms CPU/frame (vigil tree)', 2);
+  }
+  if (r.redisCores !== undefined) figure(`${prefix}.cpu_redis`, r.redisCores, 'cores', 2);
+  figure(`${prefix}.cpu_bench_client`, r.clientCores, 'cores (this process: the Socket.IO client)', 2);
+}
+
+async function main(): Promise<void> {
+  const warmupMs = seconds('BENCH_WARMUP_S', 3) * 1000;
+  const windowMs = seconds('BENCH_WINDOW_S', 15) * 1000;
+  const base64Ms = seconds('BENCH_BASE64_S', 10) * 1000;
+  const echo = process.env.BENCH_ECHO === '1';
+
+  figure('machine.nproc', availableParallelism(), 'cores', 0);
+  figure('machine.cpu', cpus()[0]?.model?.trim() ?? 'unknown');
+  figure('machine.node', process.version);
+  note(`goal on 2 cores: >= ${GOAL_FPS} fps delivered at 1080p and >= ${GOAL_RATIO} of the limit`);
+
+  const clip = await benchClip();
+  figure('clip', `${clip.path} (${clip.info.codec} ${clip.info.width}x${clip.info.height} ${clip.info.fps} fps, ${clip.info.frames ?? '?'} frames)`);
+  const frames = clip.info.frames ?? CLIP.fps * CLIP.seconds;
+
+  // 1. machine limit: the ingest pipeline, read by OpenCV in a plain loop
+  const launch = ingestLaunch(clip.path);
+  figure('limit.pipeline', launch);
+  let limitFps: number | undefined;
+  try {
+    const loop = await opencvLoop(launch);
+    limitFps = loop.fps;
+    figure('limit.opencv_loop.fps', loop.fps, 'frames/s');
+    figure('limit.opencv_loop.cpu', loop.cores, `cores, ${fmt(loop.cpuMsPerFrame, 2)} ms CPU/frame`, 2);
+    figure('limit.opencv_loop.open', loop.openMs, 'ms to first frame (excluded from fps)', 0);
+    figure('limit.opencv_loop.jpeg_size', loop.meanJpegBytes / 1024, 'KiB/frame', 0);
+  } catch (error) {
+    figure('limit.opencv_loop.fps', 'failed', (error as Error).message);
+  }
+  try {
+    const gst = await gstLaunch(toFakesink(launch), frames);
+    figure('limit.gst_launch_fakesink.fps', gst.fps, 'frames/s');
+    figure('limit.gst_launch_fakesink.cpu', gst.cores, `cores, ${fmt(gst.cpuMsPerFrame, 2)} ms CPU/frame`, 2);
+  } catch (error) {
+    figure('limit.gst_launch_fakesink.fps', 'failed', (error as Error).message);
+  }
+  try {
+    const ff = await ffmpegDecode(clip.path);
+    figure('limit.ffmpeg_decode_only.fps', ff.fps, 'frames/s');
+    figure('limit.ffmpeg_decode_only.cpu', ff.cores, `cores, ${fmt(ff.cpuMsPerFrame, 2)} ms CPU/frame`, 2);
+  } catch (error) {
+    figure('limit.ffmpeg_decode_only.fps', 'failed', (error as Error).message);
+  }
+
+  // 2. delivered: redis-server + vigil + one Socket.IO client
+  let jpeg: DeliveryResult | undefined;
+  let stack: Stack | undefined;
+  try {
+    stack = await startStack({ clip: clip.path, echo });
+    jpeg = await measureDelivery(stack, 'jpeg', warmupMs, windowMs);
+    if (jpeg.decoder) figure('delivered.decoder', jpeg.decoder);
+    printDelivery('delivered.jpeg', jpeg, limitFps);
+    if (base64Ms > 0) {
+      const b64 = await measureDelivery(stack, 'base64', warmupMs, base64Ms);
+      printDelivery('delivered.base64', b64, limitFps);
+    }
+  } catch (error) {
+    figure('delivered', 'failed', (error as Error).stack ?? String(error));
+    if (stack) for (const child of [stack.vigil.child, stack.redis.child]) note(child.describe());
+    process.exitCode = 1;
+  } finally {
+    await stack?.stop();
+  }
+
+  const ratio = jpeg && limitFps ? jpeg.fps / limitFps : NaN;
+  const met = jpeg !== undefined && jpeg.fps >= GOAL_FPS && ratio >= GOAL_RATIO;
+  console.log(
+    `summary: delivered ${jpeg ? fmt(jpeg.fps) : 'n/a'} fps (jpeg, 1080p, p50 ${jpeg ? fmt(jpeg.latencyP50, 0) : 'n/a'} ms, ` +
+      `p99 ${jpeg ? fmt(jpeg.latencyP99, 0) : 'n/a'} ms), limit ${limitFps ? fmt(limitFps) : 'n/a'} fps, ratio ${fmt(ratio, 2)}; ` +
+      `goal on 2 cores >= ${GOAL_FPS} fps and >= ${GOAL_RATIO}: ${met ? 'met' : 'not met'} on ${availableParallelism()} cores`,
+  );
+}
+
+main()
+  .catch((error: Error) => {
+    console.error(error.stack ?? error);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    // managed children (redis, vigil, ffmpeg, gst-launch) are killed by the exit hook if still alive
+    setTimeout(() => process.exit(), 100).unref();
+  });

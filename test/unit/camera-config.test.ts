@@ -1,0 +1,103 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cameraConfigSchema } from '@vigil/contracts';
+
+/** Asserts the input is refused and that an issue points at `field`. */
+function refusedAt(input: unknown, field: string, message?: RegExp): void {
+  const result = cameraConfigSchema.safeParse(input);
+  assert.equal(result.success, false, `expected ${JSON.stringify(input)} to be refused`);
+  if (result.success) return;
+  const issue = result.error.issues.find((candidate) => candidate.path.join('.') === field);
+  assert.ok(issue, `no issue at ${field}: ${JSON.stringify(result.error.issues)}`);
+  if (message) assert.match(issue.message, message);
+}
+
+const base = { id: 'front', url: 'rtsp://cam.local/s' };
+
+describe('cameraConfigSchema', () => {
+  test('fills in the documented defaults', () => {
+    assert.deepEqual(cameraConfigSchema.parse(base), {
+      id: 'front',
+      url: 'rtsp://cam.local/s',
+      enabled: true,
+      codec: 'auto',
+      decoder: 'auto',
+      transport: 'tcp',
+      realtime: true,
+      jpegQuality: 80,
+    });
+  });
+
+  test('keeps every field that is given', () => {
+    const full = {
+      id: 'yard_2',
+      name: 'Back yard',
+      url: '/videos/yard.mp4',
+      enabled: false,
+      codec: 'h265',
+      decoder: 'cpu',
+      transport: 'udp',
+      realtime: false,
+      fps: 12.5,
+      width: 640,
+      height: 360,
+      jpegQuality: 95,
+    } as const;
+    assert.deepEqual(cameraConfigSchema.parse(full), full);
+  });
+
+  test('refuses unknown keys (a typo such as "fsp" must not be ignored silently)', () => {
+    const result = cameraConfigSchema.safeParse({ ...base, fsp: 5 });
+    assert.equal(result.success, false);
+    if (result.success) return;
+    assert.equal(result.error.issues[0]?.code, 'unrecognized_keys');
+    assert.match(result.error.issues[0]!.message, /'fsp'/);
+  });
+
+  test('refuses ids that are empty, too long, start with a symbol or contain spaces', () => {
+    for (const id of ['', '-front', '_front', 'front door', 'a'.repeat(65), 'cam/1', 'kamera-ü']) {
+      refusedAt({ ...base, id }, 'id', /1-64 letters, digits/);
+    }
+  });
+
+  test('accepts ids of 1 and 64 characters', () => {
+    assert.equal(cameraConfigSchema.parse({ ...base, id: 'a' }).id, 'a');
+    assert.equal(cameraConfigSchema.parse({ ...base, id: 'A'.repeat(64) }).id, 'A'.repeat(64));
+  });
+
+  test('refuses a url that is not a supported source, with the source error as message', () => {
+    refusedAt({ ...base, url: 'ftp://cam/s' }, 'url', /unsupported url scheme "ftp:\/\/"/);
+    refusedAt({ ...base, url: 'test://nope' }, 'url', /unknown test pattern "nope"/);
+    refusedAt({ ...base, url: '' }, 'url');
+  });
+
+  test('refuses fps that is zero, negative or above 240', () => {
+    for (const fps of [0, -1, 241]) refusedAt({ ...base, fps }, 'fps');
+    assert.equal(cameraConfigSchema.parse({ ...base, fps: 240 }).fps, 240);
+  });
+
+  test('refuses jpegQuality outside 1-100 or fractional', () => {
+    for (const jpegQuality of [0, 101, 80.5]) refusedAt({ ...base, jpegQuality }, 'jpegQuality');
+    assert.equal(cameraConfigSchema.parse({ ...base, jpegQuality: 1 }).jpegQuality, 1);
+  });
+
+  test('refuses output sizes below 16 or above 8K, and fractional sizes', () => {
+    refusedAt({ ...base, width: 8 }, 'width');
+    refusedAt({ ...base, width: 7681 }, 'width');
+    refusedAt({ ...base, width: 640.5 }, 'width');
+    refusedAt({ ...base, height: 4321 }, 'height');
+  });
+
+  test('refuses unknown enum values', () => {
+    refusedAt({ ...base, transport: 'http' }, 'transport');
+    refusedAt({ ...base, codec: 'vp9' }, 'codec');
+    refusedAt({ ...base, decoder: 'nvidia' }, 'decoder');
+  });
+
+  test('reports every bad field at once', () => {
+    const result = cameraConfigSchema.safeParse({ id: '-x', url: 'ftp://x', fps: 0, jpegQuality: 0 });
+    assert.equal(result.success, false);
+    if (result.success) return;
+    assert.deepEqual(result.error.issues.map((issue) => issue.path.join('.')).sort(), ['fps', 'id', 'jpegQuality', 'url']);
+  });
+});

@@ -1,0 +1,128 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { hostname } from 'node:os';
+import { ConfigError, loadConfig } from '@vigil/config';
+
+function refused(env: NodeJS.ProcessEnv, message: RegExp): void {
+  assert.throws(() => loadConfig(env), (error: unknown) => {
+    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
+    assert.match(error.message, /^invalid environment: /);
+    assert.match(error.message, message);
+    return true;
+  });
+}
+
+describe('loadConfig', () => {
+  test('an empty environment gives the documented defaults', () => {
+    assert.deepEqual(loadConfig({}), {
+      redisUrl: 'redis://127.0.0.1:6379',
+      port: 8080,
+      host: '0.0.0.0',
+      camerasFile: undefined,
+      instanceId: `${hostname()}-${process.pid}`,
+      logLevel: 'log',
+      watchdogMs: 10_000,
+      reconnect: { minMs: 500, maxMs: 30_000 },
+      leaseMs: 15_000,
+      clientQueueMax: 8,
+      ingestPort: 8081,
+      decoderPreference: 'auto',
+    });
+  });
+
+  test('reads every variable into the typed config', () => {
+    const config = loadConfig({
+      REDIS_URL: 'rediss://redis.internal:6380/2',
+      PORT: '9000',
+      HOST: '127.0.0.1',
+      CAMERAS_FILE: '/etc/vigil/cameras.yaml',
+      INSTANCE_ID: 'ingest-a.1',
+      LOG_LEVEL: 'debug',
+      WATCHDOG_SECONDS: '2.5',
+      RECONNECT_MIN_MS: '100',
+      RECONNECT_MAX_MS: '5000',
+      LEASE_MS: '3000',
+      CLIENT_QUEUE_MAX: '3',
+      INGEST_PORT: '9001',
+      DECODER: 'cpu',
+    });
+    assert.deepEqual(config, {
+      redisUrl: 'rediss://redis.internal:6380/2',
+      port: 9000,
+      host: '127.0.0.1',
+      camerasFile: '/etc/vigil/cameras.yaml',
+      instanceId: 'ingest-a.1',
+      logLevel: 'debug',
+      watchdogMs: 2500,
+      reconnect: { minMs: 100, maxMs: 5000 },
+      leaseMs: 3000,
+      clientQueueMax: 3,
+      ingestPort: 9001,
+      decoderPreference: 'cpu',
+    });
+  });
+
+  test('reads only the env object it is given, not process.env', () => {
+    const saved = process.env.PORT;
+    process.env.PORT = '1234';
+    try {
+      assert.equal(loadConfig({}).port, 8080);
+    } finally {
+      if (saved === undefined) delete process.env.PORT;
+      else process.env.PORT = saved;
+    }
+  });
+
+  test('empty and blank strings count as unset (an exported but empty variable takes the default)', () => {
+    const config = loadConfig({ REDIS_URL: '', PORT: '  ', INSTANCE_ID: '', LOG_LEVEL: '', DECODER: ' ', CAMERAS_FILE: '' });
+    assert.equal(config.redisUrl, 'redis://127.0.0.1:6379');
+    assert.equal(config.port, 8080);
+    assert.equal(config.instanceId, `${hostname()}-${process.pid}`);
+    assert.equal(config.logLevel, 'log');
+    assert.equal(config.decoderPreference, 'auto');
+    assert.equal(config.camerasFile, undefined);
+  });
+
+  test('each bad variable is named in the error', () => {
+    const bad: NodeJS.ProcessEnv[] = [
+      { REDIS_URL: 'http://redis:6379' },
+      { PORT: 'abc' },
+      { PORT: '0' },
+      { PORT: '65536' },
+      { PORT: '80.5' },
+      { INSTANCE_ID: 'has space' },
+      { LOG_LEVEL: 'info' },
+      { WATCHDOG_SECONDS: '0' },
+      { WATCHDOG_SECONDS: '-3' },
+      { WATCHDOG_SECONDS: 'soon' },
+      { RECONNECT_MIN_MS: '5' },
+      { RECONNECT_MAX_MS: '50' },
+      { LEASE_MS: '999' },
+      { CLIENT_QUEUE_MAX: '0' },
+      { INGEST_PORT: 'x' },
+      { DECODER: 'nvidia' },
+    ];
+    for (const env of bad) {
+      const [name] = Object.keys(env);
+      refused(env, new RegExp(`(^|; |: )${name}: `));
+    }
+  });
+
+  test('several bad variables are all reported at once', () => {
+    refused({ PORT: 'abc', LOG_LEVEL: 'info', REDIS_URL: 'http://x' }, /REDIS_URL: .*PORT: .*LOG_LEVEL: /);
+  });
+
+  test('RECONNECT_MAX_MS below RECONNECT_MIN_MS is refused, also when only the minimum is raised', () => {
+    refused({ RECONNECT_MIN_MS: '2000', RECONNECT_MAX_MS: '1000' }, /RECONNECT_MAX_MS: must be at least RECONNECT_MIN_MS/);
+    refused({ RECONNECT_MIN_MS: '40000' }, /RECONNECT_MAX_MS: must be at least RECONNECT_MIN_MS/);
+  });
+
+  test('RECONNECT_MAX_MS equal to RECONNECT_MIN_MS is allowed', () => {
+    assert.deepEqual(loadConfig({ RECONNECT_MIN_MS: '1000', RECONNECT_MAX_MS: '1000' }).reconnect, { minMs: 1000, maxMs: 1000 });
+  });
+
+  test('WATCHDOG_SECONDS becomes whole milliseconds', () => {
+    assert.equal(loadConfig({ WATCHDOG_SECONDS: '0.0015' }).watchdogMs, 2);
+    assert.equal(loadConfig({ WATCHDOG_SECONDS: '3600' }).watchdogMs, 3_600_000);
+  });
+});

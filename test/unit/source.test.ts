@@ -1,0 +1,129 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { classifySource, maskCredentials, SourceError, TEST_PATTERNS } from '@vigil/contracts';
+
+function rejects(url: string, message: RegExp): void {
+  assert.throws(() => classifySource(url), (error: unknown) => {
+    assert.ok(error instanceof SourceError, `expected SourceError for ${JSON.stringify(url)}, got ${String(error)}`);
+    assert.match(error.message, message);
+    return true;
+  });
+}
+
+describe('classifySource', () => {
+  test('rtsp and rtsps URLs are rtsp sources and keep their credentials for the pipeline builder', () => {
+    assert.deepEqual(classifySource('rtsp://cam.local:554/stream1'), { kind: 'rtsp', location: 'rtsp://cam.local:554/stream1' });
+    assert.deepEqual(classifySource('rtsps://admin:secret@cam.local/live'), { kind: 'rtsp', location: 'rtsps://admin:secret@cam.local/live' });
+  });
+
+  test('the scheme is case-insensitive and surrounding whitespace is ignored', () => {
+    assert.equal(classifySource('  RTSP://cam.local/s  ').kind, 'rtsp');
+    assert.equal(classifySource('HTTPS://cam.local/video.mjpg').kind, 'http');
+  });
+
+  test('http and https URLs are http (MJPEG) sources', () => {
+    assert.deepEqual(classifySource('http://cam.local/video.mjpg'), { kind: 'http', location: 'http://cam.local/video.mjpg' });
+    assert.deepEqual(classifySource('https://cam.local:8443/mjpg?res=hd'), { kind: 'http', location: 'https://cam.local:8443/mjpg?res=hd' });
+  });
+
+  test('file:// URLs become decoded absolute paths', () => {
+    assert.deepEqual(classifySource('file:///videos/clip.mp4'), { kind: 'file', location: '/videos/clip.mp4' });
+    assert.deepEqual(classifySource('file:///videos/my%20clip.mp4'), { kind: 'file', location: '/videos/my clip.mp4' });
+  });
+
+  test('absolute and relative paths are file sources, kept as written', () => {
+    assert.deepEqual(classifySource('/videos/clip.mp4'), { kind: 'file', location: '/videos/clip.mp4' });
+    assert.deepEqual(classifySource('videos/clip.mp4'), { kind: 'file', location: 'videos/clip.mp4' });
+    assert.deepEqual(classifySource('./clip with spaces.mkv'), { kind: 'file', location: './clip with spaces.mkv' });
+  });
+
+  test('printf-style numbered paths are image sequences', () => {
+    assert.deepEqual(classifySource('/frames/%06d.jpg'), { kind: 'sequence', location: '/frames/%06d.jpg' });
+    assert.deepEqual(classifySource('frames/img-%d.jpg'), { kind: 'sequence', location: 'frames/img-%d.jpg' });
+    assert.deepEqual(classifySource('file:///frames/%2506d.jpg'), { kind: 'sequence', location: '/frames/%06d.jpg' });
+  });
+
+  test('/dev/videoN is a v4l2 device; other /dev paths are not', () => {
+    assert.deepEqual(classifySource('/dev/video0'), { kind: 'v4l2', location: '/dev/video0' });
+    assert.deepEqual(classifySource('/dev/video12'), { kind: 'v4l2', location: '/dev/video12' });
+    assert.equal(classifySource('/dev/video').kind, 'file');
+    assert.equal(classifySource('/dev/video0/extra').kind, 'file');
+  });
+
+  test('test://<pattern> names a videotestsrc pattern; an empty pattern means ball', () => {
+    assert.deepEqual(classifySource('test://ball'), { kind: 'test', location: 'ball' });
+    assert.deepEqual(classifySource('test://smpte/'), { kind: 'test', location: 'smpte' });
+    assert.deepEqual(classifySource('test://'), { kind: 'test', location: 'ball' });
+    for (const pattern of TEST_PATTERNS) assert.equal(classifySource(`test://${pattern}`).location, pattern);
+  });
+
+  test('an unknown scheme is refused and named', () => {
+    rejects('ftp://cam.local/video', /unsupported url scheme "ftp:\/\/"/);
+    rejects('udp://239.0.0.1:5000', /unsupported url scheme "udp:\/\/"/);
+  });
+
+  test('an unknown test pattern is refused with the list of valid ones', () => {
+    rejects('test://nope', /unknown test pattern "nope" \(one of ball, smpte/);
+  });
+
+  test('an empty or blank url is refused', () => {
+    rejects('', /url is empty/);
+    rejects('   ', /url is empty/);
+  });
+
+  test('a URL that does not parse is refused', () => {
+    rejects('rtsp://cam.local:99999/s', /url is not a valid URL: rtsp:\/\/cam.local:99999\/s/);
+    rejects('http://', /url is not a valid URL/);
+    rejects('https://exa mple.com/x', /url is not a valid URL/);
+  });
+
+  test('the invalid-URL error does not repeat the password', () => {
+    assert.throws(() => classifySource('rtsp://admin:hunter2@cam.local:99999/s'), (error: unknown) => {
+      assert.ok(error instanceof SourceError);
+      assert.doesNotMatch(error.message, /hunter2/);
+      assert.match(error.message, /rtsp:\/\/admin:\*\*\*@cam\.local/);
+      return true;
+    });
+  });
+
+  test('a path with a NUL byte is refused', () => {
+    rejects('/videos/clip\0.mp4', /NUL byte/);
+  });
+});
+
+describe('maskCredentials', () => {
+  test('replaces the password of user:pass and keeps the user', () => {
+    assert.equal(maskCredentials('rtsp://admin:hunter2@cam.local:554/s'), 'rtsp://admin:***@cam.local:554/s');
+  });
+
+  test('masks a lone user part entirely (it may be a token)', () => {
+    assert.equal(maskCredentials('http://tok3n@cam.local/mjpg'), 'http://***@cam.local/mjpg');
+  });
+
+  test('masks a password that itself contains ":" or percent-escapes', () => {
+    assert.equal(maskCredentials('rtsp://admin:a:b:c@cam/s'), 'rtsp://admin:***@cam/s');
+    assert.equal(maskCredentials('rtsp://admin:p%40ss%2F1@cam/s'), 'rtsp://admin:***@cam/s');
+  });
+
+  test('masks every URL in a longer text such as an error message or a pipeline', () => {
+    const text = 'could not open rtsp://a:one@cam1/s, then RTSPS://b:two@cam2/s and http://three@cam3/m failed';
+    assert.equal(maskCredentials(text), 'could not open rtsp://a:***@cam1/s, then RTSPS://b:***@cam2/s and http://***@cam3/m failed');
+  });
+
+  test('leaves text without credentials alone, including e-mail addresses', () => {
+    for (const text of ['', 'no urls here', 'rtsp://cam.local/s', 'mail ops@example.com now', '/videos/clip.mp4', 'test://ball']) {
+      assert.equal(maskCredentials(text), text);
+    }
+  });
+
+  test('the password never appears in the output', () => {
+    const cases: Array<[string, string]> = [
+      ['rtsp://admin:S3cret!@cam/s', 'S3cret!'],
+      ['rtsps://u:S3cret@cam:322/s?x=1', 'S3cret'],
+      ['http://viewer:S3cret@cam/mjpg and rtsp://viewer:S3cret@cam2/', 'S3cret'],
+      ['error: 401 at rtsp://root:S3cret@10.0.0.5:554/h264 (auth)', 'S3cret'],
+      ['https://S3cret@cam/mjpg', 'S3cret'],
+    ];
+    for (const [text, secret] of cases) assert.ok(!maskCredentials(text).includes(secret), `${text} -> ${maskCredentials(text)}`);
+  });
+});
