@@ -40,13 +40,19 @@ describe('chooseDecoder', () => {
     });
 
     test(`${codec} with no decoder at all fails naming ${software} and the package to install`, () => {
-      for (const preference of ['auto', 'cpu', 'gpu'] as DecoderPreference[]) {
+      for (const preference of ['auto', 'cpu'] as DecoderPreference[]) {
         assert.throws(() => chooseDecoder(codec, preference, new Set()), (error: unknown) => {
           assert.ok(error instanceof Error);
           assert.match(error.message, new RegExp(`^no ${codec} decoder: `));
           assert.match(error.message, new RegExp(`${software} is missing \\(install gstreamer1\\.0-libav\\)`));
           return true;
         });
+      }
+    });
+
+    test(`${codec}/gpu without NVDEC is an error naming ${hardware}, not a silent CPU fallback`, () => {
+      for (const available of [new Set<string>(), new Set([software])]) {
+        assert.throws(() => chooseDecoder(codec, 'gpu', available), new RegExp(`"gpu" was requested but ${hardware} is not available`));
       }
     });
 

@@ -175,3 +175,11 @@ describe('encodeFrame rejects what it cannot represent', () => {
     rejects(() => encodeFrame(frame({ format: 'png' as Frame['format'] })), /unknown frame format png/);
   });
 });
+
+describe('encodeFrame refuses what decodeFrame would reject', () => {
+  test('bug: a fractional or negative seq, or a NaN/negative ts, was encoded and then rejected by every subscriber', () => {
+    for (const bad of [{ seq: 1.5 }, { seq: -1 }, { ts: Number.NaN }, { ts: -5 }, { ts: Number.POSITIVE_INFINITY }]) {
+      rejects(() => encodeFrame(frame(bad)), /bad (seq|timestamp)/);
+    }
+  });
+});

@@ -50,6 +50,8 @@ export function encodeFrame(frame: Frame): Buffer {
   if (!isDimension(frame.width) || !isDimension(frame.height)) {
     throw new EnvelopeError(`frame size ${frame.width}x${frame.height} is out of range`);
   }
+  if (!Number.isSafeInteger(frame.seq) || frame.seq < 0) throw new EnvelopeError(`bad seq ${frame.seq}`);
+  if (!Number.isFinite(frame.ts) || frame.ts < 0) throw new EnvelopeError(`bad timestamp ${frame.ts}`);
   const code = FORMAT_CODES[frame.format];
   if (code === undefined) throw new EnvelopeError(`unknown frame format ${String(frame.format)}`);
 

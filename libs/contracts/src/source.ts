@@ -22,10 +22,10 @@ export function classifySource(url: string): Source {
   switch (scheme) {
     case 'rtsp':
     case 'rtsps':
-      return { kind: 'rtsp', location: parseUrl(trimmed).toString() };
+      return { kind: 'rtsp', location: parseNetworkUrl(trimmed).toString() };
     case 'http':
     case 'https':
-      return { kind: 'http', location: parseUrl(trimmed).toString() };
+      return { kind: 'http', location: parseNetworkUrl(trimmed).toString() };
     case 'test': {
       const pattern = trimmed.slice('test://'.length).replace(/\/+$/, '') || 'ball';
       if (!(TEST_PATTERNS as readonly string[]).includes(pattern)) {
@@ -34,7 +34,7 @@ export function classifySource(url: string): Source {
       return { kind: 'test', location: pattern };
     }
     case 'file':
-      return fileSource(decodeURIComponent(parseUrl(trimmed).pathname));
+      return fileSource(decodePath(parseUrl(trimmed).pathname));
     case undefined:
       if (/^\/dev\/video\d+$/.test(trimmed)) return { kind: 'v4l2', location: trimmed };
       return fileSource(trimmed);
@@ -54,7 +54,24 @@ function parseUrl(url: string): URL {
   try {
     return new URL(url);
   } catch {
-    throw new SourceError(`url is not a valid URL: ${maskCredentials(url)}`);
+    // the URL itself stays out of the message: where it is malformed, masking cannot be trusted
+    throw new SourceError('url is not a valid URL');
+  }
+}
+
+function parseNetworkUrl(url: string): URL {
+  // a space could hide where the credentials end (and masking must find that end)
+  if (/\s/.test(url)) throw new SourceError('url contains whitespace (percent-encode it, e.g. %20)');
+  const parsed = parseUrl(url);
+  if (!parsed.hostname) throw new SourceError('url has no host');
+  return parsed;
+}
+
+function decodePath(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    throw new SourceError('file url has a malformed percent-escape');
   }
 }
 
@@ -63,7 +80,8 @@ function parseUrl(url: string): URL {
  * credentials never reach a log line, an API response or an error message.
  */
 export function maskCredentials(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)([^/\s@]+)@/gi, (_match, scheme: string, userinfo: string) => {
+  // userinfo runs to the LAST "@" of the authority: an unescaped "@" in a password is common
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)([^/?#\s]+)@/gi, (_match, scheme: string, userinfo: string) => {
     const user = userinfo.split(':')[0];
     return userinfo.includes(':') ? `${scheme}${user}:***@` : `${scheme}***@`;
   });

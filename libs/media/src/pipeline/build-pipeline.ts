@@ -134,8 +134,7 @@ function sourceParts(input: PipelineInput, mask: boolean): SourceParts {
     }
     case 'test': {
       const fps = camera.fps ?? DEFAULT_SYNTHETIC_FPS;
-      const width = camera.width ?? DEFAULT_TEST_SIZE.width;
-      const height = camera.height ?? evenHeight(width, camera.height);
+      const { width, height } = testPatternSize(camera.width, camera.height);
       return {
         parts: [
           element('videotestsrc', { 'is-live': camera.realtime, pattern: source.location }),
@@ -160,7 +159,9 @@ function stallGuard(live: boolean, watchdogMs: number | undefined): string[] {
 function rateCap(fps: number | undefined, synthetic: boolean): string[] {
   if (fps === undefined || synthetic) return [];
   // drop-only never duplicates frames; max-rate caps without touching a slower source
-  return [element('videorate', { 'drop-only': true, 'max-rate': Math.max(1, Math.round(fps)) })];
+  if (Number.isInteger(fps)) return [element('videorate', { 'drop-only': true, 'max-rate': fps })];
+  // max-rate takes whole frames per second only: a fractional cap (0.5, 12.5) goes in the caps
+  return [element('videorate', { 'drop-only': true }), `video/x-raw,framerate=${fraction(fps)}`];
 }
 
 function scale(width: number | undefined, height: number | undefined, synthetic: boolean): string[] {
@@ -201,12 +202,16 @@ function splitCredentials(url: string, mask: boolean): { location: string; user?
 }
 
 function fraction(fps: number): string {
-  // GStreamer wants a fraction; 12.5 fps becomes 25/2
+  // GStreamer wants a fraction (it reduces it): 12.5 fps is written 12500/1000
   const denominator = Number.isInteger(fps) ? 1 : 1000;
   return `${Math.round(fps * denominator)}/${denominator}`;
 }
 
-function evenHeight(width: number, height: number | undefined): number {
-  if (height !== undefined) return height;
-  return Math.max(2, Math.round((width * 9) / 16 / 2) * 2);
+/** One side given: the other follows the default 16:9 shape, rounded to even for 4:2:0 video. */
+function testPatternSize(width: number | undefined, height: number | undefined): { width: number; height: number } {
+  const even = (n: number): number => Math.max(2, Math.round(n / 2) * 2);
+  if (width !== undefined && height !== undefined) return { width, height };
+  if (width !== undefined) return { width, height: even((width * 9) / 16) };
+  if (height !== undefined) return { width: even((height * 16) / 9), height };
+  return DEFAULT_TEST_SIZE;
 }

@@ -22,8 +22,11 @@ export function chooseDecoder(codec: VideoCodec, preference: DecoderPreference, 
   if (preference !== 'cpu' && available.has(hardware)) {
     return { element: hardware, hardware: true, reason: `${hardware}: NVDEC is available` };
   }
-  const why =
-    preference === 'cpu' ? 'software decoding requested' : `${hardware} is not available (no NVIDIA driver or plugin)`;
+  if (preference === 'gpu') {
+    // asked for explicitly: silently decoding on the CPU would hide a broken GPU setup
+    throw new Error(`decoder "gpu" was requested but ${hardware} is not available (no NVIDIA driver or GStreamer nvcodec plugin)`);
+  }
+  const why = preference === 'cpu' ? 'software decoding requested' : `${hardware} is not available (no NVIDIA driver or plugin)`;
   if (!available.has(software)) {
     throw new Error(`no ${codec} decoder: ${why}, and ${software} is missing (install gstreamer1.0-libav)`);
   }
