@@ -12,29 +12,7 @@ import { join } from 'node:path';
 import { cameraConfigSchema, classifySource, type CameraInput } from '@vigil/contracts';
 import { buildPipeline, chooseDecoder, jpegSize, quote, type DecoderChoice } from '@vigil/media';
 
-/** Splits at `separator` outside double quotes; inside quotes a backslash escapes the next character. */
-function splitOutsideQuotes(text: string, separator: string): string[] {
-  const parts: string[] = [];
-  let current = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quoted && ch === '\\') {
-      current += ch + (text[i + 1] ?? '');
-      i++;
-      continue;
-    }
-    if (ch === '"') quoted = !quoted;
-    if (!quoted && ch === separator) {
-      parts.push(current);
-      current = '';
-      continue;
-    }
-    current += ch;
-  }
-  parts.push(current);
-  return parts;
-}
+import { splitOutsideQuotes } from '../support/gst-launch';
 
 interface RunResult {
   code: number;
