@@ -1,7 +1,8 @@
 import { dirname, join } from 'node:path';
 import { findRepoFile, generateClip, probeVideo, type VideoInfo } from '../scripts/support';
 
-export const CLIP = { width: 1920, height: 1080, fps: 30, seconds: 20, codec: 'h264' as const };
+/** BENCH_CLIP_S changes the clip length (default 20 s); a file camera reopens its pipeline at every loop. */
+export const CLIP = { width: 1920, height: 1080, fps: 30, seconds: Number(process.env.BENCH_CLIP_S) || 20, codec: 'h264' as const };
 
 export function repoRoot(): string {
   return dirname(findRepoFile('package.json'));

@@ -2,7 +2,7 @@
 import { io, type Socket } from 'socket.io-client';
 import { findRepoFile, spawnManaged, startRedisServer, startVigil, type ManagedChild, type RedisServerHandle, type VigilHandle } from '../scripts/support';
 import { percentile } from './report';
-import { cpuBetween, procAvailable, sampleTrees } from './proc';
+import { cpuBetween, machineBusySeconds, procAvailable, sampleTrees, waitForQuiet } from './proc';
 
 export const CAMERA = 'bench';
 
@@ -24,6 +24,8 @@ export interface StackOptions {
    * capture process itself with this launch line, exactly as ingest's supervisor would.
    */
   launch?: string;
+  /** extra environment of that capture process (launch override only) */
+  captureEnv?: Record<string, string>;
   echo?: boolean;
 }
 
@@ -56,7 +58,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       };
       // no IPC channel: the capture process then only publishes, and is killed by stop()
       const entry = findRepoFile('dist/libs/media/src/capture/capture-process.js');
-      capture = spawnManaged('capture', process.execPath, [entry, JSON.stringify(job)], { echo: options.echo });
+      capture = spawnManaged('capture', process.execPath, [entry, JSON.stringify(job)], {
+        echo: options.echo,
+        env: { ...(process.env as Record<string, string>), ...options.captureEnv },
+      });
       started.push({ stop: () => capture!.stop('SIGKILL') });
     }
     return {
@@ -114,6 +119,12 @@ export interface DeliveryResult {
   cpuByRole?: Map<string, number>;
   redisCores?: number;
   clientCores: number;
+  /** cores busy with processes outside this benchmark during the window */
+  otherCores?: number;
+  /** how long the window waited for the rest of the machine to go quiet */
+  quietWaitMs?: number;
+  /** capture restarts so far (vigil_ingest_reconnects_total); a crashing capture shows here */
+  reconnects?: number;
   statusFps?: number;
   statusState?: string;
   decoder?: string;
@@ -138,7 +149,7 @@ interface FrameEvent {
 }
 
 /** Subscribes one client, waits for the first frame, warms up, then counts frames over the window. */
-export async function measureDelivery(stack: Stack, format: 'jpeg' | 'base64', warmupMs: number, windowMs: number): Promise<DeliveryResult> {
+export async function measureDelivery(stack: Stack, format: 'jpeg' | 'base64', warmupMs: number, windowMs: number, quietMaxMs = 0): Promise<DeliveryResult> {
   const socket = io(stack.vigil.url, { transports: ['websocket'], reconnection: false });
   try {
     await once(socket, 'connect', 10_000);
@@ -164,12 +175,14 @@ export async function measureDelivery(stack: Stack, format: 'jpeg' | 'base64', w
     if (!ack || (ack as { ok: boolean }).ok !== true) throw new Error(`subscribe refused: ${JSON.stringify(ack)}`);
     await Promise.race([first, sleep(60_000).then(() => Promise.reject(new Error('no frame within 60 s')))]);
     await sleep(warmupMs);
+    const quiet = quietMaxMs > 0 ? await waitForQuiet([...stack.roots(), stack.redis.child.process.pid!], 0.15, quietMaxMs) : undefined;
 
     const ingest0 = await metricSum(stack, 'vigil_ingest_frames_dropped_total');
     const publish0 = await metricSum(stack, 'vigil_publish_frames_dropped_total');
     const proc = procAvailable();
     const tree0 = proc ? sampleTrees(stack.roots()) : undefined;
     const redis0 = proc ? sampleTrees([stack.redis.child.process.pid!]) : undefined;
+    const busy0 = machineBusySeconds();
     const client0 = process.cpuUsage();
     const t0 = performance.now();
     counting = true;
@@ -177,11 +190,13 @@ export async function measureDelivery(stack: Stack, format: 'jpeg' | 'base64', w
     counting = false;
     const seconds = (performance.now() - t0) / 1000;
     const client = process.cpuUsage(client0);
+    const busy1 = machineBusySeconds();
     const tree = tree0 ? cpuBetween(tree0, sampleTrees(stack.roots())) : undefined;
     const redis = redis0 ? cpuBetween(redis0, sampleTrees([stack.redis.child.process.pid!])) : undefined;
     const ingestDropped = (await metricSum(stack, 'vigil_ingest_frames_dropped_total')) - ingest0;
     const publishDropped = (await metricSum(stack, 'vigil_publish_frames_dropped_total')) - publish0;
     const status = await cameraStatus(stack);
+    const reconnects = await metricSum(stack, 'vigil_ingest_reconnects_total');
 
     latencies.sort((a, b) => a - b);
     const span = firstSeq === undefined || lastSeq === undefined ? 0 : lastSeq - firstSeq + 1;
@@ -201,6 +216,12 @@ export async function measureDelivery(stack: Stack, format: 'jpeg' | 'base64', w
       cpuByRole: tree ? new Map([...tree.byName].map(([k, v]) => [k, v / seconds])) : undefined,
       redisCores: redis ? redis.total / seconds : undefined,
       clientCores: (client.user + client.system) / 1e6 / seconds,
+      otherCores:
+        busy0 === undefined || busy1 === undefined || !tree || !redis
+          ? undefined
+          : Math.max(0, busy1 - busy0 - tree.total - redis.total - (client.user + client.system) / 1e6) / seconds,
+      reconnects,
+      quietWaitMs: quiet?.waitedMs,
       statusFps: status?.fps,
       statusState: status?.state,
       decoder: status?.decoder,

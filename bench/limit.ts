@@ -1,6 +1,7 @@
 /** Machine limit: decode + JPEG with no Redis and no Socket.IO. */
 import { OpenCvCapture } from '../libs/media/src/capture/opencv-capture';
 import { spawnManaged } from '../scripts/support';
+import { machineBusySeconds } from './proc';
 
 export interface LoopResult {
   frames: number;
@@ -12,6 +13,8 @@ export interface LoopResult {
   cores: number;
   openMs: number;
   meanJpegBytes: number;
+  /** cores busy with other processes meanwhile (machine busy time minus ours), when /proc exists */
+  otherCores?: number;
 }
 
 /**
@@ -26,6 +29,7 @@ export async function opencvLoop(launch: string, maxSeconds = 30): Promise<LoopR
     const first = await capture.readJpeg();
     if (!first) throw new Error(`the pipeline gave no frame: ${launch}`);
     const openMs = performance.now() - openStarted;
+    const busy0 = machineBusySeconds();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     let frames = 0;
@@ -40,7 +44,9 @@ export async function opencvLoop(launch: string, maxSeconds = 30): Promise<LoopR
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+    const busy1 = machineBusySeconds();
     return {
+      otherCores: busy0 === undefined || busy1 === undefined ? undefined : Math.max(0, busy1 - busy0 - cpuSeconds) / seconds,
       frames,
       seconds,
       fps: frames / seconds,
@@ -90,7 +96,9 @@ function parseBashTime(text: string): number {
 
 /** gst-launch-1.0 of a pipeline to fakesink; fps from the frame count and "Execution ended after". */
 export async function gstLaunch(launch: string, frames: number): Promise<ToolResult> {
-  const run = await runTimed('gst-launch', 'gst-launch-1.0', [launch]);
+  // gst-launch escapes each argv entry as one token, so let the shell split the line (the
+  // location="..." quoting of the launch text is valid shell quoting too)
+  const run = await runTimed('gst-launch', 'bash', ['-c', `exec gst-launch-1.0 ${launch}`]);
   if (run.code !== 0) throw new Error(`gst-launch-1.0 failed (${run.code}): ${run.output.slice(-1500)}`);
   // time in PLAYING up to EOS; wall time (start-up included) when the line is missing
   const m = /Execution ended after (\d+):(\d+):([\d.]+)/.exec(run.output);

@@ -2,14 +2,17 @@
  * `npm run bench`: how many 1080p frames per second vigil delivers to a Socket.IO client, next to
  * what the machine can decode + JPEG-encode at all. Prints figures; never asserts on timings.
  *
- * Environment: BENCH_WARMUP_S (3), BENCH_WINDOW_S (15), BENCH_BASE64_S (10; 0 skips the base64 run),
- * BENCH_ECHO=1 mirrors the children's logs.
+ * Environment: BENCH_LIMIT_RUNS (2), BENCH_WARMUP_S (3), BENCH_WINDOW_S (15), BENCH_BASE64_S (10; 0 skips the base64 run),
+ * BENCH_QUIET_MAX_S (60): each measurement first waits up to this long for the rest of the machine
+ * to go quiet (< 0.15 cores busy elsewhere); BENCH_ECHO=1 mirrors the children's logs.
  */
 import { availableParallelism, cpus } from 'node:os';
 import { benchClip, CLIP } from './clip';
 import { measureDelivery, startStack, type DeliveryResult, type Stack } from './delivered';
 import { ffmpegDecode, gstLaunch, opencvLoop } from './limit';
+import { disableOpenCvMemTracking, memTrackingNote, restoreOpenCvEnv } from './opencv-env';
 import { ingestLaunch, toFakesink } from './pipeline';
+import { loadAverage, waitForQuiet } from './proc';
 import { figure, fmt, note } from './report';
 
 const GOAL_FPS = 180;
@@ -31,6 +34,7 @@ function printDelivery(prefix: string, r: DeliveryResult, limitFps: number | und
   figure(`${prefix}.ingest_dropped`, r.ingestDropped, 'frames', 0);
   figure(`${prefix}.publish_dropped`, r.publishDropped, 'frames', 0);
   figure(`${prefix}.client_seq_gaps`, r.seqGaps, 'frames', 0);
+  if (r.reconnects !== undefined) figure(`${prefix}.capture_restarts`, r.reconnects, 'restarts (vigil_ingest_reconnects_total, whole run)', 0);
   if (r.statusFps !== undefined) figure(`${prefix}.status_fps`, r.statusFps, 'frames/s (GET /api/cameras)');
   if (r.vigilCores !== undefined) {
     const roles = [...(r.cpuByRole ?? [])].filter(([, v]) => v >= 0.005).map(([k, v]) => `${k} ${fmt(v, 2)}`).join(', ');
@@ -39,6 +43,13 @@ function printDelivery(prefix: string, r: DeliveryResult, limitFps: number | und
   }
   if (r.redisCores !== undefined) figure(`${prefix}.cpu_redis`, r.redisCores, 'cores', 2);
   figure(`${prefix}.cpu_bench_client`, r.clientCores, 'cores (this process: the Socket.IO client)', 2);
+  if (r.vigilCores !== undefined && r.redisCores !== undefined && r.fps > 0) {
+    const total = ((r.vigilCores + r.redisCores + r.clientCores) * 1000) / r.fps;
+    figure(`${prefix}.cpu_total_ms_per_frame`, total, 'ms CPU/frame (vigil + redis + client)', 2);
+    figure(`${prefix}.cpu_ceiling`, (availableParallelism() * 1000) / total, `frames/s if all ${availableParallelism()} cores did only this at that cost`);
+  }
+  if (r.quietWaitMs !== undefined) note(`${prefix}: waited ${fmt(r.quietWaitMs / 1000)} s for a quiet machine before the window`);
+  if (r.otherCores !== undefined) figure(`${prefix}.cpu_others`, r.otherCores, 'cores busy with processes outside the bench (noise)', 2);
 }
 
 async function main(): Promise<void> {
@@ -59,17 +70,37 @@ async function main(): Promise<void> {
   // 1. machine limit: the ingest pipeline, read by OpenCV in a plain loop
   const launch = ingestLaunch(clip.path);
   figure('limit.pipeline', launch);
+  disableOpenCvMemTracking();
+  note(memTrackingNote());
+  figure('machine.load_average', loadAverage() ?? NaN, '(1 min, before the limit runs)', 2);
   let limitFps: number | undefined;
+  let limitOthers: number | undefined;
+  const quietMaxMs = seconds('BENCH_QUIET_MAX_S', 60) * 1000;
+  const quiet = async (label: string, ours: number[] = []): Promise<void> => {
+    const q = await waitForQuiet(ours, 0.15, quietMaxMs);
+    note(`${label}: waited ${fmt(q.waitedMs / 1000)} s for a quiet machine (others ${fmt(q.others ?? NaN, 2)} cores)`);
+  };
   try {
-    const loop = await opencvLoop(launch);
+    // best of BENCH_LIMIT_RUNS (2) whole-clip runs: a limit, so the least disturbed run counts
+    const runs = Math.max(1, Math.round(seconds('BENCH_LIMIT_RUNS', 2)));
+    const all = [];
+    for (let i = 0; i < runs; i++) {
+      await quiet(`limit.opencv_loop run ${i + 1}`);
+      all.push(await opencvLoop(launch));
+    }
+    const loop = all.reduce((best, r) => (r.fps > best.fps ? r : best));
     limitFps = loop.fps;
-    figure('limit.opencv_loop.fps', loop.fps, 'frames/s');
+    limitOthers = loop.otherCores;
+    figure('limit.opencv_loop.fps', loop.fps, `frames/s (best of ${runs}: ${all.map((r) => fmt(r.fps)).join(', ')})`);
     figure('limit.opencv_loop.cpu', loop.cores, `cores, ${fmt(loop.cpuMsPerFrame, 2)} ms CPU/frame`, 2);
+    figure('limit.opencv_loop.cpu_ceiling', (availableParallelism() * 1000) / loop.cpuMsPerFrame, `frames/s if all ${availableParallelism()} cores did only this at that cost`);
     figure('limit.opencv_loop.open', loop.openMs, 'ms to first frame (excluded from fps)', 0);
+    if (loop.otherCores !== undefined) figure('limit.opencv_loop.cpu_others', loop.otherCores, 'cores busy with processes outside the bench (noise)', 2);
     figure('limit.opencv_loop.jpeg_size', loop.meanJpegBytes / 1024, 'KiB/frame', 0);
   } catch (error) {
     figure('limit.opencv_loop.fps', 'failed', (error as Error).message);
   }
+  await quiet('limit.gst_launch_fakesink');
   try {
     const gst = await gstLaunch(toFakesink(launch), frames);
     figure('limit.gst_launch_fakesink.fps', gst.fps, 'frames/s');
@@ -77,6 +108,7 @@ async function main(): Promise<void> {
   } catch (error) {
     figure('limit.gst_launch_fakesink.fps', 'failed', (error as Error).message);
   }
+  await quiet('limit.ffmpeg_decode_only');
   try {
     const ff = await ffmpegDecode(clip.path);
     figure('limit.ffmpeg_decode_only.fps', ff.fps, 'frames/s');
@@ -88,13 +120,14 @@ async function main(): Promise<void> {
   // 2. delivered: redis-server + vigil + one Socket.IO client
   let jpeg: DeliveryResult | undefined;
   let stack: Stack | undefined;
+  restoreOpenCvEnv();
   try {
     stack = await startStack({ clip: clip.path, echo });
-    jpeg = await measureDelivery(stack, 'jpeg', warmupMs, windowMs);
+    jpeg = await measureDelivery(stack, 'jpeg', warmupMs, windowMs, quietMaxMs);
     if (jpeg.decoder) figure('delivered.decoder', jpeg.decoder);
     printDelivery('delivered.jpeg', jpeg, limitFps);
     if (base64Ms > 0) {
-      const b64 = await measureDelivery(stack, 'base64', warmupMs, base64Ms);
+      const b64 = await measureDelivery(stack, 'base64', warmupMs, base64Ms, quietMaxMs);
       printDelivery('delivered.base64', b64, limitFps);
     }
   } catch (error) {
@@ -106,11 +139,16 @@ async function main(): Promise<void> {
   }
 
   const ratio = jpeg && limitFps ? jpeg.fps / limitFps : NaN;
+  const noisy = [
+    limitOthers !== undefined && limitOthers > 0.15 ? `limit run shared the CPU with ${fmt(limitOthers, 2)} cores of other work` : '',
+    jpeg?.otherCores !== undefined && jpeg.otherCores > 0.15 ? `delivered window shared the CPU with ${fmt(jpeg.otherCores, 2)} cores of other work` : '',
+  ].filter(Boolean);
+  if (noisy.length > 0) note(`figures are disturbed: ${noisy.join('; ')}; run again on a quiet machine`);
   const met = jpeg !== undefined && jpeg.fps >= GOAL_FPS && ratio >= GOAL_RATIO;
   console.log(
     `summary: delivered ${jpeg ? fmt(jpeg.fps) : 'n/a'} fps (jpeg, 1080p, p50 ${jpeg ? fmt(jpeg.latencyP50, 0) : 'n/a'} ms, ` +
       `p99 ${jpeg ? fmt(jpeg.latencyP99, 0) : 'n/a'} ms), limit ${limitFps ? fmt(limitFps) : 'n/a'} fps, ratio ${fmt(ratio, 2)}; ` +
-      `goal on 2 cores >= ${GOAL_FPS} fps and >= ${GOAL_RATIO}: ${met ? 'met' : 'not met'} on ${availableParallelism()} cores`,
+      `goal on 2 cores >= ${GOAL_FPS} fps and >= ${GOAL_RATIO}: ${met ? 'met' : 'not met'} on ${availableParallelism()} cores${noisy.length > 0 ? ' (noisy machine)' : ''}`,
   );
 }
 

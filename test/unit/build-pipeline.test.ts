@@ -15,7 +15,7 @@ function build(url: string, camera: Omit<CameraInput, 'id' | 'url'> = {}, decode
   return buildPipeline({ camera: cameraConfigSchema.parse({ id: 'cam', url, ...camera }), source: classifySource(url), decoder, watchdogMs });
 }
 
-const TAIL = ['jpegenc', 'appsink'];
+const TAIL = ['queue', 'jpegenc', 'appsink'];
 
 describe('buildPipeline: one pipeline per source kind', () => {
   test('rtsp over tcp: credentials go to user-id/user-pw, never into the location', () => {
@@ -203,6 +203,12 @@ describe('buildPipeline: processing stages', () => {
   test('jpegQuality reaches jpegenc (default 80)', () => {
     assert.equal(stage(build('rtsp://cam.local/s', { jpegQuality: 55 }, H264).launch, 'jpegenc').props.quality, '55');
     assert.equal(stage(build('test://ball').launch, 'jpegenc').props.quality, '80');
+  });
+
+  test('JPEG encoding gets its own thread: a queue before jpegenc, leaky (drop oldest) only for live sources', () => {
+    assert.equal(stage(build('rtsp://cam.local/s', {}, H264).launch, 'queue').props.leaky, 'downstream');
+    assert.equal(stage(build('/videos/a.mp4', { realtime: false }, H264).launch, 'queue').props.leaky, undefined, 'a file read flat out loses no frame');
+    assert.equal(stage(build('/videos/a.mp4', {}, H264).launch, 'queue').props['max-size-buffers'], '3');
   });
 
   test('the pipeline ends in an unnamed appsink with 2 buffers and no signals (OpenCV finds it by its default name)', () => {

@@ -1,5 +1,5 @@
 import type Redis from 'ioredis';
-import { channels, encodeFrame, type Frame } from '@vigil/contracts';
+import { channels, encodeFrame, type Frame, type StreamName } from '@vigil/contracts';
 
 export type PublishOutcome = 'sent' | 'dropped';
 
@@ -21,7 +21,7 @@ export class FramePublisher {
     if (this.inFlight >= this.maxInFlight || this.redis.status !== 'ready') return 'dropped';
     this.inFlight += 1;
     this.redis
-      .publish(channels.frames(frame.camera, frame.stream as 'raw'), encodeFrame(frame))
+      .publish(channels.frames(frame.camera, frame.stream as StreamName), encodeFrame(frame))
       .catch((error: Error) => this.onError(error))
       .finally(() => {
         this.inFlight -= 1;

@@ -27,7 +27,7 @@ export class CaptureProcessHandle extends EventEmitter<CaptureProcessEvents> {
   private endedOnce = false;
   private lastStats?: CaptureStats;
 
-  private constructor(private readonly job: CaptureJob) {
+  private constructor(job: CaptureJob) {
     super();
     this.child = fork(ENTRY, [JSON.stringify(job)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
     this.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => this.keepStderr(chunk));

@@ -43,6 +43,7 @@ function assemble(input: PipelineInput, mask: boolean): Omit<Pipeline, 'masked'>
     ...stallGuard(head.live, input.watchdogMs),
     ...rateCap(camera.fps, source.kind === 'test'),
     ...scale(camera.width, camera.height, source.kind === 'test'),
+    encoderThread(head.live),
     element('jpegenc', { quality: camera.jpegQuality }),
     appsink(head.live, camera.realtime),
   ];
@@ -145,6 +146,15 @@ function sourceParts(input: PipelineInput, mask: boolean): SourceParts {
       };
     }
   }
+}
+
+/**
+ * A queue starts a new streaming thread, so JPEG encoding runs beside decoding instead of after it
+ * on the same thread: at 1080p on 2 cores this took capture from ~1.4 to ~1.8 cores and delivered
+ * frames/s up by ~20% (bench/). A live source drops its oldest waiting frame rather than add delay.
+ */
+function encoderThread(live: boolean): string {
+  return element('queue', { 'max-size-buffers': 3, 'max-size-bytes': 0, 'max-size-time': 0, leaky: live ? 'downstream' : undefined });
 }
 
 /**
