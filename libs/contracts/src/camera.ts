@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cameraDetectSchema } from './detection';
 import { classifySource, SourceError } from './source';
 
 export const CAMERA_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
@@ -30,6 +31,8 @@ export const cameraConfigSchema = z
     width: z.number().int().min(16).max(7680).optional(),
     height: z.number().int().min(16).max(4320).optional(),
     jpegQuality: z.number().int().min(1).max(100).default(80),
+    /** object detection and rules; absent means no inference for this camera */
+    detect: cameraDetectSchema.optional(),
   })
   .strict();
 

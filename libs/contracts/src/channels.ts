@@ -8,6 +8,8 @@ const PREFIX = 'vigil';
 export const channels = {
   /** pub/sub: binary frame envelopes of one camera and stream */
   frames: (camera: string, stream: StreamName): string => `${PREFIX}:frames:${camera}:${stream}`,
+  /** pub/sub: DetectionsEvent JSON of one camera */
+  detections: (camera: string): string => `${PREFIX}:detections:${camera}`,
   /** pattern matching every frame channel (used by tools and tests) */
   framesPattern: `${PREFIX}:frames:*`,
 } as const;
@@ -17,6 +19,10 @@ export const keys = {
   cameras: `${PREFIX}:cameras`,
   /** hash: camera id -> CameraStatus JSON, written by the ingest instance that owns the camera */
   cameraStatus: `${PREFIX}:camera-status`,
+  /** stream: ViolationEvent JSON (field `event`), durable, for the alarms service */
+  violations: `${PREFIX}:violations`,
+  /** hash: camera id -> InferenceStatus JSON (frames inferred and skipped), written by inference */
+  inferenceStatus: `${PREFIX}:inference-status`,
   /** string with TTL: which ingest instance currently owns a camera */
   cameraLease: (camera: string): string => `${PREFIX}:lease:${camera}`,
 } as const;

@@ -3,3 +3,4 @@ export * from './channels';
 export * from './source';
 export * from './camera';
 export * from './socket-events';
+export * from './detection';
