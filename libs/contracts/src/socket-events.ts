@@ -1,5 +1,6 @@
 import type { FrameFormat } from './envelope';
 import type { StreamName } from './channels';
+import type { DetectionsEvent } from './detection';
 
 /** `format` a client may ask for: JPEG bytes as a Buffer, or the same bytes as a base64 string. */
 export const CLIENT_FORMATS = ['jpeg', 'base64'] as const;
@@ -27,6 +28,8 @@ export interface FrameEvent {
 
 export interface ServerToClientEvents {
   frame: (event: FrameEvent) => void;
+  /** detections of a camera, to every client watching any of its streams */
+  detections: (event: DetectionsEvent) => void;
 }
 
 export interface ClientToServerEvents {

@@ -1,12 +1,12 @@
 import { Global, Module } from '@nestjs/common';
 import { CameraLeases } from './camera-leases';
 import { CameraRegistry } from './camera-registry';
-import { FrameSubscriber } from './frame-subscriber';
+import { BusSubscriber } from './frame-subscriber';
 import { RedisConnections } from './redis-connections';
 
 @Global()
 @Module({
-  providers: [RedisConnections, CameraRegistry, CameraLeases, FrameSubscriber],
-  exports: [RedisConnections, CameraRegistry, CameraLeases, FrameSubscriber],
+  providers: [RedisConnections, CameraRegistry, CameraLeases, BusSubscriber],
+  exports: [RedisConnections, CameraRegistry, CameraLeases, BusSubscriber],
 })
 export class RedisModule {}

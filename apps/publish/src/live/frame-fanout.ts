@@ -1,44 +1,48 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Server, Socket } from 'socket.io';
 import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
-import type { ClientFormat, Frame, FrameEvent, StreamName } from '@vigil/contracts';
-import { FrameSubscriber, type FrameHandler } from '@vigil/redis';
+import { channels, decodeFrame, type ClientFormat, type DetectionsEvent, type Frame, type FrameEvent, type StreamName } from '@vigil/contracts';
+import { BusSubscriber, type MessageHandler } from '@vigil/redis';
 import { PublishMetrics } from './publish-metrics';
 
 interface Feed {
   camera: string;
   stream: StreamName;
-  handler: FrameHandler;
+  handler: MessageHandler;
   /** socket id -> formats that socket asked for */
   viewers: Map<string, Set<ClientFormat>>;
+}
+
+interface CameraWatch {
+  handler: MessageHandler;
+  /** socket id -> number of feeds of this camera it watches */
+  sockets: Map<string, number>;
 }
 
 const FORMATS: readonly ClientFormat[] = ['jpeg', 'base64'];
 
 /**
- * Fans frames out from Redis to Socket.IO clients: one Redis subscription per camera and stream
- * however many clients watch, one payload per format per frame (base64 is encoded once, not once
- * per client), and a cap on what each client may have queued: a client that does not read has
- * its frames dropped and counted, and never delays the others or grows the server's memory.
+ * Fans frames and detections out from Redis to Socket.IO clients: one Redis subscription per
+ * camera and stream however many clients watch, one payload per format per frame (base64 is
+ * encoded once, not once per client), and a cap on what each client may have queued: a client
+ * that does not read has its frames dropped and counted, and never delays the others or grows
+ * the server's memory. Detections of a camera go to every client watching any of its streams.
  */
 @Injectable()
 export class FrameFanout {
   private readonly logger = new Logger('Fanout');
   private readonly feeds = new Map<string, Feed>();
+  private readonly watches = new Map<string, CameraWatch>();
   private server?: Server;
   /** engine.io packets a client may have waiting; a binary frame is two packets (header + attachment) */
   private readonly maxQueuedPackets: number;
 
   constructor(
-    private readonly subscriber: FrameSubscriber,
+    private readonly bus: BusSubscriber,
     private readonly metrics: PublishMetrics,
     @Inject(VIGIL_CONFIG) config: VigilConfig,
   ) {
     this.maxQueuedPackets = config.clientQueueMax * 2;
-    subscriber.setBadMessageHandler((channel, error) => {
-      this.metrics.badMessages.inc({ channel });
-      this.logger.warn(`dropped a bad message on ${channel}: ${error.message}`);
-    });
   }
 
   attach(server: Server): void {
@@ -49,22 +53,22 @@ export class FrameFanout {
     const key = feedKey(camera, stream);
     let feed = this.feeds.get(key);
     if (!feed) {
-      const created: Feed = { camera, stream, viewers: new Map(), handler: (frame) => this.deliver(created, frame) };
+      const created: Feed = { camera, stream, viewers: new Map(), handler: (message) => this.deliverFrame(created, message) };
       feed = created;
       this.feeds.set(key, feed);
     }
     const formats = feed.viewers.get(socket.id) ?? new Set<ClientFormat>();
+    const newViewer = formats.size === 0;
     feed.viewers.set(socket.id, formats);
     formats.add(format);
     await socket.join(roomName(camera, stream, format));
     this.metrics.viewers.set({ camera, stream }, feed.viewers.size);
-    if (feed.viewers.size === 1 && formats.size === 1) {
-      try {
-        await this.subscriber.add(camera, stream, feed.handler);
-      } catch (error) {
-        await this.unsubscribe(socket, camera, stream);
-        throw error;
-      }
+    try {
+      if (newViewer) await this.watch(socket, camera);
+      await this.bus.add(channels.frames(camera, stream), feed.handler);
+    } catch (error) {
+      await this.unsubscribe(socket, camera, stream);
+      throw error;
     }
   }
 
@@ -78,11 +82,14 @@ export class FrameFanout {
       formats.delete(f);
       await socket.leave(roomName(camera, stream, f));
     }
-    if (formats.size === 0) feed.viewers.delete(socket.id);
+    if (formats.size === 0) {
+      feed.viewers.delete(socket.id);
+      await this.unwatch(socket, camera);
+    }
     this.metrics.viewers.set({ camera, stream }, feed.viewers.size);
     if (feed.viewers.size === 0) {
       this.feeds.delete(key);
-      await this.subscriber.remove(camera, stream, feed.handler);
+      await this.bus.remove(channels.frames(camera, stream), feed.handler);
     }
     return true;
   }
@@ -93,9 +100,54 @@ export class FrameFanout {
     }
   }
 
-  private deliver(feed: Feed, frame: Frame): void {
+  private async watch(socket: Socket, camera: string): Promise<void> {
+    let watch = this.watches.get(camera);
+    if (!watch) {
+      watch = { sockets: new Map(), handler: (message) => this.deliverDetections(camera, message) };
+      this.watches.set(camera, watch);
+    }
+    watch.sockets.set(socket.id, (watch.sockets.get(socket.id) ?? 0) + 1);
+    await socket.join(detectionsRoom(camera));
+    await this.bus.add(channels.detections(camera), watch.handler);
+  }
+
+  private async unwatch(socket: Socket, camera: string): Promise<void> {
+    const watch = this.watches.get(camera);
+    const count = watch?.sockets.get(socket.id);
+    if (!watch || count === undefined) return;
+    if (count > 1) {
+      watch.sockets.set(socket.id, count - 1);
+      return;
+    }
+    watch.sockets.delete(socket.id);
+    await socket.leave(detectionsRoom(camera));
+    if (watch.sockets.size === 0) {
+      this.watches.delete(camera);
+      await this.bus.remove(channels.detections(camera), watch.handler);
+    }
+  }
+
+  private deliverDetections(camera: string, message: Buffer): void {
+    let event: DetectionsEvent;
+    try {
+      event = JSON.parse(message.toString('utf8')) as DetectionsEvent;
+    } catch (error) {
+      this.badMessage(channels.detections(camera), error as Error);
+      return;
+    }
+    this.server?.to(detectionsRoom(camera)).emit('detections', event);
+  }
+
+  private deliverFrame(feed: Feed, message: Buffer): void {
     const server = this.server;
     if (!server) return;
+    let frame: Frame;
+    try {
+      frame = decodeFrame(message);
+    } catch (error) {
+      this.badMessage(channels.frames(feed.camera, feed.stream), error as Error);
+      return;
+    }
     const labels = { camera: feed.camera, stream: feed.stream };
     this.metrics.framesIn.inc(labels);
     for (const format of FORMATS) {
@@ -123,6 +175,11 @@ export class FrameFanout {
       this.metrics.framesOut.inc({ ...labels, format }, receivers);
     }
   }
+
+  private badMessage(channel: string, error: Error): void {
+    this.metrics.badMessages.inc({ channel });
+    this.logger.warn(`dropped a bad message on ${channel}: ${error.message}`);
+  }
 }
 
 /**
@@ -139,4 +196,8 @@ function feedKey(camera: string, stream: StreamName): string {
 
 function roomName(camera: string, stream: StreamName, format: ClientFormat): string {
   return `frames:${camera}:${stream}:${format}`;
+}
+
+function detectionsRoom(camera: string): string {
+  return `detections:${camera}`;
 }
