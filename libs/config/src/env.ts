@@ -32,6 +32,14 @@ const envSchema = z.object({
   INGEST_PORT: integer(1, 65535).default(8081),
   /** decoder preference for cameras that say `auto`: force cpu to ignore NVDEC */
   DECODER: z.enum(['auto', 'cpu', 'gpu']).default('auto'),
+  /** the ONNX detector; overrides the cameras file's model.path */
+  MODEL_PATH: z.string().optional(),
+  /** class names file for the model; overrides model.labels */
+  MODEL_LABELS: z.string().optional(),
+  /** ONNX Runtime execution provider: auto tries CUDA, then CPU */
+  MODEL_PROVIDER: z.enum(['auto', 'cuda', 'cpu']).optional(),
+  /** port of the inference app's own health and metrics endpoint when it runs alone */
+  INFERENCE_PORT: integer(1, 65535).default(8082),
 });
 
 export interface VigilConfig {
@@ -47,6 +55,9 @@ export interface VigilConfig {
   clientQueueMax: number;
   ingestPort: number;
   decoderPreference: 'auto' | 'cpu' | 'gpu';
+  /** model settings from the environment (they override the cameras file's model section) */
+  model: { path?: string; labels?: string; provider?: 'auto' | 'cuda' | 'cpu' };
+  inferencePort: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): VigilConfig {
@@ -73,6 +84,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): VigilConfig {
     clientQueueMax: e.CLIENT_QUEUE_MAX,
     ingestPort: e.INGEST_PORT,
     decoderPreference: e.DECODER,
+    model: { path: e.MODEL_PATH, labels: e.MODEL_LABELS, provider: e.MODEL_PROVIDER },
+    inferencePort: e.INFERENCE_PORT,
   };
 }
 
