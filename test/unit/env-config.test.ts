@@ -27,6 +27,8 @@ describe('loadConfig', () => {
       clientQueueMax: 8,
       ingestPort: 8081,
       decoderPreference: 'auto',
+      model: { path: undefined, labels: undefined, provider: undefined },
+      inferencePort: 8082,
     });
   });
 
@@ -45,6 +47,10 @@ describe('loadConfig', () => {
       CLIENT_QUEUE_MAX: '3',
       INGEST_PORT: '9001',
       DECODER: 'cpu',
+      MODEL_PATH: '/models/ppe.onnx',
+      MODEL_LABELS: '/models/ppe.txt',
+      MODEL_PROVIDER: 'cpu',
+      INFERENCE_PORT: '9002',
     });
     assert.deepEqual(config, {
       redisUrl: 'rediss://redis.internal:6380/2',
@@ -59,6 +65,8 @@ describe('loadConfig', () => {
       clientQueueMax: 3,
       ingestPort: 9001,
       decoderPreference: 'cpu',
+      model: { path: '/models/ppe.onnx', labels: '/models/ppe.txt', provider: 'cpu' },
+      inferencePort: 9002,
     });
   });
 
