@@ -12,7 +12,7 @@ export interface VigilOptions {
   /** written to a temporary cameras file and passed as CAMERAS_FILE */
   cameras?: CameraInput[];
   /** which entry point: the all-in-one process (default) or one app */
-  app?: 'vigil' | 'ingest' | 'publish';
+  app?: 'vigil' | 'ingest' | 'inference' | 'publish';
   env?: Record<string, string>;
   echo?: boolean;
   startTimeoutMs?: number;
@@ -38,6 +38,7 @@ export async function startVigil(options: VigilOptions): Promise<VigilHandle> {
     ...options.env,
   };
   if (app === 'ingest') env.INGEST_PORT = String(port);
+  if (app === 'inference') env.INFERENCE_PORT = String(port);
   if (options.cameras) {
     const file = join(mkdtempSync(join(tmpdir(), 'vigil-cameras-')), 'cameras.json');
     writeFileSync(file, JSON.stringify({ cameras: options.cameras }, null, 2));

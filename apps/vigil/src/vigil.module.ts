@@ -2,12 +2,13 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import type { VigilConfig } from '@vigil/config';
 import { CoreModule } from '@vigil/platform';
 import { IngestModule } from '../../ingest/src/ingest.module';
+import { InferenceModule } from '../../inference/src/inference.module';
 import { PublishModule } from '../../publish/src/publish.module';
 
 /** Every service in one process: the demo and small sites run this. */
 @Module({})
 export class VigilModule {
   static forRoot(config: VigilConfig): DynamicModule {
-    return { module: VigilModule, imports: [CoreModule.forRoot(config), IngestModule, PublishModule] };
+    return { module: VigilModule, imports: [CoreModule.forRoot(config), IngestModule, InferenceModule, PublishModule] };
   }
 }

@@ -1,0 +1,23 @@
+import { Injectable } from '@nestjs/common';
+import { MetricsService } from '@vigil/metrics';
+
+@Injectable()
+export class InferenceMetrics {
+  readonly inferred;
+  readonly skipped;
+  readonly gated;
+  readonly violations;
+  readonly runSeconds;
+
+  constructor(metrics: MetricsService) {
+    this.inferred = metrics.counter({ name: 'vigil_inference_frames_total', help: 'Frames the detector looked at', labelNames: ['camera', 'detector'] });
+    this.skipped = metrics.counter({
+      name: 'vigil_inference_skipped_total',
+      help: 'Frames overwritten in the latest-frame slot before the detector got to them',
+      labelNames: ['camera'],
+    });
+    this.gated = metrics.counter({ name: 'vigil_inference_gated_total', help: 'Frames the motion gate spared the model (still scene)', labelNames: ['camera'] });
+    this.violations = metrics.counter({ name: 'vigil_violations_total', help: 'Violation events raised', labelNames: ['camera', 'rule'] });
+    this.runSeconds = metrics.counter({ name: 'vigil_inference_run_seconds_total', help: 'Time inside the model runs', labelNames: ['model'] });
+  }
+}

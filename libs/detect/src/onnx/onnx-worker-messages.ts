@@ -1,0 +1,26 @@
+import type { Dim } from '../yolo/layout';
+import type { ExecutionProvider, TensorInfo } from './onnx-session';
+
+/** What the worker tells about the loaded model. */
+export interface ModelInfo {
+  provider: ExecutionProvider;
+  fallbackReason?: string;
+  input: TensorInfo;
+  outputs: TensorInfo[];
+  metadata: Record<string, string>;
+  batch: number | 'dynamic';
+  inputSize?: { height: number; width: number };
+  classNames?: string[];
+}
+
+export type WorkerRequest =
+  | { type: 'run'; id: number; input: ArrayBuffer; batch: number; height: number; width: number }
+  | { type: 'close' };
+
+export type WorkerReply =
+  | { type: 'loaded'; info: ModelInfo }
+  | { type: 'failed'; error: string }
+  | { type: 'result'; id: number; data: ArrayBuffer; dims: number[]; ms: number }
+  | { type: 'error'; id: number; error: string };
+
+export type { Dim };
