@@ -1,0 +1,4 @@
+export * from './letterbox';
+export * from './layout';
+export * from './decode';
+export * from './yolo-detector';
