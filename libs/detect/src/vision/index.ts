@@ -1,0 +1,6 @@
+export * from './opencv';
+export * from './decoded-frame';
+export * from './letterbox';
+export * from './motion-boxes';
+export * from './motion-detector';
+export * from './annotate';
