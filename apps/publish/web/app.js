@@ -1,5 +1,6 @@
 // vigil live view: polls GET /api/cameras, keeps one tile per camera, subscribes each to its raw
-// JPEG stream over Socket.IO and draws the frames.
+// (or, on request, annotated) JPEG stream over Socket.IO, draws the frames, and draws the boxes of
+// the `detections` events the server sends for every camera a client watches.
 
 import { CameraTile } from './tile.js';
 import { fitGrid } from './layout.js';
@@ -10,7 +11,6 @@ const POLL_TIMEOUT_MS = 5000;
 const ACK_TIMEOUT_MS = 5000;
 const RESUBSCRIBE_AFTER_ERROR_MS = 5000;
 const SERVER_DISCONNECT_RETRY_MS = 2000;
-const STREAM = 'raw';
 const FORMAT = 'jpeg';
 
 const $ = (id) => document.getElementById(id);
@@ -34,8 +34,13 @@ let socket = null;
 let apiError = null;
 let loaded = false;
 let layoutCount = -1;
+/** Counts connects and disconnects: an answer from an earlier connection changes nothing. */
+let epoch = 0;
 
-const env = { connected: () => socket?.connected === true };
+const env = {
+  connected: () => socket?.connected === true,
+  streamChanged: (tile) => syncTile(tile),
+};
 
 // ---- Socket.IO
 
@@ -48,13 +53,15 @@ function connect() {
   const path = new URL('socket.io', location.href).pathname;
   socket = window.io({ path });
   socket.on('connect', () => {
-    // a fresh connection has no subscriptions: (re)subscribe everything
-    for (const tile of tiles.values()) tile.setSubscription('idle');
+    // a fresh connection has no subscriptions: (re)subscribe everything, each tile to the stream it shows
+    epoch++;
+    for (const tile of tiles.values()) tile.resetSubscription();
     syncSubscriptions();
     renderConnection();
   });
   socket.on('disconnect', (reason) => {
-    for (const tile of tiles.values()) tile.setSubscription('idle');
+    epoch++;
+    for (const tile of tiles.values()) tile.resetSubscription();
     renderConnection();
     // the client reconnects by itself except when the server closed the socket on purpose
     if (reason === 'io server disconnect') setTimeout(() => socket.connected || socket.connect(), SERVER_DISCONNECT_RETRY_MS);
@@ -63,35 +70,75 @@ function connect() {
   socket.io.on('reconnect_attempt', () => renderConnection());
   socket.on('frame', (event) => {
     if (!event || typeof event.camera !== 'string') return;
-    if (event.stream != null && event.stream !== STREAM) return;
-    tiles.get(event.camera)?.onFrame(event);
+    const tile = tiles.get(event.camera);
+    // frames of a stream the tile no longer shows still arrive until the unsubscribe is through
+    if (tile && (event.stream ?? 'raw') === tile.stream) tile.onFrame(event);
+  });
+  socket.on('detections', (event) => {
+    if (!event || typeof event.camera !== 'string') return;
+    tiles.get(event.camera)?.onDetections(event);
   });
 }
 
-function subscribe(tile) {
-  const token = ++tile.subToken;
-  tile.setSubscription('pending');
-  socket.timeout(ACK_TIMEOUT_MS).emit('subscribe', { camera: tile.id, stream: STREAM, format: FORMAT }, (err, result) => {
-    if (tile.subToken !== token || tiles.get(tile.id) !== tile) return; // a newer attempt or a removed tile
-    if (err) tile.setSubscription('error', 'the server did not answer');
-    else if (result && result.ok) tile.setSubscription('ok');
-    else tile.setSubscription('error', (result && result.error) || 'refused');
+/** Emits with an ack; resolves with { err, result } (err when the server did not answer in time). */
+function request(event, payload) {
+  return new Promise((resolve) => {
+    socket.timeout(ACK_TIMEOUT_MS).emit(event, payload, (err, result) => resolve({ err, result }));
   });
 }
 
-function unsubscribe(tile) {
-  tile.subToken++;
+/**
+ * Brings a tile's subscriptions on the server in line with the stream it shows: subscribes that
+ * one, then unsubscribes the one it showed before (in that order, so the camera's detections never
+ * pause), one request at a time so the server never sees a subscribe and an unsubscribe of the
+ * same stream cross. One loop per tile and connection; changes made while it waits are picked up.
+ */
+function syncTile(tile) {
+  if (!socket?.connected || tile.syncing === epoch) return;
+  runSync(tile, epoch);
+}
+
+async function runSync(tile, my) {
+  tile.syncing = my;
+  try {
+    for (;;) {
+      if (!socket?.connected || epoch !== my || tiles.get(tile.id) !== tile) return;
+      const stream = tile.stream;
+      const due = tile.sub === 'idle' || (tile.sub === 'error' && performance.now() - tile.subErrorAt >= RESUBSCRIBE_AFTER_ERROR_MS);
+      if (due) {
+        tile.setSubscription('pending');
+        const { err, result } = await request('subscribe', { camera: tile.id, stream, format: FORMAT });
+        if (epoch !== my || tiles.get(tile.id) !== tile) return;
+        if (tile.stream !== stream) {
+          tile.extraStreams.add(stream); // switched while waiting: that one goes again
+          continue;
+        }
+        if (err) tile.setSubscription('error', 'the server did not answer');
+        else if (result && result.ok) tile.setSubscription('ok');
+        else tile.setSubscription('error', (result && result.error) || 'refused');
+        continue;
+      }
+      tile.extraStreams.delete(stream);
+      const [extra] = tile.extraStreams;
+      if (extra === undefined) return;
+      tile.extraStreams.delete(extra);
+      await request('unsubscribe', { camera: tile.id, stream: extra, format: FORMAT });
+    }
+  } finally {
+    if (tile.syncing === my) tile.syncing = null;
+  }
+}
+
+/** A removed camera: drop whatever this page may still be subscribed to. */
+function unsubscribeAll(tile) {
   if (!socket?.connected) return;
-  socket.timeout(ACK_TIMEOUT_MS).emit('unsubscribe', { camera: tile.id, stream: STREAM, format: FORMAT }, () => {});
+  for (const stream of new Set([tile.stream, ...tile.extraStreams])) {
+    socket.timeout(ACK_TIMEOUT_MS).emit('unsubscribe', { camera: tile.id, stream, format: FORMAT }, () => {});
+  }
 }
 
 function syncSubscriptions() {
-  if (!socket?.connected) return;
-  const now = performance.now();
-  for (const tile of tiles.values()) {
-    if (tile.sub === 'idle') subscribe(tile);
-    else if (tile.sub === 'error' && now - tile.subErrorAt >= RESUBSCRIBE_AFTER_ERROR_MS) subscribe(tile);
-  }
+  for (const tile of tiles.values()) syncTile(tile);
 }
 
 // ---- REST poll
@@ -133,7 +180,7 @@ function applyCameras(cameras) {
   }
   for (const [id, tile] of tiles) {
     if (seen.has(id)) continue;
-    unsubscribe(tile);
+    unsubscribeAll(tile);
     tile.dispose();
     tiles.delete(id);
   }

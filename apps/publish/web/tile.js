@@ -1,4 +1,5 @@
-// One camera tile: its DOM, frame decoding and drawing, the state it shows, and its figures.
+// One camera tile: its DOM, frame decoding and drawing, the detection overlay, the state it
+// shows, and its figures.
 
 import {
   CameraStats,
@@ -9,11 +10,16 @@ import {
   formatRatio,
   formatThroughput,
 } from './stats.js';
+import { DetectionOverlay, DETECTIONS_STALE_MS, parseDetections } from './detections.js';
 
 /** No frame for this long and the tile goes black with "offline". */
 export const FRAME_TIMEOUT_MS = 3000;
 /** States in which the server still expects frames. */
 const RUNNING_STATES = new Set(['live', 'connecting']);
+/** Streams a tile can show: the camera's own frames, or the server's with boxes burnt in. */
+export const STREAMS = ['raw', 'annotated'];
+/** Inference time shown is the mean over this window. */
+const INFERENCE_WINDOW_MS = 1000;
 const HW_DECODER = /^nv|nvdec|nvv4l2|cuda|vaapi|va[a-z0-9]*dec$|qsv|msdk|d3d11|v4l2|omx|vtdec/i;
 
 const template = document.getElementById('tile-template');
@@ -21,7 +27,7 @@ const template = document.getElementById('tile-template');
 export class CameraTile {
   /**
    * @param {object} camera  one entry of GET /api/cameras
-   * @param {{ connected: () => boolean }} env
+   * @param {{ connected: () => boolean, streamChanged: (tile: CameraTile) => void }} env
    */
   constructor(camera, env) {
     this.id = camera.id;
@@ -38,8 +44,15 @@ export class CameraTile {
     this.badgeText = q('.badge-text');
     this.canvas = q('canvas.frame');
     this.ctx = this.canvas.getContext('2d', { alpha: false });
-    this.overlayLabel = q('.overlay-label');
-    this.overlayDetail = q('.overlay-detail');
+    this.coverLabel = q('.cover-label');
+    this.coverDetail = q('.cover-detail');
+    this.overlayEl = q('canvas.overlay');
+    this.overlay = new DetectionOverlay(this.overlayEl, this.canvas, () => this.renderOverlay(performance.now()));
+    this.toggleEl = q('[data-action="toggle-stream"]');
+    this.toggleEl.addEventListener('click', () => this.setStream(this.stream === 'raw' ? 'annotated' : 'raw'));
+    this.chipEl = q('.det-chip');
+    this.chipCount = q('.det-count');
+    this.chipMs = q('.det-ms');
     this.statEls = {};
     for (const el of this.el.querySelectorAll('[data-stat]')) this.statEls[el.dataset.stat] = el;
     this.decoderEl = q('[data-meta="decoder"] .meta-value');
@@ -55,16 +68,28 @@ export class CameraTile {
     this.lastDraw = null;
     this.lastTs = null; // capture ts of the newest frame received (server clock)
     this.frameSize = null; // { width, height } of the newest frame
+    this.drawnSeq = NaN; // seq and capture ts of the frame on screen
+    this.drawnTs = NaN;
     this.framesDrawn = 0;
     this.decoding = false;
     this.pending = null; // newest frame waiting for the decode in flight; older ones are dropped
     this.disposed = false;
 
-    /** subscription: idle | pending | ok | error */
+    /** detection: the camera's `detect` section when inference runs for it, else null */
+    this.detect = null;
+    this.detections = null; // newest detections event: { count, detector, arrival }
+    this.inferenceSamples = []; // { t, ms } over the last INFERENCE_WINDOW_MS
+    this.boxesDrawn = 0;
+
+    /** the stream shown: raw (with this page's overlay) or annotated; app.js keeps the subscription to it */
+    this.stream = 'raw';
+    /** streams that may still be subscribed on this connection but are not wanted any more */
+    this.extraStreams = new Set();
+    /** subscription to `stream`: idle | pending | ok | error */
     this.sub = 'idle';
     this.subError = null;
     this.subErrorAt = 0;
-    this.subToken = 0;
+    this.syncing = null; // the connection (app.js epoch) whose subscription loop runs for this tile
 
     this.view = null; // what the tile shows: live | connecting | offline
     this.rendered = {}; // last text written per slot, to skip no-op DOM writes
@@ -83,6 +108,41 @@ export class CameraTile {
     this.setText('id', this.idEl, name && name !== camera.id ? camera.id : '');
     this.el.setAttribute('aria-label', `Camera ${name ?? camera.id}`);
     this.renderMeta();
+
+    const detect = camera.detect && typeof camera.detect === 'object' && camera.detect.enabled !== false ? camera.detect : null;
+    this.detect = detect;
+    this.el.dataset.detect = String(detect != null);
+    this.toggleEl.hidden = detect == null;
+    this.chipEl.hidden = detect == null;
+    this.overlay.setZones(detect?.zones ?? []);
+    if (!detect) {
+      // no inference, so no annotated stream and no boxes
+      if (this.stream !== 'raw') this.setStream('raw');
+      this.detections = null;
+      this.overlay.clearDetections();
+    }
+    this.renderOverlay(performance.now());
+  }
+
+  /** Switches between the raw stream (boxes drawn here) and the annotated one (boxes burnt in). */
+  setStream(stream) {
+    if (!STREAMS.includes(stream) || stream === this.stream || this.disposed) return;
+    if (stream === 'annotated' && !this.detect) return;
+    this.extraStreams.add(this.stream);
+    this.extraStreams.delete(stream);
+    this.stream = stream;
+    this.el.dataset.stream = stream;
+    this.toggleEl.setAttribute('aria-pressed', String(stream === 'annotated'));
+    this.pending = null; // a frame of the other stream
+    this.setSubscription('idle');
+    this.renderOverlay(performance.now());
+    this.env.streamChanged(this);
+  }
+
+  /** A fresh or lost connection: nothing is subscribed any more. */
+  resetSubscription() {
+    this.extraStreams.clear();
+    this.setSubscription('idle');
   }
 
   // ---- frames
@@ -104,7 +164,8 @@ export class CameraTile {
       this.renderMeta();
     }
 
-    const frame = { data, width, height };
+    const seq = Number(event.seq);
+    const frame = { data, width, height, seq, ts };
     if (this.decoding || document.hidden) {
       if (this.pending) this.stats.dropped++;
       this.pending = frame; // keep only the newest
@@ -118,7 +179,7 @@ export class CameraTile {
     try {
       const bitmap = await createImageBitmap(new Blob([frame.data], { type: 'image/jpeg' }));
       try {
-        if (!this.disposed) this.draw(bitmap);
+        if (!this.disposed) this.draw(bitmap, frame);
       } finally {
         bitmap.close();
       }
@@ -145,19 +206,83 @@ export class CameraTile {
     }
   }
 
-  draw(bitmap) {
+  draw(bitmap, frame) {
     const { width, height } = bitmap;
     if (this.canvas.width !== width || this.canvas.height !== height) {
       this.canvas.width = width;
       this.canvas.height = height;
     }
     this.ctx.drawImage(bitmap, 0, 0);
+    this.drawnSeq = frame.seq;
+    this.drawnTs = frame.ts;
     const now = performance.now();
     this.lastDraw = now;
     this.framesDrawn++;
     this.el.dataset.frames = String(this.framesDrawn);
     this.stats.drawn(now, width, height);
     if (this.view !== 'live') this.evaluate(now);
+    else this.renderOverlay(now);
+  }
+
+  // ---- detections
+
+  /** A `detections` event of this camera (sent whichever of its streams is watched). */
+  onDetections(event) {
+    if (this.disposed || !this.detect) return;
+    const now = performance.now();
+    const detections = parseDetections(event.detections);
+    const inferenceMs = Number(event.inferenceMs);
+    this.detections = {
+      count: detections.length,
+      detector: typeof event.detector === 'string' ? event.detector : '',
+      arrival: now,
+    };
+    if (Number.isFinite(inferenceMs) && inferenceMs >= 0) this.inferenceSamples.push({ t: now, ms: inferenceMs });
+    this.overlay.setDetections(event, detections, now);
+    this.renderOverlay(now);
+    this.renderDetections(now, false);
+  }
+
+  /** Draws the overlay as it should look now: boxes fade out as the newest result ages. */
+  renderOverlay(now) {
+    if (this.disposed) return;
+    const visible = this.detect != null && this.stream === 'raw' && this.view === 'live';
+    const boxes = this.overlay.render(now, { visible, frameSeq: this.drawnSeq, frameTs: this.drawnTs });
+    if (boxes !== this.boxesDrawn || this.overlayEl.dataset.boxes === undefined) {
+      this.boxesDrawn = boxes;
+      this.overlayEl.dataset.boxes = String(boxes);
+    }
+  }
+
+  /** The chip over the picture: objects in the newest result, and inference time per frame. */
+  renderDetections(now, withTiming) {
+    if (!this.detect) return;
+    const d = this.detections;
+    const fresh = d != null && now - d.arrival < DETECTIONS_STALE_MS * 2;
+    const count = fresh ? String(d.count) : DASH;
+    this.setText('det-count', this.chipCount, count);
+    const attr = fresh ? count : '';
+    if (this.el.dataset.detections !== attr) this.el.dataset.detections = attr;
+    if (this.rendered.chipFresh !== fresh) {
+      this.rendered.chipFresh = fresh;
+      this.chipEl.dataset.fresh = String(fresh);
+    }
+    if (!withTiming) return;
+    let drop = 0;
+    while (drop < this.inferenceSamples.length && now - this.inferenceSamples[drop].t > INFERENCE_WINDOW_MS) drop++;
+    if (drop > 0) this.inferenceSamples.splice(0, drop);
+    const samples = this.inferenceSamples;
+    const mean = samples.length > 0 ? samples.reduce((sum, s) => sum + s.ms, 0) / samples.length : null;
+    const text = mean == null ? DASH : mean < 10 ? mean.toFixed(1) : mean.toFixed(0);
+    this.setText('det-ms', this.chipMs, text);
+    this.el.dataset.inferenceMs = mean == null ? '' : String(Math.round(mean * 100) / 100);
+    const detector = d?.detector ? `${d.detector}: ` : '';
+    this.setTitle(
+      this.chipEl,
+      fresh
+        ? `${detector}${d.count} detection${d.count === 1 ? '' : 's'} in the newest result; inference ${text} ms per frame (mean over the last second)`
+        : 'no detections received in the last 2 s: is inference running for this camera?',
+    );
   }
 
   clear() {
@@ -196,23 +321,25 @@ export class CameraTile {
       else if (this.sub === 'error') detail = `subscribe failed: ${this.subError}`;
       else if (recentArrival) detail = `frames cannot be decoded${this.lastDecodeError ? `: ${this.lastDecodeError}` : ''}`;
       else if (this.lastArrival == null) detail = status?.state === 'connecting' ? 'camera is connecting, no frames yet' : 'no frames received yet';
-      else detail = `no frames for ${Math.floor((now - this.lastArrival) / 1000)} s`;
+      else detail = `no ${this.stream === 'annotated' ? 'annotated ' : ''}frames for ${Math.floor((now - this.lastArrival) / 1000)} s`;
     }
 
     if (view !== this.view) {
       this.view = view;
       this.el.dataset.state = view;
       if (view === 'offline') this.clear();
-      this.setText('overlay', this.overlayLabel, view === 'offline' ? 'offline' : 'connecting');
+      this.setText('cover', this.coverLabel, view === 'offline' ? 'offline' : 'connecting');
     }
     let since = '';
     if (view === 'offline') {
       const sinceMs = statusStopped ? status.since : this.lastArrivalWall;
       if (Number.isFinite(sinceMs)) since = `since ${clockTime(sinceMs)}`;
     }
-    this.setText('detail', this.overlayDetail, [detail, since].filter(Boolean).join(' · '));
-    this.setTitle(this.overlayDetail, detail);
+    this.setText('detail', this.coverDetail, [detail, since].filter(Boolean).join(' · '));
+    this.setTitle(this.coverDetail, detail);
     this.renderBadge(view, framesNewerThanStatus, detail);
+    this.renderOverlay(now);
+    this.renderDetections(now, false);
   }
 
   renderBadge(view, framesNewerThanStatus, detail) {
@@ -277,6 +404,7 @@ export class CameraTile {
     this.setTitle(this.statEls.ratio.parentElement, 'raw RGB size (width × height × 3) over JPEG size');
     this.setTitle(this.statEls.throughput.parentElement, 'decoded megapixels drawn per second');
     this.setText('frames', this.framesEl, this.framesDrawn.toLocaleString('en-US'));
+    this.renderDetections(now, true);
     return live ? s : null;
   }
 
@@ -307,6 +435,7 @@ export class CameraTile {
   dispose() {
     this.disposed = true;
     this.pending = null;
+    this.overlay.dispose();
     this.el.remove();
   }
 

@@ -67,7 +67,27 @@ export interface CameraStatus {
   updatedAt: number;
 }
 
-/** A camera as the API shows it: its config (URL masked) and its status. */
+/** What inference reports per camera (cameras with a `detect` section). */
+export interface InferenceStatus {
+  camera: string;
+  /** frames the detector looked at */
+  inferred: number;
+  /** frames overwritten in the latest-frame slot before the detector got to them */
+  skipped: number;
+  /** frames the motion gate spared the model (still scene) */
+  gated: number;
+  violations: number;
+  lastInferenceMs?: number;
+  lastDetections?: number;
+  /** `motion` or the model's name; null when the camera wants a model and none is loaded */
+  detector: string | null;
+  /** why detection cannot run for this camera */
+  problem?: string;
+  updatedAt: number;
+}
+
+/** A camera as the API shows it: its config (URL masked), its capture status and its inference status. */
 export interface CameraView extends CameraConfig {
   status: CameraStatus | null;
+  inference: InferenceStatus | null;
 }

@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
-import { keys, type CameraConfig, type CameraStatus } from '@vigil/contracts';
+import { keys, type CameraConfig, type CameraStatus, type InferenceStatus } from '@vigil/contracts';
 import { RedisConnections } from './redis-connections';
 
 /**
@@ -37,7 +37,7 @@ export class CameraRegistry implements OnModuleInit {
 
   /** Returns true when a camera was removed. */
   async remove(id: string): Promise<boolean> {
-    const [[, removed]] = (await this.redis.multi().hdel(keys.cameras, id).hdel(keys.cameraStatus, id).exec()) as [[null, number], [null, number]];
+    const [[, removed]] = (await this.redis.multi().hdel(keys.cameras, id).hdel(keys.cameraStatus, id).hdel(keys.inferenceStatus, id).exec()) as [[null, number], ...unknown[]];
     return removed === 1;
   }
 
@@ -53,6 +53,12 @@ export class CameraRegistry implements OnModuleInit {
 
   async setStatus(status: CameraStatus): Promise<void> {
     await this.redis.hset(keys.cameraStatus, status.id, JSON.stringify(status));
+  }
+
+  /** Inference counters per camera, written by the inference service. */
+  async inferenceStatuses(): Promise<Map<string, InferenceStatus>> {
+    const all = await this.redis.hgetall(keys.inferenceStatus);
+    return new Map(Object.entries(all).map(([id, json]) => [id, JSON.parse(json) as InferenceStatus]));
   }
 
   async clearStatus(id: string): Promise<void> {

@@ -15,14 +15,15 @@ export class CamerasService {
   ) {}
 
   async list(): Promise<CameraView[]> {
-    const [cameras, statuses] = await Promise.all([this.registry.list(), this.registry.statuses()]);
-    return cameras.map((camera) => view(camera, statuses.get(camera.id) ?? null));
+    const [cameras, statuses, inference] = await Promise.all([this.registry.list(), this.registry.statuses(), this.registry.inferenceStatuses()]);
+    return cameras.map((camera) => view(camera, statuses.get(camera.id) ?? null, inference.get(camera.id) ?? null));
   }
 
   async get(id: string): Promise<CameraView> {
     const camera = await this.registry.get(checkId(id));
     if (!camera) throw new NotFoundException(`unknown camera "${id}"`);
-    return view(camera, (await this.registry.status(id)) ?? null);
+    const [status, inference] = await Promise.all([this.registry.status(id), this.registry.inferenceStatuses()]);
+    return view(camera, status ?? null, inference.get(id) ?? null);
   }
 
   async exists(id: string): Promise<boolean> {
@@ -34,7 +35,7 @@ export class CamerasService {
     if (await this.registry.get(camera.id)) throw new ConflictException(`camera "${camera.id}" already exists (PUT /api/cameras/${camera.id} replaces it)`);
     await this.registry.upsert(camera);
     this.changed(camera.id, 'added');
-    return view(camera, null);
+    return view(camera, null, null);
   }
 
   async replace(id: string, body: unknown): Promise<CameraView> {
@@ -43,7 +44,7 @@ export class CamerasService {
     if (camera.id !== id) throw new BadRequestException(`id: the body says "${camera.id}" but the path says "${id}"`);
     await this.registry.upsert(camera);
     this.changed(id, 'updated');
-    return view(camera, (await this.registry.status(id)) ?? null);
+    return view(camera, (await this.registry.status(id)) ?? null, null);
   }
 
   async remove(id: string): Promise<void> {
@@ -69,6 +70,6 @@ function checkId(id: string): string {
   return id;
 }
 
-function view(camera: CameraConfig, status: CameraView['status']): CameraView {
-  return { ...camera, url: maskCredentials(camera.url), status: status && { ...status, pipeline: status.pipeline && maskCredentials(status.pipeline) } };
+function view(camera: CameraConfig, status: CameraView['status'], inference: CameraView['inference']): CameraView {
+  return { ...camera, url: maskCredentials(camera.url), status: status && { ...status, pipeline: status.pipeline && maskCredentials(status.pipeline) }, inference };
 }
