@@ -50,7 +50,19 @@ async function main(): Promise<void> {
     console.log(`RTSP server       ${rtsp.url('/yard')}  ${rtsp.url('/gate')}`);
 
     const cameras: CameraInput[] = [
-      { id: 'yard', name: 'Yard', url: rtsp.url('/yard'), codec: 'h264' },
+      {
+        id: 'yard',
+        name: 'Yard',
+        url: rtsp.url('/yard'),
+        codec: 'h264',
+        // the built-in motion detector needs no model file: anything moving in the zone is an intrusion
+        detect: {
+          detector: 'motion',
+          minFrames: 3,
+          zones: [{ id: 'restricted', polygon: [[0.5, 0.1], [0.95, 0.1], [0.95, 0.95], [0.5, 0.95]] }],
+          rules: [{ id: 'intrusion', kind: 'intrusion', classes: ['motion'], zone: 'restricted' }],
+        },
+      },
       { id: 'gate', name: 'Gate', url: rtsp.url('/gate'), codec: 'h264', jpegQuality: 75 },
     ];
     const port = await portOrFree(Number(process.env.PORT ?? DEFAULT_PORT));

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
 import { channels, decodeFrame, keys, type CameraConfig, type Detection, type Frame } from '@vigil/contracts';
 import {
@@ -39,7 +39,7 @@ interface Item {
  * violations).
  */
 @Injectable()
-export class InferenceService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class InferenceService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Inference');
   private readonly slots = new LatestFrameSlots<Frame>();
   private readonly cameras = new Map<string, { state: CameraDetection; handler: MessageHandler }>();
@@ -68,7 +68,7 @@ export class InferenceService implements OnApplicationBootstrap, OnApplicationSh
     this.timer = setInterval(() => void this.reconcile(), RECONCILE_MS);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     await this.scheduler?.stop();
     for (const id of [...this.cameras.keys()]) await this.stopCamera(id);

@@ -119,7 +119,10 @@ export class CameraTile {
       // no inference, so no annotated stream and no boxes
       if (this.stream !== 'raw') this.setStream('raw');
       this.detections = null;
+      this.inferenceSamples.length = 0;
       this.overlay.clearDetections();
+      delete this.el.dataset.detections;
+      delete this.el.dataset.inferenceMs;
     }
     this.renderOverlay(performance.now());
   }
@@ -277,11 +280,19 @@ export class CameraTile {
     this.setText('det-ms', this.chipMs, text);
     this.el.dataset.inferenceMs = mean == null ? '' : String(Math.round(mean * 100) / 100);
     const detector = d?.detector ? `${d.detector}: ` : '';
+    // the API's inference status says why a camera gets no detections (no model loaded, ...)
+    const problem = !fresh && typeof this.camera.inference?.problem === 'string' ? this.camera.inference.problem : '';
+    if (this.rendered.chipProblem !== problem) {
+      this.rendered.chipProblem = problem;
+      this.chipEl.dataset.problem = String(Boolean(problem));
+    }
     this.setTitle(
       this.chipEl,
       fresh
         ? `${detector}${d.count} detection${d.count === 1 ? '' : 's'} in the newest result; inference ${text} ms per frame (mean over the last second)`
-        : 'no detections received in the last 2 s: is inference running for this camera?',
+        : problem
+          ? `no detections: ${problem}`
+          : 'no detections received in the last 2 s: is inference running for this camera?',
     );
   }
 

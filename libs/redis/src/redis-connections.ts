@@ -28,6 +28,7 @@ export class RedisConnections implements OnApplicationShutdown {
     return client;
   }
 
+  /** The last shutdown phase: services stop their work (and write final state) in beforeApplicationShutdown. */
   async onApplicationShutdown(): Promise<void> {
     await Promise.all([...this.open].map((client) => client.quit().catch(() => client.disconnect())));
     this.open.clear();

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { loadCamerasFile, VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
 import type { CameraConfig, CameraStatus } from '@vigil/contracts';
 import { PipelinePlanner } from '@vigil/media';
@@ -12,7 +12,7 @@ import { IngestMetrics } from './ingest-metrics';
  * the leases), so a missed message only delays a change, never loses it.
  */
 @Injectable()
-export class IngestService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class IngestService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Ingest');
   private readonly runners = new Map<string, CameraRunner>();
   private timer?: NodeJS.Timeout;
@@ -38,7 +38,7 @@ export class IngestService implements OnApplicationBootstrap, OnApplicationShutd
     this.timer = setInterval(() => void this.reconcile(), Math.max(500, Math.floor(this.config.leaseMs / 3)));
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     this.shuttingDown = true;
     clearInterval(this.timer);
     await this.reconciling;
