@@ -7,7 +7,7 @@
  * pieces that touch. Why a running average rather than OpenCV's MOG2:
  * - the binding's `BackgroundSubtractorMOG2.apply` has no async variant, so it would run on the event loop
  *   (0.3-0.6 ms per 320x180 frame measured here, for every camera and frame); the running average runs on the
- *   thread pool but for one `absdiff` of ~10 µs;
+ *   thread pool but for one `absdiff` (~10 µs) and a `countNonZero` per box (µs);
  * - MOG2 reports most of the picture as foreground until its mixture has seen `history` frames; the running
  *   average is usable from the second frame;
  * - MOG2's per-pixel mixtures pay off for repetitive background motion (leaves, water), which at this size the
@@ -104,7 +104,8 @@ export class MotionDetector {
 
   /**
    * Motion boxes in `input`, normalised to the frame, label `motion`, score = share of changed pixels in the box.
-   * Empty while warming up, on a still scene, and on a lighting change. Calls queue up behind each other.
+   * Empty while warming up, on a still scene, and on a lighting change. Calls queue up behind each other, so keep
+   * a Mat passed in unreleased until the promise settles.
    */
   detect(input: MotionInput, camera?: string): Promise<Detection[]> {
     const run = this.queue.then(() => this.run(input, camera ?? this.camera ?? (input instanceof DecodedFrame ? input.camera : undefined)));

@@ -4,22 +4,7 @@
  * per-process state that cannot be shared between worker threads, so each camera gets a process.
  */
 import type { Mat, VideoCapture } from '@u4/opencv4nodejs';
-
-type OpenCv = typeof import('@u4/opencv4nodejs').default;
-
-let cv: OpenCv | undefined;
-
-function opencv(): OpenCv {
-  if (!cv) {
-    // the addon logs 7 "Info" lines on load unless its builder is silenced first
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    require('@u4/opencv-build').Log.silence = true;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const loaded = require('@u4/opencv4nodejs') as OpenCv & { default?: OpenCv };
-    cv = loaded.default ?? loaded;
-  }
-  return cv;
-}
+import { opencv } from '../opencv';
 
 export class CaptureOpenError extends Error {
   override name = 'CaptureOpenError';
@@ -42,8 +27,11 @@ export class OpenCvCapture {
   async readJpeg(): Promise<Buffer | undefined> {
     const mat: Mat = await this.capture.readAsync();
     if (mat.empty) return undefined;
-    // with image/jpeg caps OpenCV hands over the encoded bytes as a 1-row Mat
-    return mat.getData();
+    // with image/jpeg caps OpenCV hands over the encoded bytes as a 1-row Mat; copy them out and free
+    // the Mat now: with memory tracking off (see ../opencv) V8 would not know to collect it soon
+    const jpeg = mat.getData();
+    mat.release();
+    return jpeg;
   }
 
   close(): void {
