@@ -276,9 +276,9 @@ export class CameraTile {
     if (drop > 0) this.inferenceSamples.splice(0, drop);
     const samples = this.inferenceSamples;
     const mean = samples.length > 0 ? samples.reduce((sum, s) => sum + s.ms, 0) / samples.length : null;
-    const text = mean == null ? DASH : mean < 10 ? mean.toFixed(1) : mean.toFixed(0);
+    const text = mean == null ? DASH : mean < 1 ? mean.toFixed(2) : mean < 10 ? mean.toFixed(1) : mean.toFixed(0);
     this.setText('det-ms', this.chipMs, text);
-    this.el.dataset.inferenceMs = mean == null ? '' : String(Math.round(mean * 100) / 100);
+    this.el.dataset.inferenceMs = mean == null ? '' : String(Math.round(mean * 1000) / 1000);
     const detector = d?.detector ? `${d.detector}: ` : '';
     // the API's inference status says why a camera gets no detections (no model loaded, ...)
     const problem = !fresh && typeof this.camera.inference?.problem === 'string' ? this.camera.inference.problem : '';
