@@ -1,15 +1,8 @@
-import type { CameraConfig, CameraDetectConfig, ModelConfig } from '@vigil/contracts';
+import type { CameraConfig, CameraDetectConfig, InferenceStatus, ModelConfig } from '@vigil/contracts';
 import { effectiveParams, MotionDetector, RuleDebouncer, type ResolvedParams } from '@vigil/detect';
 
 /** Counters shown per camera in the API (inference status) and metrics. */
-export interface DetectionCounters {
-  inferred: number;
-  skipped: number;
-  gated: number;
-  violations: number;
-  lastInferenceMs?: number;
-  lastDetections?: number;
-}
+export type DetectionCounters = Pick<InferenceStatus, 'inferred' | 'skipped' | 'gated' | 'violations' | 'lastInferenceMs' | 'lastDetections'>;
 
 /** Everything inference keeps per camera: its rules, resolved params, motion background and debounce counts. */
 export class CameraDetection {
