@@ -108,6 +108,8 @@ describe('inference end to end', { timeout: 120_000 }, () => {
       return status && status.gated >= 10 ? status : undefined;
     });
     assert.equal(still.inferred, 0, 'the model never ran on the still scene');
+    assert.deepEqual(await subscribe({ camera: 'still', stream: 'annotated' }), { ok: true });
+    await waitFor('annotated frames of the still scene', () => frames.some((frame) => frame.camera === 'still' && frame.stream === 'annotated'));
     const moving = await waitFor('moving camera inferred', async () => {
       const status = await inference('moving');
       return status && status.inferred >= 3 ? status : undefined;

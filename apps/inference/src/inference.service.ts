@@ -139,7 +139,15 @@ export class InferenceService implements OnApplicationBootstrap, BeforeApplicati
       if (state) items.push({ state, frame, decoded: new DecodedFrame(frame), motion: [], inferenceMs: 0, detector: 'motion', gated: false });
     }
     try {
-      await Promise.all(items.filter((item) => item.state.usesMotion).map(async (item) => (item.motion = await item.state.motion.detect(item.decoded))));
+      await Promise.all(
+        items
+          .filter((item) => item.state.usesMotion)
+          .map(async (item) => {
+            const started = performance.now();
+            item.motion = await item.state.motion.detect(item.decoded);
+            item.inferenceMs = performance.now() - started;
+          }),
+      );
       for (const item of items) {
         if (item.state.usesModel && item.state.detect.motionGate && item.motion.length === 0) item.gated = true;
         else if (!item.state.usesModel) item.detections = item.motion;
@@ -186,6 +194,8 @@ export class InferenceService implements OnApplicationBootstrap, BeforeApplicati
       state.counters.gated += 1;
       this.metrics.gated.inc({ camera });
       this.outputs.detections({ camera, seq: frame.seq, ts: frame.ts, width: frame.width, height: frame.height, detections: [], detector: 'motion-gate', inferenceMs: 0 });
+      // the annotated stream keeps flowing on a still scene: nothing to draw, so the frame as it is
+      this.outputs.annotated(frame, frame.data);
       return;
     }
     const detections = filterByConfidence(item.detections ?? [], state.params);
