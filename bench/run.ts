@@ -9,6 +9,7 @@
 import { availableParallelism, cpus } from 'node:os';
 import { benchClip, CLIP } from './clip';
 import { measureDelivery, startStack, type DeliveryResult, type Stack } from './delivered';
+import { benchInference } from './inference';
 import { ffmpegDecode, gstLaunch, opencvLoop } from './limit';
 import { disableOpenCvMemTracking, memTrackingNote, restoreOpenCvEnv } from './opencv-env';
 import { ingestLaunch, toFakesink } from './pipeline';
@@ -137,6 +138,9 @@ async function main(): Promise<void> {
   } finally {
     await stack?.stop();
   }
+
+  // 3. inference: the generated 640x640 model on 1080p JPEGs through the service's classes (bench/inference.ts)
+  await benchInference({ quietMaxMs });
 
   const ratio = jpeg && limitFps ? jpeg.fps / limitFps : NaN;
   const noisy = [

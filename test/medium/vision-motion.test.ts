@@ -1,6 +1,8 @@
 /**
  * The built-in motion detector on real JPEG frames made by ffmpeg: a white square crossing a black scene, a still
- * scene with sensor noise, and a lighting jump. Plus the box merging it relies on.
+ * scene with sensor noise, a lighting jump, a square that stands in view while the background forms and then
+ * leaves (the running average's "ghost"), a slow low-contrast mover, and one that stops. Plus the box merging it
+ * relies on.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -22,6 +24,28 @@ const SQUARE_Y = 100;
 const MOVING_FRAMES = 16;
 /** Left edge of the square in frame i: it enters from the left at 20 px a frame (10 fps, 200 px/s). */
 const squareX = (i: number): number => -60 + 20 * i;
+
+/*
+ * In the ffmpeg expressions below, frame i is round(10 * t): overlay's frame counter `n` runs one ahead of the
+ * output frames here.
+ */
+/** The leaving square: stands at x=400 in frames 0-3 (the background forms around it), then goes left 20 px a frame. */
+const LEAVING_FRAMES = 20;
+const PARKED_X = 400;
+const leavingX = (i: number): number => PARKED_X - 20 * Math.max(0, i - 3);
+/** The first frame in which the leaving square no longer covers any of the place it stood on (x = 340). */
+const LEFT_AT = 6;
+
+/** The creeping square: 48 grey levels lighter than the noisy grey scene, in view from frame 3, 1 px a frame. */
+const CREEPING_FRAMES = 30;
+const creepingX = (i: number): number => 100 + i;
+
+/** The stopping square: enters from the left at 20 px a frame, stands at x=200 in frames 13-24, then goes on. */
+const STOPPING_FRAMES = 36;
+const STOPPED_X = 200;
+const stoppingX = (i: number): number => -60 + 20 * Math.min(i, 13) + 20 * Math.max(0, i - 24);
+/** The first frame in which the stopping square, going on, no longer covers the place it stood on (x = 260). */
+const STOPPED_LEFT_AT = 28;
 
 async function ffmpeg(args: string[]): Promise<void> {
   const binary = requireExecutable('ffmpeg', 'Install ffmpeg (apt-get install ffmpeg).');
@@ -51,6 +75,17 @@ function seesSquare(detections: readonly Detection[], i: number): boolean {
   return detections.some((detection) => iou(pixels(detection), square) > 0.75);
 }
 
+/** Whether one of the boxes is on the square of side SIDE at (x, y). */
+function sees(detections: readonly Detection[], x: number, y = SQUARE_Y, minIou = 0.75): boolean {
+  const square = { x, y, width: SIDE, height: SIDE };
+  return detections.some((detection) => iou(pixels(detection), square) > minIou);
+}
+
+/** Whether one of the boxes overlaps the rectangle at all. */
+function touches(detections: readonly Detection[], area: PixelBox): boolean {
+  return detections.some((detection) => iou(pixels(detection), area) > 0);
+}
+
 async function detectAll(detector: MotionDetector, inputs: readonly (Buffer | DecodedFrame | import('@u4/opencv4nodejs').Mat)[]): Promise<Detection[][]> {
   const results: Detection[][] = [];
   for (const input of inputs) results.push(await detector.detect(input));
@@ -64,6 +99,10 @@ describe('motion detector', { timeout: 60_000 }, () => {
   let dark: Buffer;
   let bright: Buffer;
   let brightWithSquare: Buffer;
+  let leaving: Buffer[];
+  let creeping: Buffer[];
+  let stopping: Buffer[];
+  let textured: Buffer[];
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'vigil-vision-motion-'));
@@ -86,7 +125,35 @@ describe('motion detector', { timeout: 60_000 }, () => {
       '-f', 'lavfi', '-i', `color=0xc0c0c0:s=${WIDTH}x${HEIGHT}`,
       '-vf', `drawbox=x=300:y=150:w=${SIDE}:h=${SIDE}:color=black:t=fill`, '-frames:v', '1', join(dir, 'bright-square.jpg'),
     ]);
+    await ffmpeg([
+      '-f', 'lavfi', '-i', `color=black:s=${WIDTH}x${HEIGHT}:r=10`,
+      '-f', 'lavfi', '-i', `color=white:s=${SIDE}x${SIDE}:r=10`,
+      '-filter_complex', `[0][1]overlay=x='${PARKED_X}-20*max(0,round(10*t)-3)':y=${SQUARE_Y}:shortest=1`,
+      '-frames:v', String(LEAVING_FRAMES), '-q:v', '3', '-start_number', '0', join(dir, 'leaving-%03d.jpg'),
+    ]);
+    await ffmpeg([
+      '-f', 'lavfi', '-i', `color=0x606060:s=${WIDTH}x${HEIGHT}:r=10`,
+      '-f', 'lavfi', '-i', `color=0x909090:s=${SIDE}x${SIDE}:r=10`,
+      '-filter_complex', `[0][1]overlay=x='100+round(10*t)':y=${SQUARE_Y}:enable='gte(round(10*t),3)':shortest=1,noise=alls=8:allf=t`,
+      '-frames:v', String(CREEPING_FRAMES), '-q:v', '3', '-start_number', '0', join(dir, 'creeping-%03d.jpg'),
+    ]);
+    await ffmpeg([
+      '-f', 'lavfi', '-i', `color=black:s=${WIDTH}x${HEIGHT}:r=10`,
+      '-f', 'lavfi', '-i', `color=white:s=${SIDE}x${SIDE}:r=10`,
+      '-filter_complex', `[0][1]overlay=x='-60+20*min(round(10*t),13)+20*max(0,round(10*t)-24)':y=${SQUARE_Y}:shortest=1`,
+      '-frames:v', String(STOPPING_FRAMES), '-q:v', '3', '-start_number', '0', join(dir, 'stopping-%03d.jpg'),
+    ]);
+    // a still, detailed scene (one frame of testsrc2, held) with fresh sensor noise in every frame
+    await ffmpeg([
+      '-f', 'lavfi', '-i', `testsrc2=s=${WIDTH}x${HEIGHT}:r=10`,
+      '-vf', 'trim=end_frame=1,loop=loop=29:size=1:start=0,noise=alls=12:allf=t',
+      '-frames:v', '30', '-q:v', '3', '-start_number', '0', join(dir, 'textured-%03d.jpg'),
+    ]);
     moving = await readFrames(dir, 'moving', MOVING_FRAMES);
+    leaving = await readFrames(dir, 'leaving', LEAVING_FRAMES);
+    creeping = await readFrames(dir, 'creeping', CREEPING_FRAMES);
+    stopping = await readFrames(dir, 'stopping', STOPPING_FRAMES);
+    textured = await readFrames(dir, 'textured', 30);
     still = await readFrames(dir, 'still', 12);
     dark = await readFile(join(dir, 'dark.jpg'));
     bright = await readFile(join(dir, 'bright.jpg'));
@@ -150,6 +217,63 @@ describe('motion detector', { timeout: 60_000 }, () => {
     const detector = new MotionDetector();
     const results = await detectAll(detector, still);
     assert.deepEqual(results, still.map(() => []));
+  });
+
+  test('a still, detailed scene with sensor noise gives no boxes either', async () => {
+    const detector = new MotionDetector();
+    const results = await detectAll(detector, textured);
+    assert.deepEqual(results, textured.map(() => []));
+  });
+
+  test('something in view while the background formed leaves no box where it stood, a few frames after it left', async () => {
+    const detector = new MotionDetector();
+    const results = await detectAll(detector, leaving);
+    const stood = { x: PARKED_X, y: SQUARE_Y, width: SIDE, height: SIDE };
+    const at = (i: number) => ({ x: leavingX(i), y: SQUARE_Y, width: SIDE, height: SIDE });
+    const shown = (i: number) => `frame ${i}: ${JSON.stringify(results[i]!.map(pixels))}`;
+    assert.deepEqual(results.slice(0, 4), [[], [], [], []], 'standing still while the background forms, and after');
+    for (let i = 4; i < LEFT_AT; i++) assert.ok(touches(results[i]!, stood) && touches(results[i]!, at(i)), shown(i));
+    // the place it left changed in the frames up to LEFT_AT, and so may show for a few frames after it...
+    for (let i = LEFT_AT; i < LEFT_AT + 4; i++) assert.ok(touches(results[i]!, at(i)), shown(i));
+    // ...and never after (the running average alone showed it for ~115 frames): only the square is left
+    for (let i = LEFT_AT + 4; i < LEAVING_FRAMES; i++) {
+      assert.ok(!touches(results[i]!, stood), `a box where the square stood: ${shown(i)}`);
+      assert.equal(results[i]!.length, 1, shown(i));
+      assert.ok(sees(results[i]!, leavingX(i)), `the square at x=${leavingX(i)} is missed: ${shown(i)}`);
+    }
+  });
+
+  test('a slow, faint mover is followed frame after frame', async () => {
+    // 1 px a frame (half a pixel at the working width), 48 grey levels off a noisy scene: frame to frame only its
+    // edges change, and by less than the threshold (held to the full threshold, recent change lost it from frame 7)
+    const detector = new MotionDetector();
+    const results = await detectAll(detector, creeping);
+    assert.deepEqual(results.slice(0, 3), [[], [], []], 'the empty scene');
+    for (let i = 3; i < CREEPING_FRAMES; i++) {
+      const detections = results[i]!;
+      assert.equal(detections.length, 1, `frame ${i}: one box, not ${JSON.stringify(detections.map(pixels))}`);
+      assert.ok(sees(detections, creepingX(i)), `frame ${i}: the square at x=${creepingX(i)} is missed: ${JSON.stringify(detections.map(pixels))}`);
+    }
+  });
+
+  test('a mover that stops drops out after a few frames, and is seen again when it goes on', async () => {
+    const detector = new MotionDetector();
+    const results = await detectAll(detector, stopping);
+    const stood = { x: STOPPED_X, y: SQUARE_Y, width: SIDE, height: SIDE };
+    const shown = (i: number) => `frame ${i}: ${JSON.stringify(results[i]!.map(pixels))}`;
+    for (let i = 3; i <= 13; i++) assert.ok(sees(results[i]!, stoppingX(i)), `coming in: ${shown(i)}`);
+    // standing from frame 13: its place changed in the frames before, so it is seen until frame 15, then not
+    for (let i = 14; i <= 15; i++) assert.ok(sees(results[i]!, STOPPED_X), `just stopped: ${shown(i)}`);
+    for (let i = 16; i <= 24; i++) assert.deepEqual(results[i], [], `standing still: ${shown(i)}`);
+    // the background took it in while it stood: going on, it shows where it changed the picture, around it
+    for (let i = 25; i < STOPPING_FRAMES; i++) {
+      assert.ok(touches(results[i]!, { x: stoppingX(i), y: SQUARE_Y, width: SIDE, height: SIDE }), `going on: ${shown(i)}`);
+    }
+    for (let i = STOPPED_LEFT_AT + 3; i < STOPPING_FRAMES; i++) {
+      assert.ok(!touches(results[i]!, stood), `a box where it stood: ${shown(i)}`);
+      assert.equal(results[i]!.length, 1, shown(i));
+      assert.ok(sees(results[i]!, stoppingX(i)), shown(i));
+    }
   });
 
   test('a lighting change is not motion, and the background starts over from it', async () => {
