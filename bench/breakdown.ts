@@ -12,7 +12,6 @@ import { OpenCvCapture } from '../libs/media/src/capture/opencv-capture';
 import { startRedisServer, type RedisServerHandle } from '../scripts/support';
 import { benchClip } from './clip';
 import { gstLaunch, opencvLoop } from './limit';
-import { disableOpenCvMemTracking } from './opencv-env';
 import { edit, ingestLaunch, insertAfter, remove, toFakesink } from './pipeline';
 import { cpuBetween, sampleTrees, waitForQuiet } from './proc';
 import { figure, fmt, note } from './report';
@@ -72,7 +71,6 @@ async function main(): Promise<void> {
   const frames = clip.info.frames ?? 600;
   const base = ingestLaunch(clip.path);
   const pipelines: Record<string, string> = { base, queue: edit(base, insertAfter('videoconvert', QUEUE)) };
-  disableOpenCvMemTracking();
   const redis = await startRedisServer();
   const results = new Map<string, Sample[]>();
   const add = (name: string, sample: Sample): void => {

@@ -11,7 +11,6 @@ import { benchClip, CLIP } from './clip';
 import { measureDelivery, startStack, type DeliveryResult, type Stack } from './delivered';
 import { benchInference } from './inference';
 import { ffmpegDecode, gstLaunch, opencvLoop } from './limit';
-import { disableOpenCvMemTracking, memTrackingNote, restoreOpenCvEnv } from './opencv-env';
 import { ingestLaunch, toFakesink } from './pipeline';
 import { loadAverage, waitForQuiet } from './proc';
 import { figure, fmt, note } from './report';
@@ -71,8 +70,6 @@ async function main(): Promise<void> {
   // 1. machine limit: the ingest pipeline, read by OpenCV in a plain loop
   const launch = ingestLaunch(clip.path);
   figure('limit.pipeline', launch);
-  disableOpenCvMemTracking();
-  note(memTrackingNote());
   figure('machine.load_average', loadAverage() ?? NaN, '(1 min, before the limit runs)', 2);
   let limitFps: number | undefined;
   let limitOthers: number | undefined;
@@ -121,7 +118,6 @@ async function main(): Promise<void> {
   // 2. delivered: redis-server + vigil + one Socket.IO client
   let jpeg: DeliveryResult | undefined;
   let stack: Stack | undefined;
-  restoreOpenCvEnv();
   try {
     stack = await startStack({ clip: clip.path, echo });
     jpeg = await measureDelivery(stack, 'jpeg', warmupMs, windowMs, quietMaxMs);

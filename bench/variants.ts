@@ -12,7 +12,6 @@
 import { benchClip } from './clip';
 import { measureDelivery, startStack } from './delivered';
 import { gstLaunch, opencvLoop } from './limit';
-import { disableOpenCvMemTracking, restoreOpenCvEnv } from './opencv-env';
 import { edit, ingestLaunch, insertAfter, insertBefore, remove, setProps, toFakesink, type Edit } from './pipeline';
 import { figure, fmt, note } from './report';
 import { loadAverage, waitForQuiet } from './proc';
@@ -88,7 +87,6 @@ async function main(): Promise<void> {
   const launches = new Map(names.map((name) => [name, edit(base, ...VARIANTS[name]!)]));
   const samples = new Map<string, Samples>(names.map((n) => [n, { cvFps: [], cvCpu: [], cvCores: [], cvOthers: [], gstFps: [], gstCpu: [], gstCores: [] }]));
   note(`load average before: ${loadAverage() ?? '?'}`);
-  disableOpenCvMemTracking();
 
   for (let round = 1; round <= rounds; round++) {
     for (const name of names) {
@@ -128,7 +126,6 @@ async function main(): Promise<void> {
   }
 
   // end to end, through the built capture process with the variant's launch line
-  restoreOpenCvEnv();
   const delivered = new Map<string, number[]>();
   for (let round = 1; round <= Math.min(rounds, 2); round++) {
     for (const name of deliveredNames) {

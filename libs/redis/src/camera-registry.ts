@@ -61,6 +61,11 @@ export class CameraRegistry implements OnModuleInit {
     return new Map(Object.entries(all).map(([id, json]) => [id, JSON.parse(json) as InferenceStatus]));
   }
 
+  async inferenceStatus(id: string): Promise<InferenceStatus | undefined> {
+    const json = await this.redis.hget(keys.inferenceStatus, id);
+    return json === null ? undefined : (JSON.parse(json) as InferenceStatus);
+  }
+
   async clearStatus(id: string): Promise<void> {
     await this.redis.hdel(keys.cameraStatus, id);
   }

@@ -22,8 +22,8 @@ export class CamerasService {
   async get(id: string): Promise<CameraView> {
     const camera = await this.registry.get(checkId(id));
     if (!camera) throw new NotFoundException(`unknown camera "${id}"`);
-    const [status, inference] = await Promise.all([this.registry.status(id), this.registry.inferenceStatuses()]);
-    return view(camera, status ?? null, inference.get(id) ?? null);
+    const [status, inference] = await Promise.all([this.registry.status(id), this.registry.inferenceStatus(id)]);
+    return view(camera, status ?? null, inference ?? null);
   }
 
   async exists(id: string): Promise<boolean> {
