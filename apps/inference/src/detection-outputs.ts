@@ -22,9 +22,13 @@ export class DetectionOutputs implements OnModuleInit {
     this.fireAndForget(this.redis.publish(channels.detections(event.camera), JSON.stringify(event)));
   }
 
-  annotated(source: Frame, jpeg: Buffer): void {
+  /** Resolves to how many clients received the frame (PUBLISH's reply), 0 when the publish failed. */
+  annotated(source: Frame, jpeg: Buffer): Promise<number> {
     const frame = { ...source, stream: 'annotated', data: jpeg };
-    this.fireAndForget(this.redis.publish(channels.frames(source.camera, 'annotated'), encodeFrame(frame)));
+    return this.redis.publish(channels.frames(source.camera, 'annotated'), encodeFrame(frame)).catch((error: Error) => {
+      this.logger.debug(`publish failed: ${error.message}`);
+      return 0;
+    });
   }
 
   async violation(event: ViolationEvent): Promise<void> {

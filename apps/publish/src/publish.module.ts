@@ -2,6 +2,9 @@ import { Module } from '@nestjs/common';
 import { ClientsModule } from '@nestjs/microservices';
 import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
 import { controlTransport } from '@vigil/platform';
+import { AlarmSettings, alarmStoreProvider } from '@vigil/alarms';
+import { AlarmsController } from './alarms/alarms.controller';
+import { AlarmsQueryService } from './alarms/alarms.service';
 import { CamerasController } from './cameras/cameras.controller';
 import { CamerasService } from './cameras/cameras.service';
 import { CONTROL_CLIENT } from './control';
@@ -16,7 +19,7 @@ import { PublishMetrics } from './live/publish-metrics';
       { name: CONTROL_CLIENT, inject: [VIGIL_CONFIG], useFactory: (config: VigilConfig) => controlTransport(config) as never },
     ]),
   ],
-  controllers: [CamerasController],
-  providers: [CamerasService, FrameFanout, FramesGateway, PublishMetrics],
+  controllers: [CamerasController, AlarmsController],
+  providers: [AlarmSettings, alarmStoreProvider, AlarmsQueryService, CamerasService, FrameFanout, FramesGateway, PublishMetrics],
 })
 export class PublishModule {}

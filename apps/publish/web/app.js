@@ -1,7 +1,9 @@
 // vigil live view: polls GET /api/cameras, keeps one tile per camera, subscribes each to its raw
 // (or, on request, annotated) JPEG stream over Socket.IO, draws the frames, and draws the boxes of
-// the `detections` events the server sends for every camera a client watches.
+// the `detections` events the server sends for every camera a client watches. The alarms panel
+// (alarms.js) lists the alarms of those cameras, live from their `alarm` events.
 
+import { AlarmsPanel } from './alarms.js';
 import { CameraTile } from './tile.js';
 import { fitGrid } from './layout.js';
 import { formatBitrate } from './stats.js';
@@ -42,6 +44,17 @@ const env = {
   streamChanged: (tile) => syncTile(tile),
 };
 
+const alarms = new AlarmsPanel({
+  cameraName: (id) => {
+    const name = tiles.get(id)?.camera.name;
+    return typeof name === 'string' && name.trim() ? name.trim() : id;
+  },
+  activeChanged: (camera, list) => tiles.get(camera)?.setAlarms(list),
+  layoutChanged: () => relayout(),
+});
+/** camera names as last given to the alarms panel */
+let alarmNames = '';
+
 // ---- Socket.IO
 
 function connect() {
@@ -78,6 +91,7 @@ function connect() {
     if (!event || typeof event.camera !== 'string') return;
     tiles.get(event.camera)?.onDetections(event);
   });
+  socket.on('alarm', (event) => alarms.onEvent(event));
 }
 
 /** Emits with an ack; resolves with { err, result } (err when the server did not answer in time). */
@@ -114,7 +128,11 @@ async function runSync(tile, my) {
           continue;
         }
         if (err) tile.setSubscription('error', 'the server did not answer');
-        else if (result && result.ok) tile.setSubscription('ok');
+        else if (result && result.ok) {
+          tile.setSubscription('ok');
+          // alarms of this camera that began before now sent their events to no one: read them
+          alarms.refresh();
+        }
         else tile.setSubscription('error', (result && result.error) || 'refused');
         continue;
       }
@@ -174,6 +192,7 @@ function applyCameras(cameras) {
     if (tile) tile.update(camera);
     else {
       tile = new CameraTile(camera, env);
+      tile.setAlarms(alarms.activeFor(camera.id));
       tiles.set(camera.id, tile);
     }
     ordered.push(tile);
@@ -198,6 +217,11 @@ function applyCameras(cameras) {
   }
   syncSubscriptions();
   evaluateAll();
+  const names = ordered.map((t) => `${t.id}=${t.camera.name ?? ''}`).join('\n');
+  if (names !== alarmNames) {
+    alarmNames = names;
+    alarms.camerasChanged();
+  }
 }
 
 // ---- rendering
@@ -289,12 +313,14 @@ renderConnection();
 renderClock();
 renderSummary();
 poll();
+alarms.refresh();
 
 setInterval(evaluateAll, 250);
 setInterval(() => {
   renderStatsAll();
   renderClock();
   renderConnection();
+  alarms.tick();
 }, 1000);
 
 let resizeFrame = 0;

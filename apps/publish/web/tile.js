@@ -42,6 +42,7 @@ export class CameraTile {
     this.idEl = q('.tile-id');
     this.badgeEl = q('.badge');
     this.badgeText = q('.badge-text');
+    this.alarmBadge = q('.alarm-badge');
     this.canvas = q('canvas.frame');
     this.ctx = this.canvas.getContext('2d', { alpha: false });
     this.coverLabel = q('.cover-label');
@@ -432,6 +433,16 @@ export class CameraTile {
       el.append(u);
     }
     el.dataset.value = String(value);
+  }
+
+  /** The camera's active alarms (from the alarms panel): a red badge while there are any. */
+  setAlarms(alarms) {
+    if (this.disposed) return;
+    const active = alarms.length > 0;
+    this.alarmBadge.hidden = !active;
+    this.el.dataset.alarm = String(active);
+    const rules = [...new Set(alarms.map((alarm) => alarm.rule))].join(', ');
+    this.setTitle(this.alarmBadge, active ? `active alarm${alarms.length === 1 ? '' : 's'}: ${rules}` : '');
   }
 
   // ---- subscription bookkeeping (driven by app.js)

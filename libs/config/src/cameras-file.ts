@@ -4,10 +4,25 @@ import { z } from 'zod';
 import { cameraConfigSchema, modelConfigSchema, type CameraConfig, type ModelConfig } from '@vigil/contracts';
 import { ConfigError, describeIssues } from './errors';
 
+/** The `alarms` section: when violations become alarms and what their clips cover, in seconds. */
+export const alarmsFileSchema = z
+  .object({
+    pre: z.number().min(0).max(60).optional(),
+    post: z.number().min(0).max(60).optional(),
+    quiet: z.number().min(0.1).max(3600).optional(),
+    cooldown: z.number().min(0).max(86_400).optional(),
+    maxClip: z.number().min(1).max(600).optional(),
+  })
+  .strict();
+export type AlarmsFileSection = z.output<typeof alarmsFileSchema>;
+
 const camerasFileSchema = z
   .object({
     /** the ONNX model and its default detection parameters (cameras override them) */
     model: modelConfigSchema.optional(),
+    alarms: alarmsFileSchema.optional(),
+    /** webhook endpoints; validated by the alarms service (resolveWebhookEndpoints), which names the bad field */
+    webhooks: z.array(z.unknown()).optional(),
     cameras: z.array(cameraConfigSchema),
   })
   .strict()
@@ -21,6 +36,8 @@ const camerasFileSchema = z
 
 export interface CamerasFile {
   model?: ModelConfig;
+  alarms?: AlarmsFileSection;
+  webhooks?: unknown[];
   cameras: CameraConfig[];
 }
 

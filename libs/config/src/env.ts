@@ -40,7 +40,39 @@ const envSchema = z.object({
   MODEL_PROVIDER: z.enum(['auto', 'cuda', 'cpu']).optional(),
   /** port of the inference app's own health and metrics endpoint when it runs alone */
   INFERENCE_PORT: integer(1, 65535).default(8082),
+  /** port of the alarms app's own health and metrics endpoint when it runs alone */
+  ALARMS_PORT: integer(1, 65535).default(8083),
+  /** where alarm clips and snapshots are written (publish serves them from there too) */
+  ALARMS_DIR: z.string().default('.vigil/alarms'),
+  /** alarm policy; each overrides the config file's `alarms` section */
+  ALARM_PRE_SECONDS: seconds(0, 60).optional(),
+  ALARM_POST_SECONDS: seconds(0, 60).optional(),
+  ALARM_QUIET_SECONDS: seconds(0.1, 3600).optional(),
+  ALARM_COOLDOWN_SECONDS: seconds(0, 86_400).optional(),
+  ALARM_CLIP_MAX_SECONDS: seconds(1, 600).optional(),
+  /** clips and snapshots older than this are deleted */
+  ALARM_RETENTION_DAYS: z.coerce.number().positive().max(3650).default(30),
+  /** and the oldest go first while all of them take more than this */
+  ALARM_RETENTION_MAX_MB: z.coerce.number().positive().default(10_240),
+  /** clip encoder: auto uses NVENC when a test encode at start works, else x264 */
+  CLIP_ENCODER: z.enum(['auto', 'nvenc', 'x264']).default('auto'),
+  /** the simple case of one webhook endpoint (more in the config file's `webhooks`) */
+  WEBHOOK_URL: z.string().url().optional(),
+  WEBHOOK_SECRET: z.string().optional(),
+  /** seconds between webhook tries, comma-separated (Standard Webhooks' schedule by default) */
+  WEBHOOK_RETRY_SECONDS: z
+    .string()
+    .regex(/^\s*\d+(\.\d+)?(\s*,\s*\d+(\.\d+)?)*\s*$/, 'must be seconds separated by commas, e.g. 0,5,300')
+    .optional(),
+  /** base of the links in webhook bodies, e.g. https://vigil.example.com (default http://<host>:PORT) */
+  PUBLIC_URL: z.string().url().optional(),
+  /** publish alarm events to an MQTT broker too, e.g. mqtt://broker:1883 */
+  MQTT_URL: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\//, 'must start with mqtt://, mqtts://, ws:// or wss://').optional(),
 });
+
+function seconds(min: number, max: number) {
+  return z.coerce.number().min(min).max(max);
+}
 
 export interface VigilConfig {
   redisUrl: string;
@@ -58,6 +90,21 @@ export interface VigilConfig {
   /** model settings from the environment (they override the cameras file's model section) */
   model: { path?: string; labels?: string; provider?: 'auto' | 'cuda' | 'cpu' };
   inferencePort: number;
+  alarms: AlarmsEnv;
+}
+
+/** What the environment says about alarms; the config file's `alarms` and `webhooks` sections fill the rest. */
+export interface AlarmsEnv {
+  port: number;
+  dir: string;
+  /** policy values set by environment variables, ms */
+  policy: { preMs?: number; postMs?: number; quietMs?: number; cooldownMs?: number; maxClipMs?: number };
+  retention: { maxAgeMs: number; maxBytes: number };
+  encoder: 'auto' | 'nvenc' | 'x264';
+  webhook?: { url: string; secret?: string };
+  webhookRetryMs?: number[];
+  publicUrl: string;
+  mqttUrl?: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): VigilConfig {
@@ -68,6 +115,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): VigilConfig {
     throw new ConfigError(`invalid environment: ${detail}`);
   }
   const e = parsed.data;
+  if (e.WEBHOOK_SECRET && !e.WEBHOOK_URL) {
+    throw new ConfigError('invalid environment: WEBHOOK_SECRET: is set but WEBHOOK_URL is not');
+  }
   if (e.RECONNECT_MAX_MS < e.RECONNECT_MIN_MS) {
     throw new ConfigError('invalid environment: RECONNECT_MAX_MS: must be at least RECONNECT_MIN_MS');
   }
@@ -86,7 +136,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): VigilConfig {
     decoderPreference: e.DECODER,
     model: { path: e.MODEL_PATH, labels: e.MODEL_LABELS, provider: e.MODEL_PROVIDER },
     inferencePort: e.INFERENCE_PORT,
+    alarms: {
+      port: e.ALARMS_PORT,
+      dir: e.ALARMS_DIR,
+      policy: {
+        preMs: ms(e.ALARM_PRE_SECONDS),
+        postMs: ms(e.ALARM_POST_SECONDS),
+        quietMs: ms(e.ALARM_QUIET_SECONDS),
+        cooldownMs: ms(e.ALARM_COOLDOWN_SECONDS),
+        maxClipMs: ms(e.ALARM_CLIP_MAX_SECONDS),
+      },
+      retention: { maxAgeMs: Math.round(e.ALARM_RETENTION_DAYS * 86_400_000), maxBytes: Math.round(e.ALARM_RETENTION_MAX_MB * 1024 * 1024) },
+      encoder: e.CLIP_ENCODER,
+      webhook: e.WEBHOOK_URL ? { url: e.WEBHOOK_URL, secret: e.WEBHOOK_SECRET } : undefined,
+      webhookRetryMs: e.WEBHOOK_RETRY_SECONDS?.split(',').map((part) => Math.round(Number(part.trim()) * 1000)),
+      publicUrl: (e.PUBLIC_URL ?? `http://${hostname()}:${e.PORT}`).replace(/\/+$/, ''),
+      mqttUrl: e.MQTT_URL,
+    },
   };
+}
+
+function ms(seconds: number | undefined): number | undefined {
+  return seconds === undefined ? undefined : Math.round(seconds * 1000);
 }
 
 function emptyToUndefined(value: string | undefined): string | undefined {

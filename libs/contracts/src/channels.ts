@@ -10,6 +10,8 @@ export const channels = {
   frames: (camera: string, stream: StreamName): string => `${PREFIX}:frames:${camera}:${stream}`,
   /** pub/sub: DetectionsEvent JSON of one camera */
   detections: (camera: string): string => `${PREFIX}:detections:${camera}`,
+  /** pub/sub: AlarmEvent JSON of one camera (start/update/end), for Socket.IO clients */
+  alarms: (camera: string): string => `${PREFIX}:alarm-live:${camera}`,
   /** pattern matching every frame channel (used by tools and tests) */
   framesPattern: `${PREFIX}:frames:*`,
 } as const;
@@ -23,6 +25,30 @@ export const keys = {
   violations: `${PREFIX}:violations`,
   /** hash: camera id -> InferenceStatus JSON (frames inferred and skipped), written by inference */
   inferenceStatus: `${PREFIX}:inference-status`,
+  /** consumer group of the alarms service on the violations stream */
+  violationsGroup: 'alarms',
+  /** string: AlarmRecord JSON */
+  alarm: (id: string): string => `${PREFIX}:alarm:${id}`,
+  /**
+   * sorted sets of alarm ids scored by start time: every alarm, and the same per camera, per rule and per
+   * camera + rule, so each filter of GET /api/alarms reads one set
+   */
+  alarmIndex: (filter: { camera?: string; rule?: string } = {}): string => {
+    if (filter.camera !== undefined && filter.rule !== undefined) return `${PREFIX}:alarms:by-start:camera-rule:${filter.camera}:${filter.rule}`;
+    if (filter.camera !== undefined) return `${PREFIX}:alarms:by-start:camera:${filter.camera}`;
+    if (filter.rule !== undefined) return `${PREFIX}:alarms:by-start:rule:${filter.rule}`;
+    return `${PREFIX}:alarms:by-start`;
+  },
+  /** hash: camera + rule -> the open alarm's state, so a restarted alarms service carries on the episode */
+  alarmsOpen: `${PREFIX}:alarms:open`,
+  /** stream: AlarmEvent JSON (field `event`), the durable log of alarm lifecycle events */
+  alarmEvents: `${PREFIX}:alarm-events`,
+  /** prefix of the webhook delivery queue's keys (a BullMQ queue, durable in Redis) */
+  webhookQueuePrefix: `${PREFIX}:queue`,
+  /** name of the webhook delivery queue */
+  webhookQueue: 'webhooks',
+  /** list: deliveries that failed their last try (dead letters), newest first, JSON */
+  webhookDeadLetters: `${PREFIX}:webhooks:dead`,
   /** string with TTL: which ingest instance currently owns a camera */
   cameraLease: (camera: string): string => `${PREFIX}:lease:${camera}`,
 } as const;

@@ -4,3 +4,4 @@ export * from './source';
 export * from './camera';
 export * from './socket-events';
 export * from './detection';
+export * from './alarm';

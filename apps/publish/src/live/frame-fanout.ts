@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Server, Socket } from 'socket.io';
 import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
-import { channels, decodeFrame, type ClientFormat, type DetectionsEvent, type Frame, type FrameEvent, type StreamName } from '@vigil/contracts';
+import { channels, decodeFrame, type AlarmEvent, type ClientFormat, type DetectionsEvent, type Frame, type FrameEvent, type StreamName } from '@vigil/contracts';
 import { BusSubscriber, type MessageHandler } from '@vigil/redis';
 import { PublishMetrics } from './publish-metrics';
 
@@ -15,6 +15,7 @@ interface Feed {
 
 interface CameraWatch {
   handler: MessageHandler;
+  alarmHandler: MessageHandler;
   /** socket id -> number of feeds of this camera it watches */
   sockets: Map<string, number>;
 }
@@ -26,7 +27,7 @@ const FORMATS: readonly ClientFormat[] = ['jpeg', 'base64'];
  * camera and stream however many clients watch, one payload per format per frame (base64 is
  * encoded once, not once per client), and a cap on what each client may have queued: a client
  * that does not read has its frames dropped and counted, and never delays the others or grows
- * the server's memory. Detections of a camera go to every client watching any of its streams.
+ * the server's memory. Detections and alarm events of a camera go to every client watching any of its streams.
  */
 @Injectable()
 export class FrameFanout {
@@ -103,12 +104,17 @@ export class FrameFanout {
   private async watch(socket: Socket, camera: string): Promise<void> {
     let watch = this.watches.get(camera);
     if (!watch) {
-      watch = { sockets: new Map(), handler: (message) => this.deliverDetections(camera, message) };
+      watch = {
+        sockets: new Map(),
+        handler: (message) => this.deliverDetections(camera, message),
+        alarmHandler: (message) => this.deliverAlarm(camera, message),
+      };
       this.watches.set(camera, watch);
     }
     watch.sockets.set(socket.id, (watch.sockets.get(socket.id) ?? 0) + 1);
     await socket.join(detectionsRoom(camera));
     await this.bus.add(channels.detections(camera), watch.handler);
+    await this.bus.add(channels.alarms(camera), watch.alarmHandler);
   }
 
   private async unwatch(socket: Socket, camera: string): Promise<void> {
@@ -124,6 +130,7 @@ export class FrameFanout {
     if (watch.sockets.size === 0) {
       this.watches.delete(camera);
       await this.bus.remove(channels.detections(camera), watch.handler);
+      await this.bus.remove(channels.alarms(camera), watch.alarmHandler);
     }
   }
 
@@ -136,6 +143,18 @@ export class FrameFanout {
       return;
     }
     this.server?.to(detectionsRoom(camera)).emit('detections', event);
+  }
+
+  private deliverAlarm(camera: string, message: Buffer): void {
+    let event: AlarmEvent;
+    try {
+      event = JSON.parse(message.toString('utf8')) as AlarmEvent;
+    } catch (error) {
+      this.badMessage(channels.alarms(camera), error as Error);
+      return;
+    }
+    // alarms are rare and small: every watching client gets them, never dropped for a full queue
+    this.server?.to(detectionsRoom(camera)).emit('alarm', event);
   }
 
   private deliverFrame(feed: Feed, message: Buffer): void {

@@ -1,6 +1,6 @@
 /**
- * JPEG decoding for the inference process: each frame is decoded at most once, and the steps that need its pixels
- * (motion, letterbox, annotation) share that one Mat.
+ * JPEG decoding for the inference process: each frame is decoded at most once per size, and the steps that need its
+ * pixels (motion, letterbox, annotation) share those Mats.
  */
 import type { Mat } from '@u4/opencv4nodejs';
 import { opencv } from './opencv';
@@ -12,10 +12,21 @@ export class FrameDecodeError extends Error {
 /** The factors libjpeg can scale by while it decodes (DCT scaling: far cheaper than decoding, then resizing). */
 export type JpegReduction = 1 | 2 | 4 | 8;
 
-/** Decodes a JPEG into a BGR Mat on libuv's thread pool. Throws FrameDecodeError naming the camera. */
-export async function decodeJpeg(jpeg: Buffer, camera?: string): Promise<Mat> {
+/** Decodes a JPEG into a BGR Mat on libuv's thread pool, at 1/`reduction` of its size. Throws FrameDecodeError naming the camera. */
+export async function decodeJpeg(jpeg: Buffer, camera?: string, reduction: JpegReduction = 1): Promise<Mat> {
   const cv = opencv();
-  return checked(await cv.imdecodeAsync(jpeg, cv.IMREAD_COLOR), jpeg, camera);
+  const flags: Record<JpegReduction, number> = {
+    1: cv.IMREAD_COLOR,
+    2: cv.IMREAD_REDUCED_COLOR_2,
+    4: cv.IMREAD_REDUCED_COLOR_4,
+    8: cv.IMREAD_REDUCED_COLOR_8,
+  };
+  return checked(await cv.imdecodeAsync(jpeg, flags[reduction]), jpeg, camera);
+}
+
+/** The size libjpeg gives a `width` x `height` JPEG decoded at 1/`reduction` (it rounds up). */
+export function reducedSize(width: number, height: number, reduction: JpegReduction): { width: number; height: number } {
+  return { width: Math.ceil(width / reduction), height: Math.ceil(height / reduction) };
 }
 
 /**
@@ -48,10 +59,12 @@ export interface JpegFrame {
   height?: number;
 }
 
-/** One frame's JPEG and, once some step asked for them, its decoded BGR pixels, shared by every later step. */
+/**
+ * One frame's JPEG and the BGR pixels some step asked for, shared by every later step: the full size (annotation
+ * draws on it) and, where a step is content with fewer pixels (the model input), a cheaper reduced decode.
+ */
 export class DecodedFrame {
-  private decoding?: Promise<Mat>;
-  private mat?: Mat;
+  private readonly decodes = new Map<JpegReduction, { decoding: Promise<Mat>; mat?: Mat }>();
 
   constructor(private readonly frame: JpegFrame) {}
 
@@ -63,40 +76,47 @@ export class DecodedFrame {
     return this.frame.camera;
   }
 
+  /** The full size: the decoded one, else what the envelope announces. */
   get width(): number | undefined {
-    return this.mat?.cols ?? this.frame.width;
+    return this.decodes.get(1)?.mat?.cols ?? this.frame.width;
   }
 
   get height(): number | undefined {
-    return this.mat?.rows ?? this.frame.height;
+    return this.decodes.get(1)?.mat?.rows ?? this.frame.height;
   }
 
-  /** The BGR pixels if some step has already decoded them; undefined otherwise (nothing is decoded here). */
+  /** The full-size BGR pixels if some step has already decoded them; undefined otherwise (nothing is decoded here). */
   get decoded(): Mat | undefined {
-    return this.mat;
+    return this.decodes.get(1)?.mat;
   }
 
-  /** The full-size BGR pixels, decoded on the first call; later calls share that Mat. Treat it as read-only. */
-  bgr(): Promise<Mat> {
-    if (this.decoding) return this.decoding;
-    const decoding: Promise<Mat> = decodeJpeg(this.frame.data, this.frame.camera).then(
-      (mat) => {
-        if (this.decoding === decoding) this.mat = mat; // not when release() came in between
-        return mat;
-      },
-      (error: unknown) => {
-        if (this.decoding === decoding) this.decoding = undefined; // a later call may try again
-        throw error;
-      },
-    );
-    this.decoding = decoding;
-    return decoding;
+  /**
+   * The BGR pixels at 1/`reduction` of the full size, decoded on the first call; later calls share that Mat. A full-size
+   * decode, done or under way, answers every reduction: one decode is cheaper than two, so read the size off the Mat.
+   * Treat the Mat as read-only.
+   */
+  bgr(reduction: JpegReduction = 1): Promise<Mat> {
+    const existing = this.decodes.get(1) ?? this.decodes.get(reduction);
+    if (existing) return existing.decoding;
+    const entry: { decoding: Promise<Mat>; mat?: Mat } = {
+      decoding: decodeJpeg(this.frame.data, this.frame.camera, reduction).then(
+        (mat) => {
+          if (this.decodes.get(reduction) === entry) entry.mat = mat; // not when release() came in between
+          return mat;
+        },
+        (error: unknown) => {
+          if (this.decodes.get(reduction) === entry) this.decodes.delete(reduction); // a later call may try again
+          throw error;
+        },
+      ),
+    };
+    this.decodes.set(reduction, entry);
+    return entry.decoding;
   }
 
   /** Frees the decoded pixels now rather than at some later garbage collection; a later `bgr()` decodes again. */
   release(): void {
-    this.mat?.release();
-    this.mat = undefined;
-    this.decoding = undefined;
+    for (const { mat } of this.decodes.values()) mat?.release();
+    this.decodes.clear();
   }
 }

@@ -1,0 +1,43 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
+import type { AlarmEvent } from '@vigil/contracts';
+import { AlarmSettings, maskUrl, WebhookOutbox } from '@vigil/alarms';
+import { webhookPayload, webhookTypeOf } from './webhook-payload';
+
+/** Alarm start and end events into the durable webhook outbox, and the outbox's worker that sends them. */
+@Injectable()
+export class WebhookDispatch implements OnApplicationBootstrap {
+  private readonly logger = new Logger('Webhooks');
+  private readonly outbox?: WebhookOutbox;
+
+  constructor(
+    @Inject(VIGIL_CONFIG) private readonly config: VigilConfig,
+    private readonly settings: AlarmSettings,
+  ) {
+    const endpoints = settings.webhooks;
+    if (endpoints.length === 0) return;
+    const retry = config.alarms.webhookRetryMs;
+    this.outbox = new WebhookOutbox({ redisUrl: config.redisUrl, endpoints, ...(retry ? { retrySchedule: retry } : {}) });
+    this.outbox.on('delivered', (outcome) => this.logger.debug(`delivered ${JSON.stringify(outcome)}`));
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.outbox) {
+      this.logger.log('no webhook endpoints configured (WEBHOOK_URL or the config file\'s webhooks)');
+      return;
+    }
+    await this.outbox.start();
+    this.logger.log(`webhooks to ${this.settings.webhooks.map((endpoint) => `${endpoint.id} (${maskUrl(endpoint.url)})`).join(', ')}`);
+  }
+
+  /** Resolves once the deliveries are durably queued (or the event is not one webhooks carry). */
+  async enqueue(event: AlarmEvent): Promise<void> {
+    const type = webhookTypeOf(event);
+    if (!this.outbox || !type) return;
+    await this.outbox.enqueue(webhookPayload(event, type, this.config.alarms.publicUrl));
+  }
+
+  async close(): Promise<void> {
+    await this.outbox?.close();
+  }
+}

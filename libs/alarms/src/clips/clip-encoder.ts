@@ -1,0 +1,153 @@
+import { mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ClipFrame } from './clip-frame';
+import { type ClipEncoderName, chooseEncoder, type EncoderPreference, type EncoderProbe, encoderArgs, encodersToProbe, type ProbeOutcome } from './encoder-choice';
+import { ClipEncodeError } from './errors';
+import { buildFfconcat } from './ffconcat';
+import { runFfmpeg } from './ffmpeg-process';
+import { partialPath } from './partial-file';
+import { Slots } from './slots';
+
+export interface ClipEncoderOptions {
+  /** Default 'auto': NVENC where a test encode works, else x264. */
+  preference?: EncoderPreference;
+  /** Default 'ffmpeg', found on PATH. */
+  ffmpeg?: string;
+  /** where the pictures of a clip are written while it encodes. Default the system's temp directory. */
+  tmpDir?: string;
+  /** an encode running longer is killed and fails. Default 120 s. */
+  timeoutMs?: number;
+  /** each test encode at start. Default 20 s. */
+  probeTimeoutMs?: number;
+  /** clips encoded at the same time; the others wait. Default 1, so encoding cannot starve detection of CPU. */
+  concurrency?: number;
+  /** x264 threads per encode. Default: ffmpeg's choice (one per core). */
+  threads?: number;
+}
+
+export interface ClipEncodeJob {
+  /** the alarm and camera, named in errors */
+  id: string;
+  camera: string;
+  /** the clip's frames, e.g. from ClipRecording.frames() */
+  frames: readonly ClipFrame[];
+  /** the MP4 to write; it appears only when complete */
+  path: string;
+  signal?: AbortSignal;
+}
+
+export interface EncodedClip {
+  bytes: number;
+  frames: number;
+  /** capture time of the first and last frame, epoch ms */
+  from: number;
+  to: number;
+  /** the video's length: first frame to the end of the last one's display */
+  durationMs: number;
+  encoder: ClipEncoderName;
+}
+
+const DEFAULTS = { preference: 'auto', ffmpeg: 'ffmpeg', timeoutMs: 120_000, probeTimeoutMs: 20_000, concurrency: 1 } as const;
+const QUIET = ['-nostdin', '-hide_banner', '-loglevel', 'error'];
+
+/**
+ * Encodes a clip's JPEG frames to an H.264 MP4 that browsers play (yuv420p, moov first), in an ffmpeg child process
+ * so our event loop never waits on it. Each frame shows until the next was captured, so the video keeps the camera's
+ * timing. Frames of another size than the first (the camera changed resolution) are scaled to the first's size.
+ */
+export class ClipEncoder {
+  private readonly slots: Slots;
+
+  private constructor(
+    private readonly options: ClipEncoderOptions & typeof DEFAULTS,
+    /** which encoder clips use, and why, for the start-up log */
+    readonly encoder: ClipEncoderName,
+    readonly reason: string,
+  ) {
+    this.slots = new Slots(options.concurrency);
+  }
+
+  /** Picks the encoder with real test encodes; throws EncoderUnavailableError, so the service refuses to start. */
+  static async create(options: ClipEncoderOptions = {}): Promise<ClipEncoder> {
+    const merged = { ...DEFAULTS, ...options } as ClipEncoderOptions & typeof DEFAULTS;
+    const probe: EncoderProbe = {};
+    for (const name of encodersToProbe(merged.preference)) {
+      probe[name] = await probeEncoder(merged.ffmpeg, name, merged.probeTimeoutMs);
+      if (probe[name]?.ok) break;
+    }
+    const choice = chooseEncoder(merged.preference, probe);
+    return new ClipEncoder(merged, choice.encoder, choice.reason);
+  }
+
+  /** Clips waiting for an encode slot. */
+  get queued(): number {
+    return this.slots.queued;
+  }
+
+  /** Writes the MP4 at `job.path`; throws ClipEncodeError naming the alarm and camera, leaving no file behind. */
+  encode(job: ClipEncodeJob): Promise<EncodedClip> {
+    const frames = [...job.frames].sort((a, b) => a.ts - b.ts);
+    const context = `clip ${job.id} (camera ${job.camera})`;
+    if (frames.length === 0) return Promise.reject(new ClipEncodeError(`${context}: no frames to encode`));
+    // cheaper and clearer than ffmpeg's message for the same fault
+    const notJpeg = frames.find((frame) => frame.data.length < 4 || frame.data[0] !== 0xff || frame.data[1] !== 0xd8);
+    if (notJpeg) return Promise.reject(new ClipEncodeError(`${context}: frame ${notJpeg.seq} is not a JPEG (${notJpeg.data.length} bytes)`));
+    return this.slots.run(() => this.encodeNow(job, frames, context));
+  }
+
+  private async encodeNow(job: ClipEncodeJob, frames: ClipFrame[], context: string): Promise<EncodedClip> {
+    if (job.signal?.aborted) throw new ClipEncodeError(`${context}: aborted before encoding`);
+    const work = await mkdtemp(join(this.options.tmpDir ?? tmpdir(), 'vigil-clip-'));
+    const partial = partialPath(job.path);
+    try {
+      const entries = frames.map((frame, i) => ({ file: `${String(i).padStart(6, '0')}.jpg`, ts: frame.ts }));
+      for (const [i, frame] of frames.entries()) await writeFile(join(work, entries[i].file), frame.data);
+      const plan = buildFfconcat(entries);
+      await writeFile(join(work, 'list.ffconcat'), plan.text);
+
+      // -safe 0 lets the list set per-file options; buildFfconcat admits only plain names of ours
+      const outcome = await runFfmpeg({
+        ffmpeg: this.options.ffmpeg,
+        args: [...QUIET, '-xerror', '-y', '-f', 'concat', '-safe', '0', '-i', join(work, 'list.ffconcat'), '-vf', scaleTo(frames[0]),
+          ...outputArgs(this.encoder, this.options.threads), '-movflags', '+faststart', '-an', '-f', 'mp4', partial],
+        timeoutMs: this.options.timeoutMs,
+        signal: job.signal,
+      });
+      if (!outcome.ok) {
+        const output = outcome.stderr.length > 0 ? outcome.stderr.join(' | ') : '(no output)';
+        throw new ClipEncodeError(`${context}: ffmpeg (${this.encoder}, ${frames.length} frames) failed, ${outcome.ending}: ${output}`);
+      }
+      await rename(partial, job.path);
+      const { size } = await stat(job.path);
+      return { bytes: size, frames: frames.length, from: frames[0].ts, to: frames[frames.length - 1].ts, durationMs: plan.totalMs, encoder: this.encoder };
+    } finally {
+      await rm(partial, { force: true });
+      await rm(work, { recursive: true, force: true });
+    }
+  }
+}
+
+/** A real encode of a few generated frames with the same output options as clips use, discarding the result. */
+export async function probeEncoder(ffmpeg: string, encoder: ClipEncoderName, timeoutMs: number): Promise<ProbeOutcome> {
+  const outcome = await runFfmpeg({
+    ffmpeg,
+    args: [...QUIET, '-f', 'lavfi', '-i', 'testsrc=size=256x144:rate=10', '-frames:v', '5', ...outputArgs(encoder), '-f', 'null', '-'],
+    timeoutMs,
+  });
+  return outcome.ok ? { ok: true } : { ok: false, error: `${outcome.ending}: ${outcome.stderr.join(' | ') || '(no output)'}` };
+}
+
+/**
+ * vfr passes each frame's timestamp through (the MP4 muxer would otherwise make it constant-rate by duplicating and
+ * dropping frames); a 1 ms encoder time base keeps those timestamps to the millisecond, not to 1/fps.
+ */
+function outputArgs(encoder: ClipEncoderName, threads?: number): string[] {
+  return ['-fps_mode', 'vfr', '-enc_time_base', '1/1000', ...encoderArgs(encoder, threads)];
+}
+
+/** yuv420p needs even sizes; setsar=1 because scaling a frame of another shape would otherwise change its SAR. */
+function scaleTo(first: ClipFrame): string {
+  const even = (value: number): number => Math.max(2, Math.floor(value / 2) * 2);
+  return `scale=${even(first.width)}:${even(first.height)}:flags=bilinear,setsar=1,format=yuv420p`;
+}

@@ -1,0 +1,65 @@
+import { spawn } from 'node:child_process';
+
+export interface FfmpegRun {
+  ffmpeg: string;
+  args: readonly string[];
+  /** killed after this long: a stuck encode must not hold its slot forever */
+  timeoutMs: number;
+  signal?: AbortSignal;
+  cwd?: string;
+}
+
+export interface FfmpegOutcome {
+  ok: boolean;
+  /** how it ended, for error messages: 'exit code 1', 'killed after 60000 ms', ... */
+  ending: string;
+  /** its last stderr lines (ffmpeg reports errors there) */
+  stderr: string[];
+}
+
+const STDERR_LINES = 12;
+
+/** Runs ffmpeg as a child process, so the encode never blocks our event loop. Never rejects. */
+export function runFfmpeg(run: FfmpegRun): Promise<FfmpegOutcome> {
+  return new Promise((resolve) => {
+    const lines: string[] = [];
+    let partial = '';
+    const keep = (text: string): void => {
+      const parts = (partial + text).split(/\r\n|\r|\n/);
+      partial = parts.pop() ?? '';
+      for (const line of parts) if (line.trim()) lines.push(line);
+      // the bound keeps a chatty ffmpeg from growing memory; the last lines say what went wrong
+      if (lines.length > STDERR_LINES) lines.splice(0, lines.length - STDERR_LINES);
+    };
+
+    let killedFor: string | undefined;
+    const child = spawn(run.ffmpeg, run.args, { cwd: run.cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+    const kill = (why: string): void => {
+      killedFor ??= why;
+      child.kill('SIGKILL');
+    };
+    const timer = setTimeout(() => kill(`killed after ${run.timeoutMs} ms`), run.timeoutMs);
+    const onAbort = (): void => kill('aborted');
+    run.signal?.addEventListener('abort', onAbort, { once: true });
+    if (run.signal?.aborted) onAbort();
+
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', keep);
+    let settled = false;
+    const settle = (ok: boolean, ending: string): void => {
+      // a child that fails to start may report both 'error' and 'close'
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      run.signal?.removeEventListener('abort', onAbort);
+      if (partial.trim()) lines.push(partial);
+      resolve({ ok, ending, stderr: lines.slice(-STDERR_LINES) });
+    };
+    child.once('error', (error) => settle(false, `could not start ${run.ffmpeg}: ${error.message}`));
+    // 'close', not 'exit': stderr has then been read to the end
+    child.once('close', (code, signal) => {
+      if (killedFor) settle(false, killedFor);
+      else settle(code === 0, signal ? `ended by ${signal}` : `exit code ${code}`);
+    });
+  });
+}

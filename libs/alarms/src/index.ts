@@ -1,0 +1,5 @@
+export * from './clips';
+export * from './lifecycle';
+export * from './webhooks';
+export * from './store';
+export * from './alarm-settings';

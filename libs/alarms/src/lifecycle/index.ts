@@ -1,0 +1,3 @@
+export * from './alarm-policy';
+export * from './alarm-tracker';
+export * from './alarm-id';

@@ -1,0 +1,122 @@
+import type Redis from 'ioredis';
+import { keys, type AlarmEvent, type AlarmRecord } from '@vigil/contracts';
+import { decodeCursor, encodeCursor, isAfterCursor, type AlarmQuery } from './alarm-query';
+import type { TrackerSnapshot } from '../lifecycle';
+
+/** Lifecycle events kept in the durable log (the records themselves are kept until retention removes them). */
+const EVENTS_MAXLEN = 100_000;
+/** Index rows read per round while paging; ties on the start time are rare, so one round nearly always does. */
+const SCAN_CHUNK = 200;
+
+export interface AlarmPage {
+  items: AlarmRecord[];
+  /** pass as `cursor` for the next page; null on the last page */
+  next: string | null;
+}
+
+/**
+ * Alarm records in Redis: one JSON string per alarm and sorted-set indexes by start time (all, per camera, per rule,
+ * per camera + rule), so each filter of the listing reads one index. Written by the alarms service, read by publish.
+ */
+export class AlarmStore {
+  constructor(private readonly redis: Redis) {}
+
+  /** Writes the record (and its index rows, idempotent) and appends the event to the durable log, atomically. */
+  async record(event: AlarmEvent): Promise<void> {
+    await this.redis
+      .multi()
+      .set(keys.alarm(event.alarm.id), JSON.stringify(event.alarm))
+      .zadd(keys.alarmIndex(), event.alarm.startedAt, event.alarm.id)
+      .zadd(keys.alarmIndex({ camera: event.alarm.camera }), event.alarm.startedAt, event.alarm.id)
+      .zadd(keys.alarmIndex({ rule: event.alarm.rule }), event.alarm.startedAt, event.alarm.id)
+      .zadd(keys.alarmIndex({ camera: event.alarm.camera, rule: event.alarm.rule }), event.alarm.startedAt, event.alarm.id)
+      .xadd(keys.alarmEvents, 'MAXLEN', '~', String(EVENTS_MAXLEN), '*', 'type', event.type, 'event', JSON.stringify(event))
+      .exec()
+      .then(failedStep);
+  }
+
+  /** Rewrites a record whose clip or snapshot changed (no lifecycle event). */
+  async update(alarm: AlarmRecord): Promise<void> {
+    await this.redis.set(keys.alarm(alarm.id), JSON.stringify(alarm), 'XX');
+  }
+
+  async get(id: string): Promise<AlarmRecord | undefined> {
+    const text = await this.redis.get(keys.alarm(id));
+    return text ? (JSON.parse(text) as AlarmRecord) : undefined;
+  }
+
+  /** Newest first, filtered, one page from the cursor. */
+  async list(query: AlarmQuery): Promise<AlarmPage> {
+    const index = keys.alarmIndex({ camera: query.camera, rule: query.rule });
+    const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
+    const max = Math.min(query.until ?? Number.POSITIVE_INFINITY, cursor?.startedAt ?? Number.POSITIVE_INFINITY);
+    const min = query.since ?? Number.NEGATIVE_INFINITY;
+    const ids: string[] = [];
+    const starts: number[] = [];
+    // one more than the page to learn whether there is a next page
+    for (let offset = 0; ids.length <= query.limit; offset += SCAN_CHUNK) {
+      const rows = await this.redis.zrevrangebyscore(index, bound(max), bound(min), 'WITHSCORES', 'LIMIT', offset, SCAN_CHUNK);
+      for (let i = 0; i < rows.length; i += 2) {
+        const id = rows[i]!;
+        const startedAt = Number(rows[i + 1]);
+        if (cursor && !isAfterCursor(startedAt, id, cursor)) continue;
+        ids.push(id);
+        starts.push(startedAt);
+      }
+      if (rows.length < 2 * SCAN_CHUNK) break;
+    }
+    const page = ids.slice(0, query.limit);
+    const texts = page.length ? await this.redis.mget(page.map((id) => keys.alarm(id))) : [];
+    // a record removed between the index read and here (retention) is left out rather than returned empty
+    const items = texts.flatMap((text) => (text ? [JSON.parse(text) as AlarmRecord] : []));
+    const last = page.length - 1;
+    const next = ids.length > query.limit ? encodeCursor({ startedAt: starts[last]!, id: page[last]! }) : null;
+    return { items, next };
+  }
+
+  /** Removes records and their index rows (retention). */
+  async remove(alarms: readonly AlarmRecord[]): Promise<void> {
+    if (alarms.length === 0) return;
+    const multi = this.redis.multi();
+    for (const alarm of alarms) {
+      multi
+        .del(keys.alarm(alarm.id))
+        .zrem(keys.alarmIndex(), alarm.id)
+        .zrem(keys.alarmIndex({ camera: alarm.camera }), alarm.id)
+        .zrem(keys.alarmIndex({ rule: alarm.rule }), alarm.id)
+        .zrem(keys.alarmIndex({ camera: alarm.camera, rule: alarm.rule }), alarm.id);
+    }
+    await multi.exec().then(failedStep);
+  }
+
+  /** Ids of alarms that started before `before`, oldest first. */
+  async startedBefore(before: number, limit = 1000): Promise<string[]> {
+    return this.redis.zrangebyscore(keys.alarmIndex(), '-inf', `(${before}`, 'LIMIT', 0, limit);
+  }
+
+  /** The tracker state a restarted alarms service carries on from. */
+  async loadTracker(): Promise<TrackerSnapshot[]> {
+    const entries = await this.redis.hvals(keys.alarmsOpen);
+    return entries.map((text) => JSON.parse(text) as TrackerSnapshot);
+  }
+
+  /** Replaces the saved tracker state (open alarms and running cooldowns). */
+  async saveTracker(snapshot: readonly TrackerSnapshot[]): Promise<void> {
+    const multi = this.redis.multi().del(keys.alarmsOpen);
+    if (snapshot.length) multi.hset(keys.alarmsOpen, ...snapshot.flatMap((entry) => [`${entry.camera}/${entry.rule}`, JSON.stringify(entry)]));
+    await multi.exec().then(failedStep);
+  }
+}
+
+function bound(value: number): string {
+  if (value === Number.POSITIVE_INFINITY) return '+inf';
+  if (value === Number.NEGATIVE_INFINITY) return '-inf';
+  return String(value);
+}
+
+/** MULTI reports a failed command in its results, not as a rejection. */
+function failedStep(results: [Error | null, unknown][] | null): void {
+  const failed = results?.find(([error]) => error);
+  if (failed) throw failed[0]!;
+  if (results === null) throw new Error('the Redis transaction was discarded');
+}

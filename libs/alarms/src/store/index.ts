@@ -1,0 +1,3 @@
+export * from './alarm-query';
+export * from './alarm-store';
+export * from './alarm-store.provider';

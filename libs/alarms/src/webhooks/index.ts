@@ -1,0 +1,10 @@
+// Signed (Standard Webhooks) alarm webhooks delivered from a durable BullMQ outbox with retries and dead letters.
+export * from './signature';
+export * from './endpoints';
+export * from './retry-schedule';
+export * from './delivery-job';
+export * from './delivery-state';
+export * from './outbox-options';
+export * from './webhook-http-client';
+export * from './dead-letters';
+export * from './webhook-outbox';
