@@ -11,8 +11,10 @@ export interface VigilOptions {
   port?: number;
   /** written to a temporary cameras file and passed as CAMERAS_FILE */
   cameras?: CameraInput[];
+  /** more top-level sections of that file, e.g. `alarms` or `webhooks` */
+  config?: Record<string, unknown>;
   /** which entry point: the all-in-one process (default) or one app */
-  app?: 'vigil' | 'ingest' | 'inference' | 'publish';
+  app?: 'vigil' | 'ingest' | 'inference' | 'publish' | 'alarms';
   env?: Record<string, string>;
   echo?: boolean;
   startTimeoutMs?: number;
@@ -21,6 +23,8 @@ export interface VigilOptions {
 export interface VigilHandle {
   url: string;
   port: number;
+  /** where alarm clips and snapshots go (ALARMS_DIR; a fresh temporary folder unless the env named one) */
+  alarmsDir: string;
   child: ManagedChild;
   stop(): Promise<void>;
 }
@@ -35,17 +39,19 @@ export async function startVigil(options: VigilOptions): Promise<VigilHandle> {
     PORT: String(port),
     HOST: '127.0.0.1',
     INSTANCE_ID: `${app}-${port}`,
+    ALARMS_DIR: mkdtempSync(join(tmpdir(), 'vigil-alarms-')),
     ...options.env,
   };
   if (app === 'ingest') env.INGEST_PORT = String(port);
   if (app === 'inference') env.INFERENCE_PORT = String(port);
-  if (options.cameras) {
+  if (app === 'alarms') env.ALARMS_PORT = String(port);
+  if (options.cameras || options.config) {
     const file = join(mkdtempSync(join(tmpdir(), 'vigil-cameras-')), 'cameras.json');
-    writeFileSync(file, JSON.stringify({ cameras: options.cameras }, null, 2));
+    writeFileSync(file, JSON.stringify({ cameras: options.cameras ?? [], ...options.config }, null, 2));
     env.CAMERAS_FILE = file;
   }
   const entry = findRepoFile(`dist/apps/${app}/src/main.js`);
   const child = spawnManaged(app, process.execPath, [entry], { env: { ...env, NO_COLOR: '1' }, echo: options.echo, maxLines: 200 });
   await waitForLine(child, /listening on http/, options.startTimeoutMs ?? 30_000);
-  return { url: `http://127.0.0.1:${port}`, port, child, stop: () => child.stop('SIGTERM', 8000) };
+  return { url: `http://127.0.0.1:${port}`, port, alarmsDir: env.ALARMS_DIR!, child, stop: () => child.stop('SIGTERM', 8000) };
 }

@@ -88,7 +88,7 @@ describe('the alarms panel in headless Chromium', { timeout: 180_000 }, () => {
   /** Waits for a condition in the page; on timeout the error carries the panel and the log. */
   const waitInPage = async <A>(what: string, fn: (arg: A) => boolean, arg: A, timeout = 15_000): Promise<void> => {
     try {
-      await page.waitForFunction(fn, arg, { timeout });
+      await page.waitForFunction(fn as (arg: unknown) => boolean, arg as unknown, { timeout });
     } catch (error) {
       const panel = await page
         .locator('#alarms')

@@ -165,39 +165,34 @@ describe('webhook outbox (real redis-server, real HTTP receiver)', () => {
     assert.match(letter?.lastError ?? '', /410 Gone/);
   });
 
+  /** Runs a worker in a child process (killable with SIGKILL) and waits until it is connected. */
+  const spawnWorker = async (name: string, options: WebhookOutboxOptions): Promise<ManagedChild> => {
+    const child = spawnManaged(name, process.execPath, [WORKER_SCRIPT, JSON.stringify(options)]);
+    cleanups.push(() => child.stop('SIGKILL'));
+    await waitForLine(child, /webhook worker ready/, 15_000);
+    return child;
+  };
+  // Short locks so a killed worker's delivery is recovered within a second or two.
+  const crashRecovery = { lockDurationMs: 1000, stalledIntervalMs: 500, retrySchedule: [0, 200, 400] };
+
   test('kill -9 of the delivering process mid-request: a new process delivers it, with the same webhook-id', { timeout: 60_000 }, async () => {
     let holding = true;
     const hook = await receiver(() => (holding ? 'hold' : 204));
-    const options: WebhookOutboxOptions = {
-      redisUrl: redis.url,
-      endpoints: [endpoint(hook.url)],
-      retrySchedule: [0, 200, 400],
-      lockDurationMs: 1000,
-      stalledIntervalMs: 500,
-    };
+    const options: WebhookOutboxOptions = { redisUrl: redis.url, endpoints: [endpoint(hook.url)], ...crashRecovery };
     const producer = outbox({ endpoints: options.endpoints });
     const payloads = [alarmWebhookPayload('alarm.start'), alarmWebhookPayload('alarm.start')];
     for (const payload of payloads) await producer.enqueue(payload);
 
-    const children: ManagedChild[] = [];
-    cleanups.push(async () => {
-      for (const child of children) await child.stop('SIGKILL');
-    });
-    const spawnWorker = async (name: string): Promise<ManagedChild> => {
-      const child = spawnManaged(name, process.execPath, [WORKER_SCRIPT, JSON.stringify(options)]);
-      children.push(child);
-      await waitForLine(child, /webhook worker ready/, 15_000);
-      return child;
-    };
-
-    const first = await spawnWorker('webhook-worker-1');
+    const first = await spawnWorker('webhook-worker-1', options);
     const held = await hook.nextRequest((r) => r.invalid === null, 'a delivery to be held open');
     await first.stop('SIGKILL');
     holding = false;
     assert.equal(hook.unique.size, 0, 'nothing was acknowledged before the kill');
 
-    await spawnWorker('webhook-worker-2');
+    const second = await spawnWorker('webhook-worker-2', options);
     await hook.uniqueCount(payloads.length, 30_000);
+    // The receiver has answered; wait until the worker has also recorded each delivery as done.
+    for (const payload of payloads) await waitForLine(second, new RegExp(`delivered ${webhookMessageId(payload)}`), 15_000);
 
     assert.deepEqual([...hook.unique.keys()].sort(), payloads.map(webhookMessageId).sort(), 'one unique webhook-id per event');
     assert.ok(hook.requests.filter((r) => r.id === held.id).length >= 2, 'the held event was sent again after the kill');
@@ -205,6 +200,27 @@ describe('webhook outbox (real redis-server, real HTTP receiver)', () => {
       const [delivery] = await producer.deliveries(payload.data.id);
       assert.equal(delivery?.state, 'delivered');
     }
+  });
+
+  test('a delivery that keeps killing its worker is given up after maxStalledCount and still reaches the dead letters', { timeout: 60_000 }, async () => {
+    const hook = await receiver(() => 'hold');
+    const options: WebhookOutboxOptions = { redisUrl: redis.url, endpoints: [endpoint(hook.url)], ...crashRecovery, maxStalledCount: 0 };
+    const producer = outbox({ endpoints: options.endpoints });
+    const payload = alarmWebhookPayload('alarm.end');
+    await producer.enqueue(payload);
+
+    const first = await spawnWorker('webhook-worker-1', options);
+    await hook.nextRequest(() => true, 'the delivery to start');
+    await first.stop('SIGKILL');
+
+    const second = await spawnWorker('webhook-worker-2', options);
+    await waitForLine(second, new RegExp(`dead ${webhookMessageId(payload)}`), 15_000);
+    assert.equal(hook.requests.length, 1, 'given up without sending again');
+    const [letter] = await producer.deadLetters();
+    assert.equal(letter?.messageId, webhookMessageId(payload));
+    assert.match(letter?.lastError ?? '', /stalled more than allowable limit/);
+    const [delivery] = await producer.deliveries(payload.data.id);
+    assert.equal(delivery?.state, 'dead');
   });
 
   test('close() lets a delivery in flight finish instead of abandoning it', { timeout: 30_000 }, async () => {

@@ -4,7 +4,9 @@ import { WebhookOutbox, type WebhookOutboxOptions } from '../../libs/alarms/src/
 async function main(): Promise<void> {
   const options = JSON.parse(process.argv[2] ?? '{}') as WebhookOutboxOptions;
   const outbox = new WebhookOutbox(options);
+  // The parent test waits for these lines: they come after the queue has recorded the outcome.
   outbox.on('delivered', (report) => console.log(`delivered ${report.messageId}`));
+  outbox.on('dead', (report) => console.log(`dead ${report.messageId}: ${report.error}`));
   await outbox.start();
   console.log('webhook worker ready');
   process.once('SIGTERM', () => {

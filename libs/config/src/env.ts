@@ -64,6 +64,11 @@ const envSchema = z.object({
     .string()
     .regex(/^\s*\d+(\.\d+)?(\s*,\s*\d+(\.\d+)?)*\s*$/, 'must be seconds separated by commas, e.g. 0,5,300')
     .optional(),
+  /**
+   * how long a delivery's claim lives without renewal: after a crash, another alarms process resends it about this
+   * long (plus as long again for the stalled check) later
+   */
+  WEBHOOK_LOCK_SECONDS: z.coerce.number().min(1).max(600).default(30),
   /** base of the links in webhook bodies, e.g. https://vigil.example.com (default http://<host>:PORT) */
   PUBLIC_URL: z.string().url().optional(),
   /** publish alarm events to an MQTT broker too, e.g. mqtt://broker:1883 */
@@ -103,6 +108,7 @@ export interface AlarmsEnv {
   encoder: 'auto' | 'nvenc' | 'x264';
   webhook?: { url: string; secret?: string };
   webhookRetryMs?: number[];
+  webhookLockMs: number;
   publicUrl: string;
   mqttUrl?: string;
 }
@@ -150,6 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): VigilConfig {
       encoder: e.CLIP_ENCODER,
       webhook: e.WEBHOOK_URL ? { url: e.WEBHOOK_URL, secret: e.WEBHOOK_SECRET } : undefined,
       webhookRetryMs: e.WEBHOOK_RETRY_SECONDS?.split(',').map((part) => Math.round(Number(part.trim()) * 1000)),
+      webhookLockMs: Math.round(e.WEBHOOK_LOCK_SECONDS * 1000),
       publicUrl: (e.PUBLIC_URL ?? `http://${hostname()}:${e.PORT}`).replace(/\/+$/, ''),
       mqttUrl: e.MQTT_URL,
     },

@@ -17,7 +17,14 @@ export class WebhookDispatch implements OnApplicationBootstrap {
     const endpoints = settings.webhooks;
     if (endpoints.length === 0) return;
     const retry = config.alarms.webhookRetryMs;
-    this.outbox = new WebhookOutbox({ redisUrl: config.redisUrl, endpoints, ...(retry ? { retrySchedule: retry } : {}) });
+    const lock = config.alarms.webhookLockMs;
+    this.outbox = new WebhookOutbox({
+      redisUrl: config.redisUrl,
+      endpoints,
+      lockDurationMs: lock,
+      stalledIntervalMs: lock,
+      ...(retry ? { retrySchedule: retry } : {}),
+    });
     this.outbox.on('delivered', (outcome) => this.logger.debug(`delivered ${JSON.stringify(outcome)}`));
   }
 

@@ -2,7 +2,15 @@ import { mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClipFrame } from './clip-frame';
-import { type ClipEncoderName, chooseEncoder, type EncoderPreference, type EncoderProbe, encoderArgs, encodersToProbe, type ProbeOutcome } from './encoder-choice';
+import {
+  chooseEncoder,
+  type ClipEncoderName,
+  encoderArgs,
+  type EncoderPreference,
+  type EncoderProbe,
+  encodersToProbe,
+  type ProbeOutcome,
+} from './encoder-choice';
 import { ClipEncodeError } from './errors';
 import { buildFfconcat } from './ffconcat';
 import { runFfmpeg } from './ffmpeg-process';
@@ -48,7 +56,20 @@ export interface EncodedClip {
   encoder: ClipEncoderName;
 }
 
-const DEFAULTS = { preference: 'auto', ffmpeg: 'ffmpeg', timeoutMs: 120_000, probeTimeoutMs: 20_000, concurrency: 1 } as const;
+type Settings = Required<Omit<ClipEncoderOptions, 'tmpDir' | 'threads'>> & Pick<ClipEncoderOptions, 'tmpDir' | 'threads'>;
+
+function settings(options: ClipEncoderOptions): Settings {
+  return {
+    preference: options.preference ?? 'auto',
+    ffmpeg: options.ffmpeg ?? 'ffmpeg',
+    tmpDir: options.tmpDir,
+    timeoutMs: options.timeoutMs ?? 120_000,
+    probeTimeoutMs: options.probeTimeoutMs ?? 20_000,
+    concurrency: options.concurrency ?? 1,
+    threads: options.threads,
+  };
+}
+
 const QUIET = ['-nostdin', '-hide_banner', '-loglevel', 'error'];
 
 /**
@@ -60,7 +81,7 @@ export class ClipEncoder {
   private readonly slots: Slots;
 
   private constructor(
-    private readonly options: ClipEncoderOptions & typeof DEFAULTS,
+    private readonly options: Settings,
     /** which encoder clips use, and why, for the start-up log */
     readonly encoder: ClipEncoderName,
     readonly reason: string,
@@ -70,7 +91,7 @@ export class ClipEncoder {
 
   /** Picks the encoder with real test encodes; throws EncoderUnavailableError, so the service refuses to start. */
   static async create(options: ClipEncoderOptions = {}): Promise<ClipEncoder> {
-    const merged = { ...DEFAULTS, ...options } as ClipEncoderOptions & typeof DEFAULTS;
+    const merged = settings(options);
     const probe: EncoderProbe = {};
     for (const name of encodersToProbe(merged.preference)) {
       probe[name] = await probeEncoder(merged.ffmpeg, name, merged.probeTimeoutMs);
@@ -92,7 +113,9 @@ export class ClipEncoder {
     if (frames.length === 0) return Promise.reject(new ClipEncodeError(`${context}: no frames to encode`));
     // cheaper and clearer than ffmpeg's message for the same fault
     const notJpeg = frames.find((frame) => frame.data.length < 4 || frame.data[0] !== 0xff || frame.data[1] !== 0xd8);
-    if (notJpeg) return Promise.reject(new ClipEncodeError(`${context}: frame ${notJpeg.seq} is not a JPEG (${notJpeg.data.length} bytes)`));
+    if (notJpeg) {
+      return Promise.reject(new ClipEncodeError(`${context}: frame ${notJpeg.seq} is not a JPEG (${notJpeg.data.length} bytes)`));
+    }
     return this.slots.run(() => this.encodeNow(job, frames, context));
   }
 
@@ -109,8 +132,12 @@ export class ClipEncoder {
       // -safe 0 lets the list set per-file options; buildFfconcat admits only plain names of ours
       const outcome = await runFfmpeg({
         ffmpeg: this.options.ffmpeg,
-        args: [...QUIET, '-xerror', '-y', '-f', 'concat', '-safe', '0', '-i', join(work, 'list.ffconcat'), '-vf', scaleTo(frames[0]),
-          ...outputArgs(this.encoder, this.options.threads), '-movflags', '+faststart', '-an', '-f', 'mp4', partial],
+        args: [
+          // -xerror: a picture that does not decode fails the clip rather than silently leaving a hole in it
+          ...QUIET, '-xerror', '-y', '-f', 'concat', '-safe', '0', '-i', join(work, 'list.ffconcat'),
+          '-vf', scaleTo(frames[0]), ...outputArgs(this.encoder, this.options.threads),
+          '-movflags', '+faststart', '-an', '-f', 'mp4', partial,
+        ],
         timeoutMs: this.options.timeoutMs,
         signal: job.signal,
       });
@@ -120,7 +147,8 @@ export class ClipEncoder {
       }
       await rename(partial, job.path);
       const { size } = await stat(job.path);
-      return { bytes: size, frames: frames.length, from: frames[0].ts, to: frames[frames.length - 1].ts, durationMs: plan.totalMs, encoder: this.encoder };
+      const [first, last] = [frames[0], frames[frames.length - 1]];
+      return { bytes: size, frames: frames.length, from: first.ts, to: last.ts, durationMs: plan.totalMs, encoder: this.encoder };
     } finally {
       await rm(partial, { force: true });
       await rm(work, { recursive: true, force: true });
@@ -139,6 +167,7 @@ export async function probeEncoder(ffmpeg: string, encoder: ClipEncoderName, tim
 }
 
 /**
+ * The same for clips and the test encodes at start, so an ffmpeg that lacks one (-fps_mode needs 5.1) fails there.
  * vfr passes each frame's timestamp through (the MP4 muxer would otherwise make it constant-rate by duplicating and
  * dropping frames); a 1 ms encoder time base keeps those timestamps to the millisecond, not to 1/fps.
  */

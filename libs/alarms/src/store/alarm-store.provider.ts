@@ -1,5 +1,5 @@
 import type { Provider } from '@nestjs/common';
-import { AlarmStore } from '@vigil/alarms';
+import { AlarmStore } from './alarm-store';
 import { RedisConnections } from '@vigil/redis';
 
 /** The alarm records in Redis, on a connection of their own (publish and alarms both use it). */
