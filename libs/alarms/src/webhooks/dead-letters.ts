@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import { keys, type AlarmWebhookPayload, type WebhookEventType } from '@vigil/contracts';
 
@@ -16,10 +17,20 @@ export interface WebhookDeadLetter {
 
 /** The bounded dead-letter list in Redis: readable by the API and by people, independent of BullMQ's internals. */
 export class WebhookDeadLetters {
+  private readonly logger = new Logger(WebhookDeadLetters.name);
   private readonly redis: Redis;
 
   constructor(redisUrl: string, private readonly max: number) {
     this.redis = new Redis(redisUrl, { connectionName: 'vigil:webhooks-dead', maxRetriesPerRequest: 3, lazyConnect: true });
+    // Without a listener ioredis reports every reconnect attempt as an unhandled error; one line per outage is enough.
+    let down = false;
+    this.redis.on('error', (error: Error) => {
+      if (!down) this.logger.warn(`redis (webhook dead letters): ${error.message}`);
+      down = true;
+    });
+    this.redis.on('ready', () => {
+      down = false;
+    });
   }
 
   async add(letter: WebhookDeadLetter): Promise<void> {

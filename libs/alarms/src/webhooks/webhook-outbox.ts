@@ -63,8 +63,9 @@ export class WebhookOutbox extends EventEmitter<WebhookOutboxEvents> {
   }
 
   /**
-   * Queues the event for every endpoint subscribed to its type; returns how many deliveries were new. Enqueueing an
-   * event again (a replay after a crash) adds nothing while its earlier jobs are kept.
+   * Queues the event for every endpoint subscribed to its type; returns how many deliveries were new (as seen just
+   * before adding; informational). Enqueueing an event again (a replay after a crash) adds nothing while its earlier
+   * jobs are kept (see keepDeliveredSeconds).
    */
   async enqueue(payload: AlarmWebhookPayload): Promise<number> {
     const messageId = webhookMessageId(payload);
@@ -117,7 +118,10 @@ export class WebhookOutbox extends EventEmitter<WebhookOutboxEvents> {
     await this.worker.waitUntilReady();
   }
 
-  /** Every delivery of one alarm's events to the configured endpoints, with its state. */
+  /**
+   * Every delivery of one alarm's events, with its state. Job ids are derived, so no index is needed; the price is
+   * that only endpoints still configured are looked up.
+   */
   async deliveries(alarmId: string): Promise<WebhookDelivery[]> {
     const candidates = WEBHOOK_EVENT_TYPES.flatMap((type) =>
       [...this.endpoints.keys()].map((endpointId) => deliveryJobId(webhookMessageId({ type, data: { id: alarmId } }), endpointId)),
@@ -205,6 +209,7 @@ export class WebhookOutbox extends EventEmitter<WebhookOutboxEvents> {
         this.logger.warn(`webhook ${job.data.messageId} to ${job.data.endpointUrl} is dead after ${report.attempts} tries: ${error.message}`);
         this.emit('dead', report);
       } else {
+        this.logger.warn(`webhook ${job.data.messageId} to ${job.data.endpointUrl}: try ${report.attempts} of ${job.opts.attempts} failed, will retry: ${error.message}`);
         this.emit('retrying', report);
       }
     } catch (failure) {
@@ -238,7 +243,8 @@ export class WebhookOutbox extends EventEmitter<WebhookOutboxEvents> {
       eventType: job.data.eventType,
       state: deliveryState(state, job.attemptsMade),
       attempts: triesMade(job, state),
-      lastError: progress.lastError ?? job.failedReason ?? null,
+      // Our record is authoritative once written: after a successful retry it says null, not the old failure.
+      lastError: progress.lastError !== undefined ? progress.lastError : job.failedReason || null,
       lastStatus: progress.lastStatus ?? null,
       deliveredAt: state === 'completed' ? (job.returnvalue as { deliveredAt?: number } | null)?.deliveredAt ?? job.finishedOn ?? null : null,
     };
