@@ -4,7 +4,7 @@
  * vigil process; prints the URL to open. Ctrl-C stops everything it started.
  */
 import type { CameraInput } from '@vigil/contracts';
-import { freePort, startRedisServer, startRtspServer, startVigil, testPatternLaunch } from './support';
+import { findRepoFile, freePort, startRedisServer, startRtspServer, startVigil, testPatternLaunch } from './support';
 
 const DEFAULT_PORT = 8080;
 
@@ -66,10 +66,14 @@ async function main(): Promise<void> {
       { id: 'gate', name: 'Gate', url: rtsp.url('/gate'), codec: 'h264', jpegQuality: 75 },
     ];
     const port = await portOrFree(Number(process.env.PORT ?? DEFAULT_PORT));
-    const vigil = await startVigil({ redisUrl, port, cameras, echo: true, env: { HOST: '0.0.0.0', INSTANCE_ID: 'demo' } });
+    // the ball leaves the zone now and then: a short quiet time ends each pass's alarm, a short cooldown lets the
+    // next pass raise a new one, so the alarms panel fills within a minute (WEBHOOK_URL etc. pass through the env)
+    const alarms = { pre: 5, post: 5, quiet: 2, cooldown: 20 };
+    const alarmsDir = process.env.ALARMS_DIR ?? findRepoFile('package.json').replace(/package\.json$/, '.vigil/alarms');
+    const vigil = await startVigil({ redisUrl, port, cameras, config: { alarms }, echo: true, env: { HOST: '0.0.0.0', INSTANCE_ID: 'demo', ALARMS_DIR: alarmsDir } });
     stops.push(vigil.stop);
 
-    console.log(`\n  vigil is running: open http://localhost:${port}\n  (API: http://localhost:${port}/api/cameras, metrics: http://localhost:${port}/metrics; Ctrl-C stops everything)\n`);
+    console.log(`\n  vigil is running: open http://localhost:${port}\n  (API: http://localhost:${port}/api/cameras and /api/alarms, clips in ${alarmsDir}, metrics: http://localhost:${port}/metrics; Ctrl-C stops everything)\n`);
     const code = await vigil.child.exited;
     if (!stopping) {
       console.error(`vigil exited with code ${code}`);

@@ -284,6 +284,20 @@ describe('the alarms panel in headless Chromium', { timeout: 180_000 }, () => {
     }
   });
 
+  test('the Alarms button hides the panel and the cameras take the room', async () => {
+    const toggle = page.getByRole('button', { name: /^Alarms/ });
+    assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+    const before = (await page.locator('#grid').boundingBox())!.width;
+    await toggle.click();
+    await page.locator('#alarms').waitFor({ state: 'hidden' });
+    assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+    const wider = (await page.locator('#grid').boundingBox())!.width;
+    assert.ok(wider > before + 200, `the grid grows (${before} -> ${wider})`);
+    await toggle.click();
+    await page.locator('#alarms').waitFor({ state: 'visible' });
+    assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+  });
+
   test('on a narrow screen the panel is a strip below the cameras', async () => {
     await page.setViewportSize({ width: 420, height: 860 });
     const grid = await page.locator('#grid').boundingBox();
@@ -291,6 +305,10 @@ describe('the alarms panel in headless Chromium', { timeout: 180_000 }, () => {
     assert.ok(grid && panel);
     assert.ok(panel.y >= grid.y + grid.height - 1, `below the grid (${JSON.stringify({ grid, panel })})`);
     assert.ok(panel.width > 380, `as wide as the page (${panel.width})`);
+    // the top bar still fits: nothing in it overlaps the brand
+    const brand = (await page.locator('.brand').boundingBox())!;
+    const summary = (await page.locator('.summary').boundingBox())!;
+    assert.ok(brand.x + brand.width <= summary.x, `the top bar fits (${JSON.stringify({ brand, summary })})`);
     await page.locator('#alarms').scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(shots, 'web-alarms-narrow.png') });
     await page.setViewportSize({ width: 1280, height: 800 });

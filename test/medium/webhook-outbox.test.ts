@@ -119,6 +119,10 @@ describe('webhook outbox (real redis-server, real HTTP receiver)', () => {
       const states = (await box.deliveries(payload.data.id)).filter((d) => d.eventType === payload.type).map((d) => d.state);
       assert.deepEqual(states, ['delivered']);
     }
+    const [recovered] = (await box.deliveries(failed?.alarmId ?? '')).filter((d) => d.messageId === failed?.messageId);
+    assert.ok((recovered?.attempts ?? 0) >= 2, `delivered on a retry, not the first try (attempts ${recovered?.attempts})`);
+    assert.equal(recovered?.lastStatus, 204);
+    assert.equal(recovered?.lastError, null, 'the old connection error is not shown as the last error once delivered');
   });
 
   test('a receiver that always fails: the delivery goes dead after the last try and lands in the dead letters', { timeout: 30_000 }, async () => {

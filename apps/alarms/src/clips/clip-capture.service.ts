@@ -58,7 +58,7 @@ export class ClipCapture implements OnApplicationBootstrap, BeforeApplicationShu
   async onApplicationBootstrap(): Promise<void> {
     await this.store.open();
     this.encoder = await ClipEncoder.create({ preference: this.config.alarms.encoder });
-    this.logger.log(`clips in ${this.store.dir}, encoder ${this.encoder.encoder} (${this.encoder.reason})`);
+    this.logger.log(`clips in ${this.store.dir}, encoder: ${this.encoder.reason}`);
     await this.reconcile();
     this.timer = setInterval(() => void this.reconcile(), RECONCILE_MS);
   }

@@ -1,4 +1,5 @@
-// Signed (Standard Webhooks) alarm webhooks delivered from a durable BullMQ outbox with retries and dead letters.
+// Alarm notifications that leave vigil: signed (Standard Webhooks) webhooks from a durable BullMQ outbox with
+// retries and dead letters, and an optional MQTT feed.
 export * from './signature';
 export * from './endpoints';
 export * from './retry-schedule';
@@ -8,3 +9,4 @@ export * from './outbox-options';
 export * from './webhook-http-client';
 export * from './dead-letters';
 export * from './webhook-outbox';
+export * from './mqtt-alarm-sink';
