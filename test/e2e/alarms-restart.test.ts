@@ -2,13 +2,15 @@
  * Alarms are not lost: the alarms service alone (as in a split deployment) with a real redis-server and a real HTTP
  * webhook receiver. The receiver is down while alarms happen, then comes up: every alarm's start and end arrive.
  * Then the alarms process is killed (SIGKILL) while the receiver holds deliveries open, and started again: every
- * alarm still arrives, exactly once per webhook-id at the receiver's dedupe, and no alarm is recorded twice.
+ * alarm still arrives, exactly once per webhook-id at the receiver's dedupe, and no alarm is recorded twice. Alarm
+ * events also reach a real MQTT broker (aedes).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import Redis from 'ioredis';
 import { keys, type AlarmWebhookPayload, type ViolationEvent } from '@vigil/contracts';
 import { freePort, startRedisServer, startVigil, type RedisServerHandle, type VigilHandle } from '../../scripts/support';
+import { Broker } from '../support/mqtt-broker';
 import { waitFor } from '../support/wait';
 import { newWebhookSecret } from '../support/webhook-fixtures';
 import { startWebhookReceiver, type Reply, type WebhookReceiver } from '../support/webhook-receiver';
@@ -19,6 +21,7 @@ describe('alarms survive a receiver outage and a killed alarms process', { timeo
   let alarms: VigilHandle | undefined;
   let receiver: WebhookReceiver | undefined;
   let receiverPort: number;
+  let broker: Broker;
   let reply: Reply = 204;
   const secret = newWebhookSecret();
 
@@ -36,6 +39,7 @@ describe('alarms survive a receiver outage and a killed alarms process', { timeo
         WEBHOOK_SECRET: secret,
         WEBHOOK_RETRY_SECONDS: '0,1,1,1,1,1,1,1,1,1',
         WEBHOOK_LOCK_SECONDS: '2',
+        MQTT_URL: `mqtt://127.0.0.1:${broker.port}`,
       },
     });
   let alarmsDir: string;
@@ -44,6 +48,7 @@ describe('alarms survive a receiver outage and a killed alarms process', { timeo
     redis = await startRedisServer();
     probe = new Redis(redis.url);
     receiverPort = await freePort();
+    broker = await Broker.start();
     const first = await start();
     alarmsDir = first.alarmsDir;
     alarms = first;
@@ -53,6 +58,7 @@ describe('alarms survive a receiver outage and a killed alarms process', { timeo
     await alarms?.stop();
     await receiver?.close();
     await probe?.quit();
+    await broker?.close();
     await redis?.stop();
   });
 
@@ -75,6 +81,13 @@ describe('alarms survive a receiver outage and a killed alarms process', { timeo
     const types = [...receiver.unique.values()].map((request) => (JSON.parse(request.body) as AlarmWebhookPayload).type);
     assert.equal(types.filter((type) => type === 'alarm.start').length, 3);
     assert.equal(types.filter((type) => type === 'alarm.end').length, 3);
+  });
+
+  test('alarm events are published to MQTT on vigil/alarms/<camera>', async () => {
+    const packets = await broker.packets('vigil/alarms/gate', 6, 15_000);
+    const events = packets.map((packet) => JSON.parse(packet.payload.toString()) as { type: string; alarm: { rule: string } });
+    assert.deepEqual(events.filter((event) => event.type === 'start').map((event) => event.alarm.rule).sort(), ['a', 'b', 'c']);
+    assert.equal(packets[0]!.qos, 1);
   });
 
   test('the alarms process killed during delivery and started again: every alarm arrives once per id', async () => {

@@ -29,6 +29,18 @@ describe('loadConfig', () => {
       decoderPreference: 'auto',
       model: { path: undefined, labels: undefined, provider: undefined },
       inferencePort: 8082,
+      alarms: {
+        port: 8083,
+        dir: '.vigil/alarms',
+        policy: { preMs: undefined, postMs: undefined, quietMs: undefined, cooldownMs: undefined, maxClipMs: undefined },
+        retention: { maxAgeMs: 30 * 86_400_000, maxBytes: 10_240 * 1024 * 1024 },
+        encoder: 'auto',
+        webhook: undefined,
+        webhookRetryMs: undefined,
+        webhookLockMs: 30_000,
+        publicUrl: `http://${hostname()}:8080`,
+        mqttUrl: undefined,
+      },
     });
   });
 
@@ -51,6 +63,22 @@ describe('loadConfig', () => {
       MODEL_LABELS: '/models/ppe.txt',
       MODEL_PROVIDER: 'cpu',
       INFERENCE_PORT: '9002',
+      ALARMS_PORT: '9003',
+      ALARMS_DIR: '/var/lib/vigil/alarms',
+      ALARM_PRE_SECONDS: '3',
+      ALARM_POST_SECONDS: '4.5',
+      ALARM_QUIET_SECONDS: '2',
+      ALARM_COOLDOWN_SECONDS: '120',
+      ALARM_CLIP_MAX_SECONDS: '30',
+      ALARM_RETENTION_DAYS: '7',
+      ALARM_RETENTION_MAX_MB: '512',
+      CLIP_ENCODER: 'x264',
+      WEBHOOK_URL: 'https://hooks.example.com/vigil',
+      WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      WEBHOOK_RETRY_SECONDS: '0, 5,300',
+      WEBHOOK_LOCK_SECONDS: '10',
+      PUBLIC_URL: 'https://vigil.example.com/',
+      MQTT_URL: 'mqtt://broker:1883',
     });
     assert.deepEqual(config, {
       redisUrl: 'rediss://redis.internal:6380/2',
@@ -67,6 +95,18 @@ describe('loadConfig', () => {
       decoderPreference: 'cpu',
       model: { path: '/models/ppe.onnx', labels: '/models/ppe.txt', provider: 'cpu' },
       inferencePort: 9002,
+      alarms: {
+        port: 9003,
+        dir: '/var/lib/vigil/alarms',
+        policy: { preMs: 3000, postMs: 4500, quietMs: 2000, cooldownMs: 120_000, maxClipMs: 30_000 },
+        retention: { maxAgeMs: 7 * 86_400_000, maxBytes: 512 * 1024 * 1024 },
+        encoder: 'x264',
+        webhook: { url: 'https://hooks.example.com/vigil', secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' },
+        webhookRetryMs: [0, 5000, 300_000],
+        webhookLockMs: 10_000,
+        publicUrl: 'https://vigil.example.com',
+        mqttUrl: 'mqtt://broker:1883',
+      },
     });
   });
 
@@ -109,6 +149,17 @@ describe('loadConfig', () => {
       { CLIENT_QUEUE_MAX: '0' },
       { INGEST_PORT: 'x' },
       { DECODER: 'nvidia' },
+      { ALARMS_PORT: '70000' },
+      { ALARM_PRE_SECONDS: '-1' },
+      { ALARM_QUIET_SECONDS: '0' },
+      { ALARM_RETENTION_DAYS: '0' },
+      { CLIP_ENCODER: 'vaapi' },
+      { WEBHOOK_URL: 'not a url' },
+      { WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' },
+      { WEBHOOK_RETRY_SECONDS: '0,5,soon' },
+      { WEBHOOK_LOCK_SECONDS: '0' },
+      { PUBLIC_URL: 'vigil.example.com' },
+      { MQTT_URL: 'http://broker' },
     ];
     for (const env of bad) {
       const [name] = Object.keys(env);

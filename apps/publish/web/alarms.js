@@ -329,7 +329,7 @@ export class AlarmsPanel {
   }
 
   renderChrome() {
-    this.emptyEl.hidden = this.rows.size > 0 || (this.failed !== null && !this.loaded);
+    this.emptyEl.hidden = this.rows.size > 0 || this.failed !== null;
     this.emptyEl.textContent = this.loaded ? 'No alarms yet. They appear here as they happen.' : 'Loading alarms…';
     this.renderMore();
   }

@@ -1,5 +1,6 @@
 export * from './scheduling/latest-frame-slots';
 export * from './scheduling/batch-scheduler';
+export * from './scheduling/stage-estimates';
 export * from './yolo';
 export * from './onnx';
 export * from './rules';
@@ -7,5 +8,6 @@ export * from './rules';
 export { opencv, releaseMats } from './vision/opencv';
 export * from './vision/decoded-frame';
 export * from './vision/letterbox';
+export * from './vision/tensor-pool';
 export * from './vision/motion-detector';
 export * from './vision/annotate';

@@ -52,7 +52,9 @@ export class BusSubscriber implements OnModuleDestroy {
 
   private connection(): Redis {
     if (this.client) return this.client;
-    const client = this.connections.create('bus-subscriber');
+    // no CLIENT SETINFO at connect: ioredis can send it after a SUBSCRIBE queued before the connection was up, and
+    // Redis refuses it in subscriber mode, failing the first subscriptions of a fresh process (ioredis#2037)
+    const client = this.connections.create('bus-subscriber', { disableClientInfo: true });
     client.on('messageBuffer', (channel: Buffer, message: Buffer) => {
       for (const handler of this.handlers.get(channel.toString()) ?? []) handler(message);
     });

@@ -33,7 +33,7 @@ export interface WebhookOutboxOptions {
    * for this long. Default 7 days.
    */
   keepDeliveredSeconds?: number;
-  /** Dead letters kept (newest first); older ones are trimmed so the list stays bounded. Default 10 000. */
+  /** Dead letters kept (newest first), and dead jobs kept in the queue; older ones are trimmed. Default 10 000. */
   maxDeadLetters?: number;
   /** user-agent header. Default 'vigil'. */
   userAgent?: string;

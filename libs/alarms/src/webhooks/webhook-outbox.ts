@@ -154,8 +154,8 @@ export class WebhookOutbox extends EventEmitter<WebhookOutboxEvents> {
       backoff: { type: BACKOFF_TYPE },
       ...(firstDelay > 0 ? { delay: firstDelay } : {}),
       removeOnComplete: { age: keepDeliveredSeconds },
-      // Dead deliveries stay until someone looks at them; the dead-letter list is what is bounded.
-      removeOnFail: false,
+      // Dead deliveries stay visible as long as their dead letter does: both are bounded by the same count.
+      removeOnFail: { count: this.options.maxDeadLetters },
     };
   }
 

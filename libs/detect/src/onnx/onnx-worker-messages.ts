@@ -14,13 +14,14 @@ export interface ModelInfo {
 }
 
 export type WorkerRequest =
-  | { type: 'run'; id: number; input: ArrayBuffer; batch: number; height: number; width: number }
+  /** `input` holds the tensor in its first `length` floats; it comes back with the reply, for the next batch */
+  | { type: 'run'; id: number; input: ArrayBuffer; length: number; batch: number; height: number; width: number }
   | { type: 'close' };
 
 export type WorkerReply =
   | { type: 'loaded'; info: ModelInfo }
   | { type: 'failed'; error: string }
-  | { type: 'result'; id: number; data: ArrayBuffer; dims: number[]; ms: number }
+  | { type: 'result'; id: number; data: ArrayBuffer; dims: number[]; ms: number; input: ArrayBuffer }
   | { type: 'error'; id: number; error: string };
 
 export type { Dim };

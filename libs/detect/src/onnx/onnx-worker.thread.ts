@@ -39,11 +39,12 @@ async function main(): Promise<void> {
       void session.close().finally(() => process.exit(0));
       return;
     }
+    const { input } = request;
     session
-      .run(new Float32Array(request.input), request.batch, request.height, request.width)
+      .run(new Float32Array(input, 0, request.length), request.batch, request.height, request.width)
       .then((result) => {
         const data = result.data.buffer.byteLength === result.data.byteLength ? result.data : result.data.slice();
-        reply({ type: 'result', id: request.id, data: data.buffer as ArrayBuffer, dims: result.dims, ms: result.ms }, [data.buffer as ArrayBuffer]);
+        reply({ type: 'result', id: request.id, data: data.buffer as ArrayBuffer, dims: result.dims, ms: result.ms, input }, [data.buffer as ArrayBuffer, input]);
       })
       .catch((error: Error) => reply({ type: 'error', id: request.id, error: error.message }));
   });

@@ -3,13 +3,20 @@ import { Worker } from 'node:worker_threads';
 import type { OnnxRunResult, OnnxSessionOptions } from './onnx-session';
 import type { ModelInfo, WorkerReply, WorkerRequest } from './onnx-worker-messages';
 
+/** A run's output, and the input's whole buffer given back (it was transferred to the worker, not copied). */
+export interface OnnxWorkerResult extends OnnxRunResult {
+  input: Float32Array;
+}
+
 /**
  * An ONNX model running in a worker thread (see onnx-worker.thread.ts for why). Same shape as
- * OnnxSession: load, then run batches; the input buffer is transferred, not copied.
+ * OnnxSession: load, then run batches; the input buffer is transferred, not copied, and comes back
+ * with the result so the caller can fill it again (a fresh 20 MB buffer per batch costs page faults
+ * and garbage collection).
  */
 export class OnnxWorker {
   private nextId = 0;
-  private readonly pending = new Map<number, { resolve: (result: OnnxRunResult) => void; reject: (error: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (result: OnnxWorkerResult) => void; reject: (error: Error) => void }>();
 
   private constructor(
     private readonly worker: Worker,
@@ -38,14 +45,16 @@ export class OnnxWorker {
     });
   }
 
-  run(input: Float32Array, batch: number, height: number, width: number): Promise<OnnxRunResult> {
+  /** Runs `input` (it may be a view of a bigger buffer from its start); the caller's buffer is detached until the result brings it back. */
+  run(input: Float32Array, batch: number, height: number, width: number): Promise<OnnxWorkerResult> {
     const id = this.nextId++;
-    // transfer the whole buffer when the array owns it; copy only a view into a bigger buffer
-    const owned = input.byteOffset === 0 && input.byteLength === input.buffer.byteLength ? input : input.slice();
-    const request: WorkerRequest = { type: 'run', id, input: owned.buffer as ArrayBuffer, batch, height, width };
+    // transfer the whole buffer when the tensor starts it; copy only a view from further in
+    const owned = input.byteOffset === 0 ? input : input.slice();
+    const buffer = owned.buffer as ArrayBuffer;
+    const request: WorkerRequest = { type: 'run', id, input: buffer, length: owned.length, batch, height, width };
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage(request, [owned.buffer as ArrayBuffer]);
+      this.worker.postMessage(request, [buffer]);
     });
   }
 
@@ -66,7 +75,7 @@ export class OnnxWorker {
     if (!waiter) return;
     this.pending.delete(message.id);
     if (message.type === 'error') waiter.reject(new Error(message.error));
-    else waiter.resolve({ data: new Float32Array(message.data), dims: message.dims, ms: message.ms });
+    else waiter.resolve({ data: new Float32Array(message.data), dims: message.dims, ms: message.ms, input: new Float32Array(message.input) });
   }
 
   private failAll(error: Error): void {

@@ -7,7 +7,7 @@
  */
 import type { Mat } from '@u4/opencv4nodejs';
 import { letterboxGeometry, type LetterboxGeometry } from '../yolo/letterbox';
-import { reducedSize, type JpegReduction } from './decoded-frame';
+import { reducedSize, type DecodedFrame, type JpegReduction } from './decoded-frame';
 import { opencv, releaseMats } from './opencv';
 
 /** The model's input size: one number for a square input, else width and height. */
@@ -44,6 +44,16 @@ export function jpegReductionFor(width: number, height: number, size: InputSize)
     if (letterboxGeometry(reduced.width, reduced.height, input.width, input.height).scale <= 1) return reduction;
   }
   return 1;
+}
+
+/**
+ * A frame's pixels for a model input of `size`: its full-size decode when one is done or under way (a step that
+ * needs it, such as annotation, asked first: one decode, not two), else a decode reduced by `jpegReductionFor`.
+ * Read the size the boxes are normalised against off the Mat.
+ */
+export function decodeForInput(frame: DecodedFrame, size: InputSize): Promise<Mat> {
+  const { width, height } = frame;
+  return frame.bgr(width && height ? jpegReductionFor(width, height, size) : 1);
 }
 
 /** Letterboxes one 8-bit BGR image into a new Float32Array. */
