@@ -1,46 +1,64 @@
-import type { Mat } from '@u4/opencv4nodejs';
-import { OnnxWorker } from '../libs/detect/src/onnx/onnx-worker';
-import type { OnnxRunResult } from '../libs/detect/src/onnx/onnx-session';
-import { DEFAULT_PARAMS, minConfidenceFor } from '../libs/detect/src/rules/params';
-import { DecodedFrame } from '../libs/detect/src/vision/decoded-frame';
-import { letterboxBatch, type LetterboxedBatch } from '../libs/detect/src/vision/letterbox';
-import { opencv, releaseMats } from '../libs/media/src/opencv';
-import { decode } from '../libs/detect/src/yolo/decode';
+/**
+ * The service's detection path, for the bench: InferenceService's DetectionStages (decode for the model input,
+ * letterbox into pooled tensors, OnnxWorker.run, YoloDetector.detect, rules, annotation on demand) driven by its
+ * BatchScheduler over latest-frame slots, fed by cameras that publish the bench JPEGs at a steady rate. Only Redis
+ * is left out: the outputs are counted here instead of published.
+ */
+import { Logger } from '@nestjs/common';
+import type { DetectionsEvent, Frame } from '@vigil/contracts';
+import { AnnotatedDemand } from '../apps/inference/src/annotated-demand';
+import { CameraDetection } from '../apps/inference/src/cameras/camera-detection';
+import type { DetectionOutputs } from '../apps/inference/src/detection-outputs';
+import { DetectionStages, type Prepared, type Ran } from '../apps/inference/src/detection-stages';
+import { InferenceMetrics } from '../apps/inference/src/inference-metrics';
+import type { LoadedModel } from '../apps/inference/src/model/model-runtime';
+import { cameraConfigSchema, modelConfigSchema } from '../libs/contracts/src';
+import type { OnnxWorker } from '../libs/detect/src/onnx/onnx-worker';
+import { DEFAULT_PARAMS } from '../libs/detect/src/rules/params';
+import { BatchScheduler, type BatchStages, type Taken } from '../libs/detect/src/scheduling/batch-scheduler';
+import { LatestFrameSlots } from '../libs/detect/src/scheduling/latest-frame-slots';
 import { detectLayout } from '../libs/detect/src/yolo/layout';
 import { YoloDetector } from '../libs/detect/src/yolo/yolo-detector';
+import { MetricsService } from '../libs/metrics/src/metrics.service';
 import type { BenchJpeg } from './inference-frames';
 import { BENCH_MODEL } from './inference-model';
 
-/** One batch's stage times, ms, as the event loop sees them. */
-export interface BatchTiming {
-  decode: number;
-  letterbox: number;
+/** Cameras feeding the slots, and how often each sends a frame: faster than the model, so a slot is never empty for long. */
+export const BENCH_CAMERAS = 4;
+const CAMERA_FPS = 30;
+/** the service's default (modelConfigSchema) */
+const BATCH_WAIT_MS = 10;
+
+export interface PathSettings {
+  batch: number;
+  /** the scheduler's pipelining, as the service runs it (true) or one batch at a time through all stages */
+  pipeline: boolean;
+  /** every camera's annotated stream has a viewer (PUBLISH answers 1), else none (it answers 0) */
+  viewers: boolean;
+}
+
+/** Sums over one measured stretch, ms unless said. */
+export interface PathWindow {
+  frames: number;
+  batches: number;
+  wall: number;
+  prepare: number;
   runWall: number;
   /** session.run, as the worker timed it */
   runInside: number;
-  detect: number;
-  wall: number;
-  detections: number;
+  finish: number;
+  annotated: number;
+  /** per frame: from the camera's put into its slot to its detections going out */
+  latencies: number[];
+  /** CPU of this process (event loop, ONNX worker and its threads, libuv pool), seconds */
+  cpuSeconds: number;
 }
 
-/** A batch decoded and letterboxed, ready for the model. */
-export interface Prepared {
-  tensor: LetterboxedBatch;
-  /** the decoded size of each image (what the boxes are normalised against) */
-  sizes: { width: number; height: number }[];
-  decodeMs: number;
-  letterboxMs: number;
-  release(): void;
-}
-
-/**
- * The service's model path (InferenceService.runModel with its DecodedFrames) over a few JPEGs in turn, stage by
- * stage, so that the bench can time each stage and try other arrangements of the same stages.
- */
-export class ModelPath {
-  private next = 0;
-  private readonly detector: YoloDetector;
-  readonly size = { width: BENCH_MODEL.size, height: BENCH_MODEL.size };
+export class ServicePath {
+  readonly model: LoadedModel;
+  private readonly metrics = new InferenceMetrics(new MetricsService());
+  private readonly logger = new Logger('bench');
+  private seq = 0;
 
   constructor(
     readonly worker: OnnxWorker,
@@ -48,92 +66,89 @@ export class ModelPath {
   ) {
     const dims = worker.info.outputs[0]?.dims;
     if (!dims) throw new Error('the bench model declares no output shape');
-    this.detector = new YoloDetector(detectLayout(dims, BENCH_MODEL.classNames.length), {
-      classNames: BENCH_MODEL.classNames,
-      minConfidence: () => 0,
-      iou: DEFAULT_PARAMS.iou,
-    });
+    const classNames = BENCH_MODEL.classNames;
+    const detector = new YoloDetector(detectLayout(dims, classNames.length), { classNames, minConfidence: () => 0, iou: DEFAULT_PARAMS.iou });
+    const input = { width: BENCH_MODEL.size, height: BENCH_MODEL.size };
+    this.model = { name: 'bench', config: modelConfigSchema.parse({ path: 'bench.onnx', provider: 'cpu' }), worker, detector, classNames, input, batch: 1 };
   }
 
-  /** The default threshold of the service (no camera or model override). */
-  readonly minConfidence = (classId: number): number => minConfidenceFor(DEFAULT_PARAMS, BENCH_MODEL.classNames[classId] ?? '');
+  /** Runs the path for `ms` with cameras feeding it, then lets the batches in flight finish; returns what it measured. */
+  async measure(settings: PathSettings, ms: number): Promise<PathWindow> {
+    const window: PathWindow = { frames: 0, batches: 0, wall: 0, prepare: 0, runWall: 0, runInside: 0, finish: 0, annotated: 0, latencies: [], cpuSeconds: 0 };
+    const putAt = new Map<string, number>();
+    const cameras = new Map<string, CameraDetection>(Array.from({ length: BENCH_CAMERAS }, (_, i) => [`cam${i}`, this.camera(`cam${i}`)]));
+    const outputs = {
+      detections: (event: DetectionsEvent) => {
+        window.frames += 1;
+        window.latencies.push(performance.now() - putAt.get(`${event.camera}/${event.seq}`)!);
+      },
+      annotated: async () => {
+        window.annotated += 1;
+        return settings.viewers ? 1 : 0;
+      },
+      violation: async () => undefined,
+    } as unknown as DetectionOutputs;
+    const model = { ...this.model, batch: settings.batch };
+    const stages = new DetectionStages({ model, camera: (id) => cameras.get(id), outputs, metrics: this.metrics, demand: new AnnotatedDemand(), logger: this.logger });
+    const slots = new LatestFrameSlots<Frame>();
+    let failure: Error | undefined;
+    const scheduler = new BatchScheduler(slots, { size: settings.batch, waitMs: BATCH_WAIT_MS, pipeline: settings.pipeline }, this.timed(stages, window), (error) => (failure ??= error));
 
-  /**
-   * Decodes the next `batch` JPEGs and letterboxes them. `reduced`: libjpeg's DCT scaling to 1/2 (960x540 from
-   * 1080p) instead of DecodedFrame's full-size decode, a what-if the service does not do.
-   */
-  async prepare(batch: number, reduced = false): Promise<Prepared> {
-    const jpegs = Array.from({ length: batch }, () => this.jpegs[this.next++ % this.jpegs.length]!);
-    const decoded = reduced ? [] : jpegs.map((jpeg) => new DecodedFrame({ data: jpeg.data, camera: 'bench', width: jpeg.width, height: jpeg.height }));
-    let mats: Mat[] = [];
-    let released = false;
-    const release = (): void => {
-      if (released) return;
-      released = true;
-      // as runBatch does: the Mats go now, not at some later garbage collection
-      for (const frame of decoded) frame.release();
-      if (reduced) releaseMats(...mats);
-    };
-    try {
-      const t0 = performance.now();
-      const cv = opencv();
-      mats = reduced
-        ? await Promise.all(jpegs.map((jpeg) => cv.imdecodeAsync(jpeg.data, cv.IMREAD_REDUCED_COLOR_2)))
-        : await Promise.all(decoded.map((frame) => frame.bgr()));
-      const t1 = performance.now();
-      const tensor = await letterboxBatch(mats, this.size);
-      const t2 = performance.now();
-      return { tensor, sizes: mats.map((mat) => ({ width: mat.cols, height: mat.rows })), decodeMs: t1 - t0, letterboxMs: t2 - t1, release };
-    } catch (error) {
-      release();
-      throw error;
-    }
-  }
-
-  run(prepared: Prepared): Promise<OnnxRunResult> {
-    const { tensor } = prepared;
-    return this.worker.run(tensor.data, tensor.batch, tensor.height, tensor.width);
-  }
-
-  /** Detections per image, as runModel asks for them; returns how many. */
-  detect(result: OnnxRunResult, prepared: Prepared, minConfidence = this.minConfidence): number {
-    const frames = prepared.sizes.map((size, index) => ({ ...size, geometry: prepared.tensor.geometries[index]!, minConfidence, iou: DEFAULT_PARAMS.iou }));
-    return this.detector.detect(result, frames).reduce((sum, list) => sum + list.length, 0);
-  }
-
-  /** One batch the way the service runs it: decode, letterbox, run, detect, release, one after the other. */
-  async runBatch(batch: number): Promise<BatchTiming> {
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    const prepared = await this.prepare(batch);
-    try {
-      const t1 = performance.now();
-      const result = await this.run(prepared);
-      const t2 = performance.now();
-      const detections = this.detect(result, prepared);
-      const t3 = performance.now();
-      prepared.release();
-      return {
-        decode: prepared.decodeMs,
-        letterbox: prepared.letterboxMs,
-        runWall: t2 - t1,
-        runInside: result.ms,
-        detect: t3 - t2,
-        wall: performance.now() - t0,
-        detections,
+    const feeders = [...cameras.keys()].map((camera) => {
+      const send = (): void => {
+        const frame = this.frame(camera);
+        putAt.set(`${camera}/${frame.seq}`, performance.now());
+        slots.put(camera, frame);
+        scheduler.notify();
       };
-    } finally {
-      prepared.release();
-    }
+      send();
+      return setInterval(send, 1000 / CAMERA_FPS);
+    });
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    for (const feeder of feeders) clearInterval(feeder);
+    await scheduler.stop();
+    window.wall = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    window.cpuSeconds = (cpu.user + cpu.system) / 1e6;
+    if (failure) throw failure;
+    return window;
   }
 
-  /** Candidates per image above `minConfidence` (what NMS sorts), from one untimed batch of one. */
-  async candidates(): Promise<number> {
-    const prepared = await this.prepare(1);
-    try {
-      const result = await this.run(prepared);
-      return decode(result.data, { kind: 'v8', classes: BENCH_MODEL.classNames.length, anchors: BENCH_MODEL.anchors }, this.minConfidence).count;
-    } finally {
-      prepared.release();
-    }
+  /** The stages as the service has them, timed. */
+  private timed(stages: DetectionStages, window: PathWindow): BatchStages<Frame, Prepared, Ran> {
+    return {
+      prepare: async (batch: Taken<Frame>[]) => {
+        const started = performance.now();
+        const prepared = await stages.prepare(batch);
+        window.prepare += performance.now() - started;
+        return prepared;
+      },
+      run: async (prepared: Prepared) => {
+        const started = performance.now();
+        const ran = await stages.run(prepared);
+        window.runWall += performance.now() - started;
+        window.runInside += ran.output?.ms ?? 0;
+        window.batches += 1;
+        return ran;
+      },
+      finish: async (ran: Ran) => {
+        const started = performance.now();
+        await stages.finish(ran);
+        window.finish += performance.now() - started;
+      },
+    };
+  }
+
+  /** A camera whose frames all go to the model: no motion gate, so every frame is inferred as in the bench before. */
+  private camera(id: string): CameraDetection {
+    return new CameraDetection(cameraConfigSchema.parse({ id, url: 'test://smpte', detect: { detector: 'model', motionGate: false } }), this.model.config);
+  }
+
+  private frame(camera: string): Frame {
+    const seq = this.seq++;
+    const jpeg = this.jpegs[seq % this.jpegs.length]!;
+    return { camera, stream: 'raw', seq, ts: Date.now(), width: jpeg.width, height: jpeg.height, format: 'jpeg', data: jpeg.data };
   }
 }

@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Mat } from '@u4/opencv4nodejs';
 import type { Detection } from '@vigil/contracts';
 import { requireExecutable } from '../../scripts/support';
-import { annotate, annotateFrame, classColour, DecodedFrame, decodeJpeg, FrameDecodeError } from '../../libs/detect/src/vision';
+import { annotate, annotateFrame, classColour, DecodedFrame, decodeForInput, decodeJpeg, drawDetections, FrameDecodeError, labelTab, opencv } from '../../libs/detect/src/vision';
 
 const run = promisify(execFile);
 
@@ -72,6 +72,31 @@ describe('annotated frames', { timeout: 60_000 }, () => {
     assert.ok(difference(drawn, frame, 310, 8) > 150, 'the tab is drawn just inside the top edge');
   });
 
+  test('a label at the right edge of a 640x360 frame is drawn whole, moved left into the frame', async () => {
+    const cv = opencv();
+    const grey = new cv.Vec3(128, 128, 128);
+    /** pixels the label changed: every row above the box and its 2 px outline */
+    const labelPixels = async (box: Detection['box']): Promise<number> => {
+      const canvas = new cv.Mat(360, 640, cv.CV_8UC3, [128, 128, 128]);
+      await drawDetections(canvas, [{ label: 'person', classId: 0, score: 0.9, box }], 2);
+      const above = canvas.getRegion(new cv.Rect(0, 0, 640, Math.round(box[1] * 360) - 2));
+      const changed = above.absdiff(new cv.Mat(above.rows, above.cols, cv.CV_8UC3, [grey.x, grey.y, grey.z])).cvtColor(cv.COLOR_BGR2GRAY).threshold(0, 255, cv.THRESH_BINARY);
+      return changed.countNonZero();
+    };
+    const inTheMiddle = await labelPixels([0.45, 0.5, 0.55, 0.6]);
+    const atTheRightEdge = await labelPixels([0.95, 0.5, 1, 0.6]);
+    assert.ok(inTheMiddle > 500, `the label is drawn (${inTheMiddle} px)`);
+    assert.equal(atTheRightEdge, inTheMiddle, 'as many label pixels at the edge as in the middle: none cut off');
+  });
+
+  test('a label tab keeps inside the frame on every side', () => {
+    assert.deepEqual(labelTab(100, 50, 80, 15, 640, 360), { left: 100, top: 35, bottom: 50 }, 'above the box when there is room');
+    assert.deepEqual(labelTab(100, 5, 80, 15, 640, 360), { left: 100, top: 5, bottom: 20 }, 'inside the box at the top edge');
+    assert.deepEqual(labelTab(600, 50, 80, 15, 640, 360), { left: 559, top: 35, bottom: 50 }, 'moved left at the right edge');
+    assert.deepEqual(labelTab(600, 355, 80, 15, 640, 360), { left: 559, top: 340, bottom: 355 }, 'above a box at the bottom edge');
+    assert.deepEqual(labelTab(0, 0, 700, 400, 640, 360), { left: 0, top: 0, bottom: 400 }, 'a frame smaller than the tab: from the corner');
+  });
+
   test('with no detections the frame is passed on as it came, neither decoded nor encoded', async () => {
     const frame = new DecodedFrame({ data: jpeg, camera: 'gate', width: 640, height: 360 });
     const out = await annotateFrame(frame, []);
@@ -121,6 +146,20 @@ describe('DecodedFrame', () => {
     assert.ok(first.empty, 'the Mat was released');
     const again = await frame.bgr();
     assert.ok(!again.empty);
+  });
+
+  test('decodes at a reduced size on request; a full-size decode, done or under way, answers every size', async () => {
+    const frame = new DecodedFrame({ data: jpeg, width: 320, height: 240 });
+    const half = await frame.bgr(2);
+    assert.deepEqual([half.cols, half.rows], [160, 120]);
+    assert.equal(await frame.bgr(2), half, 'decoded once per size');
+    assert.equal(frame.decoded, undefined, 'a reduced decode is not the full-size one');
+    assert.deepEqual([frame.width, frame.height], [320, 240], 'the size is still the full size');
+    const full = frame.bgr();
+    assert.equal(frame.bgr(4), full, 'with a full-size decode under way, a smaller size waits for it instead of decoding');
+    assert.deepEqual([(await full).cols, (await full).rows], [320, 240]);
+    frame.release();
+    assert.ok(half.empty && (await full).empty, 'release() frees every size');
   });
 
   test('bytes that are no JPEG fail with FrameDecodeError naming the camera', async () => {

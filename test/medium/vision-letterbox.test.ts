@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Mat } from '@u4/opencv4nodejs';
 import { requireExecutable } from '../../scripts/support';
 import { toFrameBox } from '../../libs/detect/src/yolo/letterbox';
-import { decodeJpeg, letterbox, letterboxBatch, letterboxInto, LETTERBOX_PAD, opencv } from '../../libs/detect/src/vision';
+import { DecodedFrame, decodeForInput, decodeJpeg, jpegReductionFor, letterbox, letterboxBatch, letterboxInto, LETTERBOX_PAD, opencv } from '../../libs/detect/src/vision';
 
 const run = promisify(execFile);
 const PAD = LETTERBOX_PAD / 255;
@@ -58,6 +58,7 @@ describe('letterbox', { timeout: 60_000 }, () => {
   let dir: string;
   let squareJpeg: Buffer;
   let hdJpeg: Buffer;
+  let hdSquareJpeg: Buffer;
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'vigil-vision-letterbox-'));
@@ -67,8 +68,13 @@ describe('letterbox', { timeout: 60_000 }, () => {
       '-vf', 'drawbox=x=40:y=100:w=60:h=60:color=white:t=fill', '-frames:v', '1', '-q:v', '2', join(dir, 'square.jpg'),
     ]);
     await run(ffmpeg, ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=1920x1080', '-frames:v', '1', '-q:v', '3', join(dir, 'hd.jpg')]);
+    await run(ffmpeg, [
+      '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'color=black:s=1920x1080',
+      '-vf', 'drawbox=x=960:y=540:w=192:h=108:color=white:t=fill', '-frames:v', '1', '-q:v', '2', join(dir, 'hd-square.jpg'),
+    ]);
     squareJpeg = await readFile(join(dir, 'square.jpg'));
     hdJpeg = await readFile(join(dir, 'hd.jpg'));
+    hdSquareJpeg = await readFile(join(dir, 'hd-square.jpg'));
   });
 
   after(async () => {
@@ -135,6 +141,50 @@ describe('letterbox', { timeout: 60_000 }, () => {
     const second = await letterboxBatch([b, a], 320, buffer);
     assert.deepEqual(second.data.subarray(0, 3 * 320 * 320), alone[1]!.data);
     assert.deepEqual(second.data.subarray(3 * 320 * 320), alone[0]!.data);
+  });
+
+  test('a frame is decoded as small as libjpeg can while the letterbox still only shrinks it', () => {
+    assert.equal(jpegReductionFor(1920, 1080, 640), 2, '1080p: 960x540, scaled down to 640x360');
+    assert.equal(jpegReductionFor(1280, 720, 640), 2, '720p: 640x360, exactly the letterboxed size');
+    assert.equal(jpegReductionFor(3840, 2160, 640), 4, '4K: 960x540');
+    assert.equal(jpegReductionFor(1080, 1920, 640), 2, 'portrait 1080p: 540x960');
+    assert.equal(jpegReductionFor(1270, 700, 640), 1, 'just short of twice the input: 635x350 at 1/2 would be enlarged');
+    assert.equal(jpegReductionFor(640, 360, 640), 1, 'no larger than the input: full size');
+    assert.equal(jpegReductionFor(7680, 4320, { width: 640, height: 384 }), 8, 'libjpeg scales by 8 at most');
+  });
+
+  test('boxes found in a reduced decode map back to where the object is in the full frame', async () => {
+    // the white square covers x 0.5..0.6, y 0.5..0.6 of the 1920x1080 frame
+    const frame = new DecodedFrame({ data: hdSquareJpeg, width: 1920, height: 1080 });
+    try {
+      const image = await decodeForInput(frame, 640);
+      assert.deepEqual([image.cols, image.rows], [960, 540], 'decoded at half size');
+      assert.equal(frame.decoded, undefined, 'no full-size decode was made');
+      const { data, geometry } = await letterbox(image, 640);
+      let [x1, y1, x2, y2] = [640, 640, 0, 0];
+      for (let y = 0; y < 640; y++) {
+        for (let x = 0; x < 640; x++) {
+          if (data[y * 640 + x]! < 0.5) continue;
+          [x1, y1, x2, y2] = [Math.min(x1, x), Math.min(y1, y), Math.max(x2, x + 1), Math.max(y2, y + 1)];
+        }
+      }
+      // the detector is given the letterboxed image's size, as DetectionStages does
+      assertClose(toFrameBox([x1, y1, x2, y2], geometry, image.cols, image.rows), [0.5, 0.5, 0.6, 0.6], 2 / 640, 'the square, normalised');
+    } finally {
+      frame.release();
+    }
+  });
+
+  test('a frame that is decoded at full size for another step is letterboxed from that decode, not decoded again', async () => {
+    const frame = new DecodedFrame({ data: hdSquareJpeg, width: 1920, height: 1080 });
+    try {
+      const full = frame.bgr();
+      const image = await decodeForInput(frame, 640);
+      assert.equal(image, await full, 'the one full-size Mat');
+      assert.deepEqual([image.cols, image.rows], [1920, 1080]);
+    } finally {
+      frame.release();
+    }
   });
 
   test('OpenCV is loaded with its external memory tracking off (on Node 20 it aborts the process in GC)', () => {

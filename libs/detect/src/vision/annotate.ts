@@ -103,13 +103,21 @@ export async function drawDetections(canvas: Mat, detections: readonly Detection
   for (const { detection, rgb, colour, left, top } of boxes) {
     const text = `${detection.label} ${detection.score.toFixed(2)}`;
     const { size } = cv.getTextSize(text, font, fontScale, fontThickness);
-    // the tab sits above the box when there is room, else just inside its top edge
-    const outside = top >= size.height + 3;
-    const tabTop = outside ? top - size.height - 3 : top;
-    const tabBottom = outside ? top : top + size.height + 3;
-    canvas.drawRectangle(new cv.Point2(left, tabTop), new cv.Point2(left + size.width, tabBottom), colour, cv.FILLED, cv.LINE_8);
-    await canvas.putTextAsync(text, new cv.Point2(left, tabBottom - 2), font, fontScale, textColour(rgb), fontThickness, cv.LINE_AA);
+    const tab = labelTab(left, top, size.width, size.height + 3, width, height);
+    canvas.drawRectangle(new cv.Point2(tab.left, tab.top), new cv.Point2(tab.left + size.width, tab.bottom), colour, cv.FILLED, cv.LINE_8);
+    await canvas.putTextAsync(text, new cv.Point2(tab.left, tab.bottom - 2), font, fontScale, textColour(rgb), fontThickness, cv.LINE_AA);
   }
+}
+
+/**
+ * Where a box's label tab goes: above the box's top-left corner when there is room, else just inside its top edge,
+ * and moved left or up as far as it takes to stay whole inside the frame (a box at the right edge of a small frame
+ * would otherwise have its label cut off).
+ */
+export function labelTab(left: number, top: number, tabWidth: number, tabHeight: number, frameWidth: number, frameHeight: number): { left: number; top: number; bottom: number } {
+  const outside = top >= tabHeight;
+  const tabTop = clamp(outside ? top - tabHeight : top, 0, Math.max(0, frameHeight - 1 - tabHeight));
+  return { left: clamp(left, 0, Math.max(0, frameWidth - 1 - tabWidth)), top: tabTop, bottom: tabTop + tabHeight };
 }
 
 function bgr({ r, g, b }: Rgb): Vec3 {

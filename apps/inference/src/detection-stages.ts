@@ -1,0 +1,186 @@
+import type { Logger } from '@nestjs/common';
+import type { Detection, Frame } from '@vigil/contracts';
+import {
+  annotateFrame,
+  DecodedFrame,
+  decodeForInput,
+  evaluateRules,
+  filterByConfidence,
+  letterboxBatch,
+  minConfidenceFor,
+  TensorPool,
+  type BatchStages,
+  type LetterboxedBatch,
+  type OnnxWorkerResult,
+  type Taken,
+} from '@vigil/detect';
+import type { AnnotatedAction, AnnotatedDemand } from './annotated-demand';
+import type { CameraDetection } from './cameras/camera-detection';
+import type { DetectionOutputs } from './detection-outputs';
+import type { InferenceMetrics } from './inference-metrics';
+import type { LoadedModel } from './model/model-runtime';
+
+/** One camera's frame on its way through a batch. */
+export interface Item {
+  state: CameraDetection;
+  frame: Frame;
+  decoded: DecodedFrame;
+  motion: Detection[];
+  detections?: Detection[];
+  inferenceMs: number;
+  detector: string;
+  gated: boolean;
+  /** what this frame does for the camera's annotated stream (decided when the batch was taken) */
+  annotated: AnnotatedAction;
+}
+
+/** A batch after `prepare`: the model's input for the frames that go to the model. */
+export interface Prepared {
+  items: Item[];
+  model?: { items: Item[]; tensor: LetterboxedBatch; sizes: { width: number; height: number }[] };
+}
+
+/** A batch after `run`: the model's output, if it ran. */
+export interface Ran extends Prepared {
+  output?: OnnxWorkerResult;
+}
+
+export interface DetectionStagesDeps {
+  model?: LoadedModel;
+  camera: (id: string) => CameraDetection | undefined;
+  outputs: DetectionOutputs;
+  metrics: InferenceMetrics;
+  demand: AnnotatedDemand;
+  logger: Logger;
+}
+
+/**
+ * A batch of cameras' frames through detection, in the BatchScheduler's stages: `prepare` (motion, the gate, the
+ * model input), `run` (the model, in its worker) and `finish` (boxes, rules, outputs). With the scheduler pipelined,
+ * one batch's prepare and another's finish run on the thread pool and the event loop while the model runs.
+ */
+export class DetectionStages implements BatchStages<Frame, Prepared, Ran> {
+  /** two input buffers: one being filled while the other is in the worker */
+  private readonly pool?: TensorPool;
+
+  constructor(private readonly deps: DetectionStagesDeps) {
+    const model = deps.model;
+    if (model) this.pool = new TensorPool(model.batch * 3 * model.input.width * model.input.height);
+  }
+
+  async prepare(taken: Taken<Frame>[]): Promise<Prepared> {
+    const items: Item[] = [];
+    for (const { camera, frame } of taken) {
+      const state = this.deps.camera(camera);
+      if (!state) continue;
+      const annotated = this.deps.demand.next(camera);
+      items.push({ state, frame, decoded: new DecodedFrame(frame), motion: [], inferenceMs: 0, detector: 'motion', gated: false, annotated });
+    }
+    try {
+      await Promise.all(items.filter((item) => item.state.usesMotion).map((item) => this.detectMotion(item)));
+      for (const item of items) {
+        if (item.state.usesModel && item.state.detect.motionGate && item.motion.length === 0) item.gated = true;
+        else if (!item.state.usesModel) item.detections = item.motion;
+      }
+      return { items, model: await this.modelInput(items.filter((item) => item.state.usesModel && !item.gated)) };
+    } catch (error) {
+      release(items);
+      throw error;
+    }
+  }
+
+  async run(prepared: Prepared): Promise<Ran> {
+    const { model } = this.deps;
+    const input = prepared.model;
+    if (!model || !input) return prepared;
+    try {
+      const output = await model.worker.run(input.tensor.data, input.tensor.batch, input.tensor.height, input.tensor.width);
+      this.pool?.give(output.input);
+      this.deps.metrics.runSeconds.inc({ model: model.name }, output.ms / 1000);
+      return { ...prepared, output };
+    } catch (error) {
+      release(prepared.items);
+      throw error;
+    }
+  }
+
+  async finish(ran: Ran): Promise<void> {
+    try {
+      this.boxes(ran);
+      await Promise.all(ran.items.map((item) => this.finishItem(item)));
+    } finally {
+      release(ran.items);
+    }
+  }
+
+  private async detectMotion(item: Item): Promise<void> {
+    const started = performance.now();
+    item.motion = await item.state.motion.detect(item.decoded);
+    item.inferenceMs = performance.now() - started;
+  }
+
+  /**
+   * The model's input: each frame decoded at the reduced size the letterbox needs, or at full size where annotation
+   * will draw on it anyway, letterboxed into a pooled buffer. The scheduler's batch is the model's, so one run fits all.
+   */
+  private async modelInput(items: Item[]): Promise<Prepared['model']> {
+    const { model } = this.deps;
+    if (!model || !this.pool || items.length === 0) return undefined;
+    const images = await Promise.all(items.map((item) => (item.annotated === 'annotate' ? item.decoded.bgr() : decodeForInput(item.decoded, model.input))));
+    const tensor = await letterboxBatch(images, model.input, this.pool.take());
+    // boxes come back normalised to the image letterboxed, so a reduced decode maps them as well as the full one
+    return { items, tensor, sizes: images.map((image) => ({ width: image.cols, height: image.rows })) };
+  }
+
+  private boxes({ model: input, output }: Ran): void {
+    const { model } = this.deps;
+    if (!model || !input || !output) return;
+    const perImage = model.detector.detect(
+      output,
+      input.items.map((item, index) => ({
+        ...input.sizes[index]!,
+        geometry: input.tensor.geometries[index]!,
+        minConfidence: (classId: number) => minConfidenceFor(item.state.params, model.classNames[classId] ?? ''),
+        iou: item.state.params.iou,
+      })),
+    );
+    input.items.forEach((item, index) => {
+      item.detections = perImage[index] ?? [];
+      item.inferenceMs = output.ms / input.items.length;
+      item.detector = model.name;
+    });
+  }
+
+  private async finishItem(item: Item): Promise<void> {
+    const { state, frame } = item;
+    const { outputs, metrics, demand } = this.deps;
+    const camera = frame.camera;
+    if (item.gated) {
+      // a still scene: no model run, and the rules keep their counts (nothing new was seen)
+      state.counters.gated += 1;
+      metrics.gated.inc({ camera });
+      outputs.detections({ camera, seq: frame.seq, ts: frame.ts, width: frame.width, height: frame.height, detections: [], detector: 'motion-gate', inferenceMs: 0 });
+      // the annotated stream keeps flowing on a still scene: nothing to draw, so the frame as it is
+      if (item.annotated !== 'none') demand.published(camera, outputs.annotated(frame, frame.data));
+      return;
+    }
+    const detections = filterByConfidence(item.detections ?? [], state.params);
+    state.counters.inferred += 1;
+    state.counters.lastInferenceMs = item.inferenceMs;
+    state.counters.lastDetections = detections.length;
+    metrics.inferred.inc({ camera, detector: item.detector });
+    outputs.detections({ camera, seq: frame.seq, ts: frame.ts, width: frame.width, height: frame.height, detections, detector: item.detector, inferenceMs: item.inferenceMs });
+    const results = evaluateRules(detections, state.detect, state.params, { modelLabels: state.usesModel ? this.deps.model?.classNames : ['motion'] });
+    for (const violation of state.debouncer.update({ seq: frame.seq, ts: frame.ts }, results)) {
+      state.counters.violations += 1;
+      metrics.violations.inc({ camera, rule: violation.rule });
+      await outputs.violation(violation).catch((error: Error) => this.deps.logger.warn(`camera ${camera}: cannot record violation ${violation.rule}: ${error.message}`));
+    }
+    if (item.annotated === 'annotate') demand.published(camera, outputs.annotated(frame, await annotateFrame(item.decoded, detections)));
+    else if (item.annotated === 'probe') demand.published(camera, outputs.annotated(frame, frame.data));
+  }
+}
+
+function release(items: readonly Item[]): void {
+  for (const item of items) item.decoded.release();
+}

@@ -1,0 +1,111 @@
+/**
+ * Inference's batch stages through the real OpenCV addon and onnxruntime-node (a generated model): the model input is
+ * decoded at a reduced size unless someone watches the annotated stream, and annotated frames are made only then;
+ * otherwise a camera publishes its raw frame once per probe interval to find out whether anyone started watching.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { after, before, describe, test } from 'node:test';
+import { Logger } from '@nestjs/common';
+import { cameraConfigSchema, modelConfigSchema, type Frame } from '@vigil/contracts';
+import { AnnotatedDemand } from '../../apps/inference/src/annotated-demand';
+import { CameraDetection } from '../../apps/inference/src/cameras/camera-detection';
+import type { DetectionOutputs } from '../../apps/inference/src/detection-outputs';
+import { DetectionStages } from '../../apps/inference/src/detection-stages';
+import { InferenceMetrics } from '../../apps/inference/src/inference-metrics';
+import type { LoadedModel } from '../../apps/inference/src/model/model-runtime';
+import { OnnxWorker } from '../../libs/detect/src/onnx/onnx-worker';
+import { detectLayout } from '../../libs/detect/src/yolo/layout';
+import { YoloDetector } from '../../libs/detect/src/yolo/yolo-detector';
+import { MetricsService } from '../../libs/metrics/src/metrics.service';
+import { requireExecutable } from '../../scripts/support';
+import { TEST_CLASSES, testModelSpecs, writeTestModels } from '../support/onnx-models';
+
+const run = promisify(execFile);
+
+describe('inference batch stages', { timeout: 60_000 }, () => {
+  let dir: string;
+  let jpeg: Buffer;
+  let model: LoadedModel;
+  let now = 0;
+  let viewers = 0;
+  let seq = 0;
+  let published: { seq: number; jpeg: Buffer }[] = [];
+  let stages: DetectionStages;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vigil-inference-stages-'));
+    const ffmpeg = requireExecutable('ffmpeg', 'Install ffmpeg (apt-get install ffmpeg).');
+    await run(ffmpeg, ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=1920x1080', '-frames:v', '1', join(dir, 'hd.jpg')]);
+    jpeg = await readFile(join(dir, 'hd.jpg'));
+    const worker = await OnnxWorker.load((await writeTestModels(dir)).v8, { provider: 'cpu' });
+    const spec = testModelSpecs.v8;
+    const detector = new YoloDetector(detectLayout(worker.info.outputs[0]!.dims!, TEST_CLASSES.length), { classNames: TEST_CLASSES, minConfidence: () => 0, iou: 0.45 });
+    const input = { width: spec.size, height: spec.size };
+    model = { name: 'v8', config: modelConfigSchema.parse({ path: 'v8.onnx' }), worker, detector, classNames: TEST_CLASSES, input, batch: 2 };
+    const camera = new CameraDetection(cameraConfigSchema.parse({ id: 'gate', url: 'test://ball', detect: { detector: 'model', motionGate: false } }), model.config);
+    const outputs = {
+      detections: () => undefined,
+      annotated: async (frame: Frame, annotated: Buffer) => {
+        published.push({ seq: frame.seq, jpeg: annotated });
+        return viewers;
+      },
+      violation: async () => undefined,
+    } as unknown as DetectionOutputs;
+    stages = new DetectionStages({
+      model,
+      camera: (id) => (id === 'gate' ? camera : undefined),
+      outputs,
+      metrics: new InferenceMetrics(new MetricsService()),
+      demand: new AnnotatedDemand(1500, () => now),
+      logger: new Logger('test'),
+    });
+  });
+
+  after(async () => {
+    await model?.worker.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  /** One frame of camera `gate` through all three stages; returns the size the model input was decoded at. */
+  const oneFrame = async (): Promise<number[]> => {
+    const frame: Frame = { camera: 'gate', stream: 'raw', seq: seq++, ts: Date.now(), width: 1920, height: 1080, format: 'jpeg', data: jpeg };
+    const prepared = await stages.prepare([{ camera: 'gate', frame }]);
+    const size = prepared.model!.sizes[0]!;
+    await stages.finish(await stages.run(prepared));
+    await new Promise((resolve) => setImmediate(resolve));
+    return [size.width, size.height];
+  };
+
+  test('with no one watching, the model input is decoded small and the only annotated frames are raw probes, one per interval', async () => {
+    // the 64x64 test model: 1/8 of 1920x1080 still fills its letterbox
+    assert.deepEqual(await oneFrame(), [240, 135]);
+    assert.deepEqual(published.map((p) => [p.seq, p.jpeg === jpeg]), [[0, true]], 'the first frame probes, as it came');
+    for (let i = 0; i < 5; i++) {
+      now += 200;
+      assert.deepEqual(await oneFrame(), [240, 135]);
+    }
+    assert.equal(published.length, 1, 'nothing published within the probe interval');
+    now += 1500;
+    await oneFrame();
+    assert.deepEqual(published.map((p) => p.jpeg === jpeg), [true, true], 'the next probe');
+  });
+
+  test('once a probe reaches a viewer, every frame is annotated, from one full-size decode the model input shares', async () => {
+    published = [];
+    viewers = 1;
+    now += 1500;
+    await oneFrame();
+    assert.equal(published.length, 1, 'the probe that found the viewer');
+    for (let i = 0; i < 3; i++) assert.deepEqual(await oneFrame(), [1920, 1080], 'decoded once, at full size, for both');
+    assert.equal(published.length, 4, 'an annotated frame for every frame');
+    viewers = 0;
+    await oneFrame();
+    assert.deepEqual(await oneFrame(), [240, 135], 'the viewer left: back to the small decode');
+    assert.equal(published.length, 5);
+  });
+});
