@@ -95,7 +95,18 @@ function installNpmDependencies() {
   if (existsSync(marker) && readFileSync(marker, 'utf8') === hash && existsSync(addon)) return;
   const fresh = !existsSync(join(root, 'node_modules'));
   step(`installing npm dependencies${fresh ? ' (the OpenCV add-on compiles for a few minutes)' : ''}`);
-  run('npm', [fresh && existsSync(join(root, 'package-lock.json')) ? 'ci' : 'install', '--no-audit', '--no-fund'], { env: NPM_ENV });
+  if (fresh && existsSync(join(root, 'package-lock.json'))) {
+    try {
+      run('npm', ['ci', '--no-audit', '--no-fund'], { env: NPM_ENV });
+    } catch (error) {
+      // npm 11 on Linux leaves other platforms' optional packages (bullmq's msgpackr-extract prebuilds) out of the
+      // lock file it writes, and then its own `npm ci` refuses that lock file: install from package.json instead
+      step(`${error.message}; installing with npm install instead`);
+      run('npm', ['install', '--no-audit', '--no-fund'], { env: NPM_ENV });
+    }
+  } else {
+    run('npm', ['install', '--no-audit', '--no-fund'], { env: NPM_ENV });
+  }
   if (!existsSync(addon)) {
     step('building the OpenCV add-on');
     run('npm', ['rebuild', '@u4/opencv4nodejs'], { env: NPM_ENV });
