@@ -31,7 +31,7 @@ const BATCH_WAIT_MS = 10;
 
 export interface PathSettings {
   batch: number;
-  /** the scheduler's pipelining, as the service runs it (true) or one batch at a time through all stages */
+  /** the scheduler's pipelining: the service's (PIPELINE_BATCHES), or the other to compare */
   pipeline: boolean;
   /** every camera's annotated stream has a viewer (PUBLISH answers 1), else none (it answers 0) */
   viewers: boolean;

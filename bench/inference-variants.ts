@@ -1,7 +1,7 @@
 /**
- * Next to the service's default arrangement: the same path with its settings changed (no pipelining; a viewer on
- * every annotated stream), and what each stage costs alone, one frame at a time, for the record of where the time
- * outside session.run goes.
+ * Next to the service's arrangement: the same path pipelined and one batch at a time, and with a viewer on every
+ * annotated stream; then what each stage costs alone, one frame at a time, for the record of where the time outside
+ * session.run goes.
  */
 import type { Mat } from '@u4/opencv4nodejs';
 import { DEFAULT_PARAMS, minConfidenceFor } from '../libs/detect/src/rules/params';
@@ -9,6 +9,7 @@ import { decodeJpeg } from '../libs/detect/src/vision/decoded-frame';
 import { jpegReductionFor, letterboxBatch } from '../libs/detect/src/vision/letterbox';
 import { releaseMats } from '../libs/media/src/opencv';
 import { decode } from '../libs/detect/src/yolo/decode';
+import { PIPELINE_BATCHES } from '../apps/inference/src/detection-stages';
 import type { BenchJpeg } from './inference-frames';
 import { emptyMeasured, measureInto, outsideShare, type Measured } from './inference-measure';
 import { BENCH_MODEL } from './inference-model';
@@ -18,9 +19,9 @@ import { figure, fmt, percentile } from './report';
 /** Each variant for `ms` at `batch`, in `rounds` interleaved rounds so that a noisy spell hits all of them. */
 export async function printVariants(prefix: string, path: ServicePath, batch: number, ms: number, rounds: number, quietMaxMs: number): Promise<void> {
   const variants: [string, PathSettings, string][] = [
-    ['service', { batch, pipeline: true, viewers: false }, 'as above: pipelined, no viewer'],
-    ['one_at_a_time', { batch, pipeline: false, viewers: false }, 'no pipelining: each batch through all its stages before the next is taken'],
-    ['viewers', { batch, pipeline: true, viewers: true }, 'a viewer on every camera\'s annotated stream: full-size decode, boxes drawn, JPEG encoded, every frame'],
+    ['pipelined', { batch, pipeline: true, viewers: false }, 'the next batch prepared while one runs (taken just before the run is expected to end)'],
+    ['one_at_a_time', { batch, pipeline: false, viewers: false }, 'each batch through all its stages before the next is taken'],
+    ['viewers', { batch, pipeline: PIPELINE_BATCHES, viewers: true }, "as the service, with a viewer on every camera's annotated stream: full-size decode, boxes drawn, JPEG encoded, every frame"],
   ];
   const totals = variants.map((): Measured => emptyMeasured());
   for (let round = 0; round < rounds; round++) {

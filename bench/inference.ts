@@ -3,9 +3,9 @@
  * the CPU, and the share of the wall time spent outside session.run, for the generated 640x640 model (see
  * inference-model.ts) on 1080p JPEGs. Prints figures; never asserts on timings.
  *
- * What runs is the service's own path (see inference-path.ts): its DetectionStages through its pipelined
- * BatchScheduler, four cameras at 30 frames/s each feeding the latest-frame slots, no annotated-stream viewer (so a
- * camera annotates one frame every 1.5 s, to notice a viewer). The outside share is 1 - sum(session.run, as the
+ * What runs is the service's own path (see inference-path.ts): its DetectionStages through its BatchScheduler,
+ * pipelined as the service has it, four cameras at 30 frames/s each feeding the latest-frame slots, no annotated-stream
+ * viewer (so a camera publishes its raw frame every 1.5 s, to notice one). The outside share is 1 - sum(session.run, as the
  * worker timed it) / wall, the wall running from the first camera's frame until the last batch finished; latency is
  * a frame's age from its put into the slot to its detections going out.
  *
@@ -22,6 +22,7 @@ import { repoRoot } from './clip';
 import { benchJpegs, type BenchJpeg } from './inference-frames';
 import { writeBenchModel } from './inference-model';
 import { emptyMeasured, measureInto, outsideShare, type Measured } from './inference-measure';
+import { PIPELINE_BATCHES } from '../apps/inference/src/detection-stages';
 import { BENCH_CAMERAS, ServicePath } from './inference-path';
 import { printStageCosts, printVariants } from './inference-variants';
 import { figure, fmt, note, percentile } from './report';
@@ -73,11 +74,12 @@ async function measureProvider(
   const worker = await OnnxWorker.load(modelPath, { provider });
   onLoaded(worker);
   const path = new ServicePath(worker, jpegs);
-  for (const batch of BATCHES) await path.measure({ batch, pipeline: true, viewers: false }, WARMUP_MS);
+  const pipeline = PIPELINE_BATCHES;
+  for (const batch of BATCHES) await path.measure({ batch, pipeline, viewers: false }, WARMUP_MS);
   const windows = new Map(BATCHES.map((batch) => [batch, emptyMeasured()]));
   for (let round = 0; round < ROUNDS; round++) {
     for (const [batch, total] of windows) {
-      await measureInto(path, { batch, pipeline: true, viewers: false }, (options.seconds * 1000) / ROUNDS, total, options.quietMaxMs, `inference batch ${batch} round ${round + 1}`);
+      await measureInto(path, { batch, pipeline, viewers: false }, (options.seconds * 1000) / ROUNDS, total, options.quietMaxMs, `inference batch ${batch} round ${round + 1}`);
     }
   }
   return { path, windows };
@@ -114,12 +116,11 @@ export async function benchInference(options: InferenceBenchOptions = {}): Promi
     figure('inference.model', model.description);
     const meanKiB = jpegs.reduce((sum, jpeg) => sum + jpeg.data.length, 0) / jpegs.length / 1024;
     figure('inference.frames', `${jpegs.length} JPEGs ${jpegs[0]!.width}x${jpegs[0]!.height}`, `(testsrc2, ${fmt(meanKiB, 0)} KiB mean, ${relative(repoRoot(), dir)})`);
-    note(
-      `inference: the service's DetectionStages through its pipelined BatchScheduler, ${BENCH_CAMERAS} cameras at 30 frames/s into the latest-frame slots, ` +
-        'no motion gate, no annotated-stream viewer; Redis left out (outputs counted, not published)',
-    );
-
     const cpu = await measureProvider(model.path, 'cpu', jpegs, settings, (worker) => workers.push(worker));
+    note(
+      `inference: the service's DetectionStages through its BatchScheduler (${PIPELINE_BATCHES ? 'pipelined' : 'one batch at a time'}), ${BENCH_CAMERAS} cameras at 30 frames/s into ` +
+        'the latest-frame slots, no motion gate, no annotated-stream viewer; Redis left out (outputs counted, not published)',
+    );
     figure('inference.provider', `${cpu.path.worker.info.provider.toUpperCase()}`, "(ONNX Runtime's default intra-op threads)");
     for (const [batch, window] of cpu.windows) printWindow(`inference.cpu.batch${batch}`, window);
     printComparison('inference.cpu', cpu.windows);

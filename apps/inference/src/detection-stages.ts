@@ -55,6 +55,14 @@ export interface DetectionStagesDeps {
 }
 
 /**
+ * Whether detection batches are pipelined (BatchScheduler's `pipeline`). Measured with bench/inference.ts on 2 CPU
+ * cores: the share of time outside session.run about halves and frames/s stays within the noise, while a frame's age
+ * at its detections grows by a tenth to a fifth, as the model shares the cores with the next batch's decoding. On a
+ * GPU the CPU would otherwise idle while the model runs.
+ */
+export const PIPELINE_BATCHES = true;
+
+/**
  * A batch of cameras' frames through detection, in the BatchScheduler's stages: `prepare` (motion, the gate, the
  * model input), `run` (the model, in its worker) and `finish` (boxes, rules, outputs). With the scheduler pipelined,
  * one batch's prepare and another's finish run on the thread pool and the event loop while the model runs.

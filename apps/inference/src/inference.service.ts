@@ -7,7 +7,7 @@ import type Redis from 'ioredis';
 import { AnnotatedDemand } from './annotated-demand';
 import { CameraDetection } from './cameras/camera-detection';
 import { DetectionOutputs } from './detection-outputs';
-import { DetectionStages, type Prepared, type Ran } from './detection-stages';
+import { DetectionStages, PIPELINE_BATCHES, type Prepared, type Ran } from './detection-stages';
 import { InferenceMetrics } from './inference-metrics';
 import { ModelRuntime, type LoadedModel } from './model/model-runtime';
 
@@ -54,7 +54,7 @@ export class InferenceService implements OnApplicationBootstrap, BeforeApplicati
       demand: this.demand,
       logger: this.logger,
     });
-    this.scheduler = new BatchScheduler(this.slots, { ...batch, pipeline: true }, stages, (error) => this.logger.warn(`batch failed: ${error.message}`));
+    this.scheduler = new BatchScheduler(this.slots, { ...batch, pipeline: PIPELINE_BATCHES }, stages, (error) => this.logger.warn(`batch failed: ${error.message}`));
     await this.reconcile();
     this.timer = setInterval(() => void this.reconcile(), RECONCILE_MS);
   }
