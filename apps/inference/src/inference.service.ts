@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
-import { channels, decodeFrame, keys, type CameraConfig, type Frame } from '@vigil/contracts';
+import { channels, decodeFrameOf, keys, type CameraConfig, type Frame } from '@vigil/contracts';
 import { BatchScheduler, LatestFrameSlots, ruleLabelProblems } from '@vigil/detect';
 import { BusSubscriber, CameraRegistry, RedisConnections, type MessageHandler } from '@vigil/redis';
 import type Redis from 'ioredis';
@@ -110,13 +110,8 @@ export class InferenceService implements OnApplicationBootstrap, BeforeApplicati
   private onFrame(camera: string, message: Buffer): void {
     const entry = this.cameras.get(camera);
     if (!entry || entry.state.problem) return;
-    let frame: Frame;
-    try {
-      frame = decodeFrame(message);
-    } catch (error) {
-      this.logger.warn(`camera ${camera}: dropped a bad frame message: ${(error as Error).message}`);
-      return;
-    }
+    const frame = decodeFrameOf(camera, message, (line) => this.logger.warn(line));
+    if (!frame) return;
     if (this.slots.put(camera, frame)) {
       entry.state.counters.skipped += 1;
       this.metrics.skipped.inc({ camera });

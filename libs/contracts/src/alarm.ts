@@ -84,15 +84,7 @@ export interface AlarmWebhookPayload {
   type: WebhookEventType;
   /** ISO time the event was created */
   timestamp: string;
-  data: {
-    id: string;
-    camera: string;
-    rule: string;
-    kind: RuleKind;
-    classes: string[];
-    score: number;
-    startedAt: number;
-    endedAt: number | null;
+  data: Pick<AlarmRecord, 'id' | 'camera' | 'rule' | 'kind' | 'classes' | 'score' | 'startedAt' | 'endedAt'> & {
     links: { alarm: string; clip: string; snapshot: string };
   };
 }

@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
-import { channels, decodeFrame, type AlarmClip, type AlarmRecord, type Frame } from '@vigil/contracts';
+import { channels, decodeFrameOf, type AlarmClip, type AlarmRecord, type Frame } from '@vigil/contracts';
 import { annotateFrame, DecodedFrame } from '@vigil/detect';
 import { AlarmSettings, ClipEncoder, ClipRecording, ClipStore, clipWindow, type ClipWindow, FrameRing, selectClipFrames } from '@vigil/alarms';
 import { BusSubscriber, CameraRegistry, type MessageHandler } from '@vigil/redis';
@@ -133,13 +133,8 @@ export class ClipCapture implements OnApplicationBootstrap, BeforeApplicationShu
   private onFrame(camera: string, message: Buffer): void {
     const watch = this.watches.get(camera);
     if (!watch) return;
-    let frame: Frame;
-    try {
-      frame = decodeFrame(message);
-    } catch (error) {
-      this.logger.warn(`camera ${camera}: dropped a bad frame message: ${(error as Error).message}`);
-      return;
-    }
+    const frame = decodeFrameOf(camera, message, (line) => this.logger.warn(line));
+    if (!frame) return;
     const dropped = watch.ring.stats.dropped;
     watch.ring.push(frame);
     if (watch.ring.stats.dropped > dropped) this.metrics.ringDropped.inc({ camera }, watch.ring.stats.dropped - dropped);
