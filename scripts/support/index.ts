@@ -8,3 +8,4 @@ export * from './redis-server';
 export * from './rtsp-server';
 export * from './media';
 export * from './vigil';
+export * from './demo-system';

@@ -5,21 +5,19 @@
  * channel, as the alarms service does. Screenshots land in test-results/.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Redis from 'ioredis';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { channels, newAlarmId, type AlarmEvent, type AlarmRecord } from '@vigil/contracts';
+import type { Browser, Page } from 'playwright-core';
+import { channels, type AlarmEvent, type AlarmRecord } from '@vigil/contracts';
 import { AlarmStore } from '../../libs/alarms/src/store';
 import { findRepoFile, generateClip, generateImageSequence, startRedisServer, startVigil, type RedisServerHandle, type VigilHandle } from '../../scripts/support';
+import { launchChromium } from '../support/browser';
+import { storedAlarm } from '../support/alarm-fixtures';
 import { sendJson } from '../support/api';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-// as root, in a closed network: no sandbox, and none of Chromium's background connections
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 /** the page's first GET /api/alarms */
 const PAGE_SIZE = 50;
 const MEDIA_CACHE = join(tmpdir(), 'vigil-test-media');
@@ -38,12 +36,12 @@ describe('the alarms panel in headless Chromium', { timeout: 180_000 }, () => {
 
   // the featured alarms, newest first, all an hour or less old; 50 older ones fill the first page and spill over
   const base = Date.now() - 30 * 60_000;
-  const active = alarm({ camera: 'gate', rule: 'helmet', kind: 'ppe', classes: ['person', 'no_helmet'], score: 0.64, startedAt: base + 180_000, state: 'active', clip: { state: 'recording' } });
-  const failed = alarm({ camera: 'yard', rule: 'intrusion', startedAt: base + 120_000, snapshot: false, clip: { state: 'failed', error: 'ffmpeg exited with code 1' } });
-  const encoding = alarm({ camera: 'gate', rule: 'helmet', kind: 'ppe', classes: ['person', 'no_helmet'], startedAt: base + 60_000, clip: { state: 'encoding' } });
-  const ready = alarm({ camera: 'yard', rule: 'intrusion', score: 0.87, startedAt: base, clip: { state: 'ready', from: base - 2000, to: base, frames: 20, bytes: 1, encoder: 'x264' } });
+  const active = storedAlarm({ camera: 'gate', rule: 'helmet', kind: 'ppe', classes: ['person', 'no_helmet'], score: 0.64, startedAt: base + 180_000, state: 'active', clip: { state: 'recording' } });
+  const failed = storedAlarm({ camera: 'yard', rule: 'intrusion', startedAt: base + 120_000, snapshot: false, clip: { state: 'failed', error: 'ffmpeg exited with code 1' } });
+  const encoding = storedAlarm({ camera: 'gate', rule: 'helmet', kind: 'ppe', classes: ['person', 'no_helmet'], startedAt: base + 60_000, clip: { state: 'encoding' } });
+  const ready = storedAlarm({ camera: 'yard', rule: 'intrusion', score: 0.87, startedAt: base, clip: { state: 'ready', from: base - 2000, to: base, frames: 20, bytes: 1, encoder: 'x264' } });
   const featured = [active, failed, encoding, ready];
-  const filler = Array.from({ length: PAGE_SIZE }, (_, i) => alarm({ camera: 'yard', rule: 'intrusion', startedAt: base - 3_600_000 - i * 1000, clip: { state: 'deleted' }, snapshot: false }));
+  const filler = Array.from({ length: PAGE_SIZE }, (_, i) => storedAlarm({ camera: 'yard', rule: 'intrusion', startedAt: base - 3_600_000 - i * 1000, clip: { state: 'deleted' }, snapshot: false }));
   const seeded = [...featured, ...filler];
 
   before(async () => {
@@ -69,7 +67,7 @@ describe('the alarms panel in headless Chromium', { timeout: 180_000 }, () => {
       assert.equal(created.status, 201, `POST /api/cameras ${camera.id}: ${JSON.stringify(created.body)}`);
     }
 
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.on('response', (response) => {
       if (/\/api\/alarms\/\w+\/clip$/.test(response.url())) clipResponses.push(response.status());
@@ -178,7 +176,7 @@ describe('the alarms panel in headless Chromium', { timeout: 180_000 }, () => {
     await page.evaluate(() => Object.assign(window, { sameDocument: true }));
     await subscribed('yard');
     const startedAt = Date.now();
-    const live = alarm({ camera: 'yard', rule: 'intrusion', classes: ['person'], score: 0.55, startedAt, lastSeenAt: startedAt, violations: 1, state: 'active', snapshot: false, clip: { state: 'recording' } });
+    const live = storedAlarm({ camera: 'yard', rule: 'intrusion', classes: ['person'], score: 0.55, startedAt, lastSeenAt: startedAt, violations: 1, state: 'active', snapshot: false, clip: { state: 'recording' } });
 
     await emit('start', live);
     await rowAttr(live.id, 'data-state', 'active');
@@ -314,22 +312,3 @@ describe('the alarms panel in headless Chromium', { timeout: 180_000 }, () => {
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 });
-
-/** A stored alarm as the alarms service writes it; ended unless `state` says otherwise, 12 s long. */
-function alarm(fields: Partial<AlarmRecord> & Pick<AlarmRecord, 'camera' | 'rule' | 'startedAt' | 'clip'>): AlarmRecord {
-  const state = fields.state ?? 'ended';
-  return {
-    id: newAlarmId(fields.startedAt, randomBytes(5)),
-    kind: 'intrusion',
-    classes: ['person'],
-    score: 0.7,
-    lastSeenAt: fields.startedAt + 12_000,
-    endedAt: state === 'ended' ? fields.startedAt + 12_000 : null,
-    state,
-    violations: 40,
-    detections: [{ label: 'person', classId: 0, score: fields.score ?? 0.7, box: [0.2, 0.2, 0.5, 0.9] }],
-    seq: 100,
-    snapshot: true,
-    ...fields,
-  };
-}

@@ -9,3 +9,4 @@ export * from './pipeline-planner';
 export * from './capture/messages';
 export * from './capture/capture-process-handle';
 export * from './media.module';
+export * from './capture/seq-blocks';

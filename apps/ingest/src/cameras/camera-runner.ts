@@ -115,6 +115,7 @@ export class CameraRunner {
       maxInFlight: 4,
     });
     this.capture = capture;
+    capture.on('seqs', (until) => (this.nextSeq = Math.max(this.nextSeq, until)));
     capture.on('stats', (stats) => this.onStats(stats));
     capture.on('ended', (outcome) => this.onEnded(capture, outcome));
   }

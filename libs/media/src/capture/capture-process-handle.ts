@@ -10,6 +10,8 @@ const STDERR_LINES = 20;
 
 export interface CaptureProcessEvents {
   opened: [openMs: number];
+  /** sequence numbers below this may have been used */
+  seqs: [until: number];
   stats: [stats: CaptureStats];
   looped: [];
   /** the capture is over, for whatever reason; emitted exactly once */
@@ -70,6 +72,9 @@ export class CaptureProcessHandle extends EventEmitter<CaptureProcessEvents> {
     switch (message.type) {
       case 'opened':
         this.emit('opened', message.openMs);
+        break;
+      case 'seqs':
+        this.emit('seqs', message.until);
         break;
       case 'stats':
         this.lastStats = message.stats;

@@ -8,6 +8,10 @@ import { FramePublisher } from '@vigil/redis/frame-publisher';
 import { jpegSize } from '../jpeg-size';
 import type { CaptureJob, CaptureMessage, CaptureStats, SupervisorMessage } from './messages';
 import { OpenCvCapture } from './opencv-capture';
+import { SeqBlocks } from './seq-blocks';
+
+/** about 10 s of frames at 25 fps: one IPC message per block, and at most this many numbers skipped at a restart */
+const SEQ_BLOCK = 256;
 
 const job = JSON.parse(process.argv[2] ?? '{}') as CaptureJob;
 const stats: CaptureStats = { frames: 0, dropped: 0, bytes: 0, lastSeq: job.seqStart - 1 };
@@ -35,7 +39,7 @@ async function main(): Promise<void> {
   setInterval(() => send({ type: 'stats', stats }), job.statsIntervalMs).unref();
 
   let capture = openCapture();
-  let seq = job.seqStart;
+  const seqs = new SeqBlocks(job.seqStart, SEQ_BLOCK, (until) => send({ type: 'seqs', until }));
   while (!stopping) {
     const jpeg = await capture.readJpeg();
     if (!jpeg) {
@@ -52,6 +56,7 @@ async function main(): Promise<void> {
       stats.dropped += 1;
       continue;
     }
+    const seq = seqs.take();
     const outcome = publisher.publish({ camera: job.camera, stream: job.stream, seq, ts, width: size.width, height: size.height, format: 'jpeg', data: jpeg });
     if (outcome === 'sent') {
       stats.frames += 1;
@@ -63,7 +68,6 @@ async function main(): Promise<void> {
     stats.lastFrameAt = ts;
     stats.width = size.width;
     stats.height = size.height;
-    seq += 1;
   }
   capture.close();
   send({ type: 'stats', stats });

@@ -34,6 +34,8 @@ export interface CaptureStats {
 /** Messages from a capture process to its supervisor. */
 export type CaptureMessage =
   | { type: 'opened'; openMs: number }
+  /** sequence numbers below `until` may be in use: a restarted capture must start at or after it */
+  | { type: 'seqs'; until: number }
   | { type: 'stats'; stats: CaptureStats }
   | { type: 'looped' }
   /** the capture ended: `eos` for end of stream, `error` with a reason for everything else */
