@@ -4,6 +4,7 @@
  * survived; a bad URL is an error state while the other cameras keep streaming.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import Redis from 'ioredis';
 import { keys, type CameraStatus } from '@vigil/contracts';
@@ -111,6 +112,21 @@ describe('ingest against a real RTSP server and redis-server', { timeout: 120_00
     assert.ok(resumed!.seq > before.seq, 'seq keeps rising across the reconnect');
     await waitFor('cam264 live again', async () => (await status('cam264'))?.state === 'live');
     assert.ok(((await status('cam264'))?.reconnects ?? 0) >= 1);
+  });
+
+  // the bug: a capture process killed (by the watchdog, or the OOM killer) before it reported its counters left the
+  // supervisor behind, and the restarted process published seq numbers again that clip capture keys frames by
+  test('a capture process killed right after a frame is restarted with seq numbers never used before', async () => {
+    const frames = await tap('cam265');
+    await frames.next(1);
+    const captured = execFileSync('pgrep', ['-f', 'capture-process\\.js.*"camera":"cam265"'], { encoding: 'utf8' }).trim().split('\n');
+    assert.equal(captured.length, 1, `one capture process for cam265 (${captured.join(', ')})`);
+    process.kill(Number(captured[0]), 'SIGKILL');
+    const killedAt = frames.received;
+    await frames.next(10, 30_000);
+    const seqs = frames.frames.slice(-(frames.received - killedAt + 1)).map((frame) => frame.seq);
+    assert.ok(seqs.every((seq, i) => i === 0 || seq > seqs[i - 1]!), `seq rises across the restart: ${seqs.join(', ')}`);
+    assert.ok(((await status('cam265'))?.reconnects ?? 0) >= 1, 'it was a restart');
   });
 
   test('serves health and Prometheus metrics with per-camera counters', async () => {
