@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { Logger } from '@nestjs/common';
-import { cameraConfigSchema, modelConfigSchema, type Frame } from '@vigil/contracts';
+import { cameraConfigSchema, modelConfigSchema, type DetectionsEvent, type Frame } from '@vigil/contracts';
 import { AnnotatedDemand } from '../../apps/inference/src/annotated-demand';
 import { CameraDetection } from '../../apps/inference/src/cameras/camera-detection';
 import type { DetectionOutputs } from '../../apps/inference/src/detection-outputs';
@@ -23,7 +23,7 @@ import { detectLayout } from '../../libs/detect/src/yolo/layout';
 import { YoloDetector } from '../../libs/detect/src/yolo/yolo-detector';
 import { MetricsService } from '../../libs/metrics/src/metrics.service';
 import { requireExecutable } from '../../scripts/support';
-import { TEST_CLASSES, testModelSpecs, writeTestModels } from '../support/onnx-models';
+import { TEST_CLASSES, testModelSpecs, writeTestModels, type TestModelName } from '../support/onnx-models';
 
 const run = promisify(execFile);
 
@@ -36,38 +36,47 @@ describe('inference batch stages', { timeout: 60_000 }, () => {
   let seq = 0;
   let published: { seq: number; jpeg: Buffer }[] = [];
   let stages: DetectionStages;
+  let models: Record<TestModelName, string>;
+  const workers: OnnxWorker[] = [];
+
+  const loadModel = async (name: 'v8' | 'v8FixedBatch4', batch: number): Promise<LoadedModel> => {
+    const worker = await OnnxWorker.load(models[name], { provider: 'cpu' });
+    workers.push(worker);
+    const spec = testModelSpecs[name];
+    const detector = new YoloDetector(detectLayout(worker.info.outputs[0]!.dims!, TEST_CLASSES.length), { classNames: TEST_CLASSES, minConfidence: () => 0, iou: 0.45 });
+    return { name, config: modelConfigSchema.parse({ path: `${name}.onnx` }), worker, detector, classNames: TEST_CLASSES, input: { width: spec.size, height: spec.size }, batch };
+  };
+  /** Stages for one camera, `gate`, with `outputs` as the only way out. */
+  const stagesFor = (loaded: LoadedModel, outputs: Partial<Record<'detections' | 'annotated' | 'violation', unknown>>): DetectionStages => {
+    const camera = new CameraDetection(cameraConfigSchema.parse({ id: 'gate', url: 'test://ball', detect: { detector: 'model', motionGate: false } }), loaded.config);
+    return new DetectionStages({
+      model: loaded,
+      camera: (id) => (id === 'gate' ? camera : undefined),
+      outputs: { detections: () => undefined, annotated: async () => 0, violation: async () => undefined, ...outputs } as unknown as DetectionOutputs,
+      metrics: new InferenceMetrics(new MetricsService()),
+      demand: new AnnotatedDemand(1500, () => now),
+      logger: new Logger('test'),
+    });
+  };
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'vigil-inference-stages-'));
     const ffmpeg = requireExecutable('ffmpeg', 'Install ffmpeg (apt-get install ffmpeg).');
     await run(ffmpeg, ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=1920x1080', '-frames:v', '1', join(dir, 'hd.jpg')]);
     jpeg = await readFile(join(dir, 'hd.jpg'));
-    const worker = await OnnxWorker.load((await writeTestModels(dir)).v8, { provider: 'cpu' });
-    const spec = testModelSpecs.v8;
-    const detector = new YoloDetector(detectLayout(worker.info.outputs[0]!.dims!, TEST_CLASSES.length), { classNames: TEST_CLASSES, minConfidence: () => 0, iou: 0.45 });
-    const input = { width: spec.size, height: spec.size };
-    model = { name: 'v8', config: modelConfigSchema.parse({ path: 'v8.onnx' }), worker, detector, classNames: TEST_CLASSES, input, batch: 2 };
-    const camera = new CameraDetection(cameraConfigSchema.parse({ id: 'gate', url: 'test://ball', detect: { detector: 'model', motionGate: false } }), model.config);
-    const outputs = {
+    models = await writeTestModels(dir);
+    model = await loadModel('v8', 2);
+    stages = stagesFor(model, {
       detections: () => undefined,
       annotated: async (frame: Frame, annotated: Buffer) => {
         published.push({ seq: frame.seq, jpeg: annotated });
         return viewers;
       },
-      violation: async () => undefined,
-    } as unknown as DetectionOutputs;
-    stages = new DetectionStages({
-      model,
-      camera: (id) => (id === 'gate' ? camera : undefined),
-      outputs,
-      metrics: new InferenceMetrics(new MetricsService()),
-      demand: new AnnotatedDemand(1500, () => now),
-      logger: new Logger('test'),
     });
   });
 
   after(async () => {
-    await model?.worker.close();
+    for (const worker of workers) await worker.close();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
@@ -107,5 +116,25 @@ describe('inference batch stages', { timeout: 60_000 }, () => {
     await oneFrame();
     assert.deepEqual(await oneFrame(), [240, 135], 'the viewer left: back to the small decode');
     assert.equal(published.length, 5);
+  });
+
+  // the bug: a model exported with a fixed batch above 1 failed every batch the scheduler did not fill
+  test('a model with a fixed batch of 4 runs partial batches padded, and finds what a dynamic model finds', async () => {
+    const found = async (loaded: LoadedModel, frames: number): Promise<DetectionsEvent[]> => {
+      const events: DetectionsEvent[] = [];
+      const each = stagesFor(loaded, { detections: (event: DetectionsEvent) => events.push(event) });
+      const taken = Array.from({ length: frames }, (_, i) => ({ camera: 'gate', frame: { camera: 'gate', stream: 'raw', seq: i, ts: 1000 + i, width: 1920, height: 1080, format: 'jpeg', data: jpeg } satisfies Frame }));
+      await each.finish(await each.run(await each.prepare(taken)));
+      return events;
+    };
+    const fixed = await loadModel('v8FixedBatch4', 4);
+    assert.equal(fixed.worker.info.batch, 4);
+    const dynamic = await found(model, 1);
+    assert.ok(dynamic[0]!.detections.length > 0, 'the test image gives the dynamic model something to find');
+    for (const frames of [1, 3, 4]) {
+      const events = await found(fixed, frames);
+      assert.equal(events.length, frames, `one detections event per frame of a batch of ${frames}`);
+      for (const event of events) assert.deepEqual(event.detections, dynamic[0]!.detections, `batch of ${frames}, frame ${event.seq}`);
+    }
   });
 });

@@ -231,6 +231,7 @@ export const testModelSpecs = {
   v8: { layout: 'v8', classNames: TEST_CLASSES, anchors: 16, size: 64, batch: 'dynamic' },
   v5: { layout: 'v5', classNames: TEST_CLASSES, anchors: 16, size: 64, batch: 'dynamic' },
   v8FixedBatch: { layout: 'v8', classNames: TEST_CLASSES, anchors: 16, size: 64, batch: 1 },
+  v8FixedBatch4: { layout: 'v8', classNames: TEST_CLASSES, anchors: 16, size: 64, batch: 4 },
   /** five rows of class scores but three names: the service must refuse it */
   v8WrongHead: { layout: 'v8', classNames: TEST_CLASSES, anchors: 16, size: 64, batch: 'dynamic', headClasses: 5 },
   v8NoMetadata: { layout: 'v8', classNames: TEST_CLASSES, anchors: 16, size: 64, batch: 'dynamic', metadata: false },

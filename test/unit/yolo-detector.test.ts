@@ -81,10 +81,17 @@ describe('YoloDetector', () => {
   });
 
   test('refuses a run whose output does not fit the layout found at start', () => {
-    const output = v8Batch(4, [[], []]);
-    assert.throws(() => detector().detect(output, [frame(64, 64)]), /model output \[2, 6, 4\] does not fit the v8 layout found at start, expected \[1, 6, anchors\]/);
+    const output = v8Batch(4, [[]]);
+    assert.throws(() => detector().detect(output, [frame(64, 64), frame(64, 64)]), /model output \[1, 6, 4\] does not fit the v8 layout found at start, expected \[2, 6, anchors\]/);
     const fixed = new YoloDetector({ kind: 'v8', classes: 2, anchors: 8 }, { classNames: NAMES, minConfidence: () => 0.25, iou: 0.45 });
     assert.throws(() => fixed.detect(v8Batch(4, [[]]), [frame(64, 64)]), /expected \[1, 6, 8\]/);
+  });
+
+  test('reads a batch padded to a fixed model batch only as far as there are frames', () => {
+    const padded = v8Batch(4, [[[0, 16, 32, 48, 0.9, 0]], [[16, 0, 48, 32, 0, 0.8]], [[0, 0, 64, 64, 0.7, 0]]]);
+    const [only, ...rest] = detector().detect(padded, [frame(128, 64)]);
+    assert.deepEqual(only, [{ label: 'person', classId: 0, score: Math.fround(0.9), box: [0, 0, 0.5, 1] }], 'image 0 of the padded batch');
+    assert.deepEqual(rest, [], 'nothing for the padding');
   });
 
   test('refuses class names that do not match the number of classes', () => {

@@ -135,7 +135,11 @@ export class DetectionStages implements BatchStages<Frame, Prepared, Ran> {
     const { model } = this.deps;
     if (!model || !this.pool || items.length === 0) return undefined;
     const images = await Promise.all(items.map((item) => (item.annotated === 'annotate' ? item.decoded.bgr() : decodeForInput(item.decoded, model.input))));
-    const tensor = await letterboxBatch(images, model.input, this.pool.take());
+    const buffer = this.pool.take();
+    const letterboxed = await letterboxBatch(images, model.input, buffer);
+    // a model exported with a fixed batch takes exactly that many images: a partial batch runs padded with whatever
+    // the reused buffer held, and the padding's outputs are never read (the detector reads one per item)
+    const tensor = model.worker.info.batch === 'dynamic' ? letterboxed : { ...letterboxed, data: buffer, batch: model.batch };
     // boxes come back normalised to the image letterboxed, so a reduced decode maps them as well as the full one
     return { items, tensor, sizes: images.map((image) => ({ width: image.cols, height: image.rows })) };
   }

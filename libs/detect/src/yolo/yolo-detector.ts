@@ -36,10 +36,13 @@ export class YoloDetector {
     }
   }
 
-  /** `output` is the batch's output (`dims` as the run returned them); `frames[i]` describes image i. */
+  /**
+   * `output` is the batch's output (`dims` as the run returned them); `frames[i]` describes image i. A batch padded
+   * to a model's fixed size holds more images than frames: those past the frames are not read.
+   */
   detect(output: { data: Float32Array; dims: readonly number[] }, frames: readonly BatchFrame[]): Detection[][] {
     const anchors = this.anchorsIn(output.dims, frames.length);
-    const perImage = output.data.length / frames.length;
+    const perImage = output.data.length / output.dims[0]!;
     const { classNames, maxDetections } = this.options;
     return frames.map((frame, image) => {
       const slice = output.data.subarray(image * perImage, (image + 1) * perImage);
@@ -57,9 +60,10 @@ export class YoloDetector {
   }
 
   /** Checks a run's dims against the layout (the declared ones may have been dynamic) and returns N. */
-  private anchorsIn(dims: readonly number[], batch: number): number {
+  private anchorsIn(dims: readonly number[], images: number): number {
     const { kind, classes } = this.layout;
     const values = kind === 'v8' ? 4 + classes : 5 + classes;
+    const batch = Math.max(images, dims[0] ?? 0);
     const fits = dims.length === 3 && dims[0] === batch && (kind === 'v8' ? dims[1] === values : dims[2] === values);
     const anchors = kind === 'v8' ? dims[2] : dims[1];
     if (!fits || (this.layout.anchors !== null && anchors !== this.layout.anchors)) {
