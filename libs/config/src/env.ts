@@ -75,6 +75,9 @@ const envSchema = z.object({
   MQTT_URL: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\//, 'must start with mqtt://, mqtts://, ws:// or wss://').optional(),
 });
 
+/** The names of every environment variable vigil reads (deployment files are checked against them). */
+export const ENV_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+
 function seconds(min: number, max: number) {
   return z.coerce.number().min(min).max(max);
 }

@@ -2,3 +2,4 @@ export * from './errors';
 export * from './env';
 export * from './cameras-file';
 export * from './config.module';
+export * from './app-ports';
