@@ -49,7 +49,7 @@ describe('REST API across separate ingest and publish processes', { timeout: 120
         return body.status?.state === 'live' ? body : undefined;
       });
       assert.equal(view.status?.owner, `ingest-${ingest.port}`, 'the ingest process owns it');
-      assert.ok((await probe.get(keys.cameraLease('added'))) !== null, 'ingest holds the lease');
+      assert.ok((await probe.get(keys.cameraLease('ingest', 'added'))) !== null, 'ingest holds the lease');
     } finally {
       await tap.close();
     }
@@ -93,7 +93,7 @@ describe('REST API across separate ingest and publish processes', { timeout: 120
     try {
       await tap.next(1);
       assert.equal((await sendJson('DELETE', api('/added'))).status, 204);
-      await waitFor('lease released', async () => (await probe.get(keys.cameraLease('added'))) === null);
+      await waitFor('lease released', async () => (await probe.get(keys.cameraLease('ingest', 'added'))) === null);
       const count = tap.received;
       await new Promise((resolve) => setTimeout(resolve, 1000));
       assert.ok(tap.received - count <= 1, 'no frames after removal');

@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBoo
 import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
 import { channels, decodeFrameOf, keys, type CameraConfig, type Frame } from '@vigil/contracts';
 import { BatchScheduler, LatestFrameSlots, ruleLabelProblems } from '@vigil/detect';
-import { BusSubscriber, CameraRegistry, RedisConnections, type MessageHandler } from '@vigil/redis';
+import { BusSubscriber, CameraRegistry, CameraShares, RedisConnections, type CameraShare, type MessageHandler } from '@vigil/redis';
 import type Redis from 'ioredis';
 import { AnnotatedDemand } from './annotated-demand';
 import { CameraDetection } from './cameras/camera-detection';
@@ -11,11 +11,13 @@ import { DetectionStages, PIPELINE_BATCHES, type Prepared, type Ran } from './de
 import { InferenceMetrics } from './inference-metrics';
 import { ModelRuntime, type LoadedModel } from './model/model-runtime';
 
+/** how often the cameras are reconciled with the registry and the other replicas (and the leases renewed) */
 const RECONCILE_MS = 2000;
 const DEFAULT_BATCH = { size: 4, waitMs: 10 };
 
 /**
- * Detection on the latest frame of every camera that asks for it: one slot per camera, batches
+ * Detection on the latest frame of every camera that asks for it, divided between the inference replicas
+ * (CameraShare: each camera is run by one replica, and another takes it over when that one stops): one slot per camera, batches
  * across cameras, motion gating, the model, rules, and the outputs (detections, annotated frames,
  * violations). Batches are pipelined: the next one is decoded and letterboxed while the model runs
  * the current one (see DetectionStages).
@@ -30,6 +32,7 @@ export class InferenceService implements OnApplicationBootstrap, BeforeApplicati
   private model?: LoadedModel;
   private timer?: NodeJS.Timeout;
   private status!: Redis;
+  private readonly share: CameraShare;
 
   constructor(
     @Inject(VIGIL_CONFIG) private readonly config: VigilConfig,
@@ -39,8 +42,10 @@ export class InferenceService implements OnApplicationBootstrap, BeforeApplicati
     private readonly outputs: DetectionOutputs,
     private readonly metrics: InferenceMetrics,
     connections: RedisConnections,
+    shares: CameraShares,
   ) {
     this.status = connections.create('inference-status');
+    this.share = shares.for('inference');
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -56,29 +61,40 @@ export class InferenceService implements OnApplicationBootstrap, BeforeApplicati
     });
     this.scheduler = new BatchScheduler(this.slots, { ...batch, pipeline: PIPELINE_BATCHES }, stages, (error) => this.logger.warn(`batch failed: ${error.message}`));
     await this.reconcile();
-    this.timer = setInterval(() => void this.reconcile(), RECONCILE_MS);
+    this.timer = setInterval(() => void this.reconcile(), Math.min(RECONCILE_MS, Math.floor(this.config.leaseMs / 3)));
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     await this.scheduler?.stop();
-    for (const id of [...this.cameras.keys()]) await this.stopCamera(id);
+    const running = [...this.cameras.keys()];
+    for (const id of running) await this.stopCamera(id);
+    // the other replicas take these cameras at their next reconcile rather than when the leases run out
+    await this.share.leave(running).catch((error: Error) => this.logger.warn(`cannot leave the inference replicas: ${error.message}`));
   }
 
   private async reconcile(): Promise<void> {
-    let wanted: CameraConfig[];
+    let wanted: Map<string, CameraConfig>;
+    let owned: Set<string>;
     try {
-      wanted = (await this.registry.list()).filter((camera) => camera.enabled && camera.detect?.enabled);
+      const cameras = (await this.registry.list()).filter((camera) => camera.enabled && camera.detect?.enabled);
+      wanted = new Map(cameras.map((camera) => [camera.id, camera]));
+      owned = await this.share.reconcile([...wanted.keys()]);
     } catch (error) {
-      this.logger.warn(`cannot read the camera registry: ${(error as Error).message}`);
+      this.logger.warn(`cannot reconcile cameras: ${(error as Error).message}`);
       return;
     }
-    const ids = new Set(wanted.map((camera) => camera.id));
-    for (const id of this.cameras.keys()) if (!ids.has(id)) await this.stopCamera(id);
-    for (const camera of wanted) {
-      const current = this.cameras.get(camera.id);
+    for (const id of [...this.cameras.keys()]) {
+      if (owned.has(id)) continue;
+      if (wanted.has(id)) this.logger.log(`camera ${id}: another inference replica takes it over`);
+      else await this.share.release([id]).catch(() => undefined);
+      await this.stopCamera(id);
+    }
+    for (const id of owned) {
+      const camera = wanted.get(id)!;
+      const current = this.cameras.get(id);
       if (current && JSON.stringify(current.state.camera) === JSON.stringify(camera)) continue;
-      if (current) await this.stopCamera(camera.id);
+      if (current) await this.stopCamera(id);
       await this.startCamera(camera);
     }
     await this.writeStatus();
@@ -123,7 +139,7 @@ export class InferenceService implements OnApplicationBootstrap, BeforeApplicati
     if (this.cameras.size === 0) return;
     const entries: string[] = [];
     for (const [id, { state }] of this.cameras) {
-      entries.push(id, JSON.stringify({ camera: id, ...state.counters, problem: state.problem, detector: state.usesModel ? this.model?.name ?? null : 'motion', updatedAt: Date.now() }));
+      entries.push(id, JSON.stringify({ camera: id, owner: this.config.instanceId, ...state.counters, problem: state.problem, detector: state.usesModel ? this.model?.name ?? null : 'motion', updatedAt: Date.now() }));
     }
     await this.status.hset(keys.inferenceStatus, ...entries).catch(() => undefined);
   }

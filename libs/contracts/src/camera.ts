@@ -70,6 +70,8 @@ export interface CameraStatus {
 /** What inference reports per camera (cameras with a `detect` section). */
 export interface InferenceStatus {
   camera: string;
+  /** the inference replica (INSTANCE_ID) that runs this camera's detection */
+  owner: string;
   /** frames the detector looked at */
   inferred: number;
   /** frames overwritten in the latest-frame slot before the detector got to them */

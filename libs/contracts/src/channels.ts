@@ -5,6 +5,9 @@ export type StreamName = (typeof STREAMS)[number];
 
 const PREFIX = 'vigil';
 
+/** Services whose replicas divide the cameras between them. */
+export type ShareRole = 'ingest' | 'inference';
+
 export const channels = {
   /** pub/sub: binary frame envelopes of one camera and stream */
   frames: (camera: string, stream: StreamName): string => `${PREFIX}:frames:${camera}:${stream}`,
@@ -49,8 +52,10 @@ export const keys = {
   webhookQueue: 'webhooks',
   /** list: deliveries that failed their last try (dead letters), newest first, JSON */
   webhookDeadLetters: `${PREFIX}:webhooks:dead`,
-  /** string with TTL: which ingest instance currently owns a camera */
-  cameraLease: (camera: string): string => `${PREFIX}:lease:${camera}`,
+  /** string with TTL: which replica of a service runs a camera now */
+  cameraLease: (role: ShareRole, camera: string): string => `${PREFIX}:lease:${role}:${camera}`,
+  /** sorted set: the live replicas of a service, scored by when their heartbeat runs out */
+  replicas: (role: ShareRole): string => `${PREFIX}:replicas:${role}`,
 } as const;
 
 /** NestJS Redis-transport event patterns (control messages only, never frames). */

@@ -3,6 +3,7 @@ export * from './redis-options';
 export * from './frame-subscriber';
 export * from './frame-publisher';
 export * from './camera-registry';
-export * from './camera-leases';
+export * from './camera-assignment';
+export * from './camera-share';
 export * from './stream-consumer';
 export * from './redis.module';

@@ -2,14 +2,15 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBoo
 import { loadCamerasFile, VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
 import type { CameraConfig, CameraStatus } from '@vigil/contracts';
 import { PipelinePlanner } from '@vigil/media';
-import { CameraLeases, CameraRegistry } from '@vigil/redis';
+import { CameraRegistry, CameraShares, type CameraShare } from '@vigil/redis';
 import { CameraRunner } from './camera-runner';
 import { IngestMetrics } from './ingest-metrics';
 
 /**
- * Runs a CameraRunner for every enabled camera in the registry that this instance holds the
- * lease for. Reconciles on every registry change message and on a timer (which also renews
- * the leases), so a missed message only delays a change, never loses it.
+ * Runs a CameraRunner for every enabled camera in the registry that falls to this replica: the replicas divide the
+ * cameras between them (CameraShare), and each holds a lease on the cameras it captures. Reconciles on every
+ * registry change message and on a timer (which also renews the heartbeat and leases), so a missed message only
+ * delays a change, never loses it.
  */
 @Injectable()
 export class IngestService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -19,14 +20,17 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
   private reconciling?: Promise<void>;
   private again = false;
   private shuttingDown = false;
+  private readonly share: CameraShare;
 
   constructor(
     @Inject(VIGIL_CONFIG) private readonly config: VigilConfig,
     private readonly registry: CameraRegistry,
-    private readonly leases: CameraLeases,
+    shares: CameraShares,
     private readonly planner: PipelinePlanner,
     private readonly metrics: IngestMetrics,
-  ) {}
+  ) {
+    this.share = shares.for('ingest');
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.config.camerasFile) {
@@ -42,6 +46,7 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
     this.shuttingDown = true;
     clearInterval(this.timer);
     await this.reconciling;
+    const captured = [...this.runners.keys()];
     await Promise.all(
       [...this.runners.values()].map(async (runner) => {
         await this.stopRunner(runner.camera.id);
@@ -49,6 +54,8 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
         await this.registry.setStatus({ ...runner.status(), state: 'offline', reason: 'ingest instance stopped', fps: 0 }).catch(() => undefined);
       }),
     );
+    // the other replicas take these cameras at their next reconcile rather than when the leases run out
+    await this.share.leave(captured).catch((error: Error) => this.logger.warn(`cannot leave the ingest replicas: ${error.message}`));
   }
 
   /** Status of the cameras this instance captures (the registry has everyone's). */
@@ -76,24 +83,25 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
   private async reconcileOnce(): Promise<void> {
     if (this.shuttingDown) return;
     const wanted = new Map((await this.registry.list()).filter((camera) => camera.enabled).map((camera) => [camera.id, camera]));
-    for (const id of this.runners.keys()) {
+    for (const id of [...this.runners.keys()]) {
       if (!wanted.has(id)) {
         await this.stopRunner(id);
+        await this.share.release([id]);
         await this.registry.clearStatus(id);
       }
     }
-    for (const camera of wanted.values()) {
-      const owned = await this.leases.claim(camera.id);
-      const runner = this.runners.get(camera.id);
-      if (!owned) {
-        if (runner) {
-          this.logger.warn(`camera ${camera.id}: lease taken by another instance, stopping here`);
-          await this.stopRunner(camera.id, false);
-        }
-        continue;
+    const owned = await this.share.reconcile([...wanted.keys()]);
+    for (const id of [...this.runners.keys()]) {
+      if (wanted.has(id) && !owned.has(id)) {
+        this.logger.log(`camera ${id}: another ingest replica takes it over`);
+        await this.stopRunner(id);
       }
+    }
+    for (const id of owned) {
+      const camera = wanted.get(id)!;
+      const runner = this.runners.get(id);
       if (runner && sameConfig(runner.camera, camera)) continue;
-      if (runner) await this.stopRunner(camera.id, false);
+      if (runner) await this.stopRunner(id);
       this.startRunner(camera);
     }
   }
@@ -110,13 +118,12 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
     runner.start();
   }
 
-  private async stopRunner(id: string, release = true): Promise<void> {
+  private async stopRunner(id: string): Promise<void> {
     const runner = this.runners.get(id);
     if (!runner) return;
     this.runners.delete(id);
     await runner.stop();
     this.metrics.forget(id);
-    if (release) await this.leases.release(id).catch(() => undefined);
   }
 }
 
