@@ -1,0 +1,6 @@
+import 'reflect-metadata';
+import { main } from '@vigil/platform';
+import { EgressAppModule } from './egress-app.module';
+
+// egress alone: pushes cameras' frames to RTMP/RTSP servers; serves /healthz, /metrics and /api/egress on EGRESS_PORT
+main({ name: 'egress', module: (config) => EgressAppModule.forRoot(config), port: (config) => config.egress.port });
