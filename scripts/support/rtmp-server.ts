@@ -20,6 +20,16 @@ export interface RtmpServerHandle {
   stop(): Promise<void>;
 }
 
+/** Whether node-media-server (a devDependency) is installed, so startRtmpServer can run. */
+export function rtmpServerAvailable(): boolean {
+  try {
+    require.resolve('node-media-server/bin/app.js');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Starts a real RTMP server (node-media-server, a devDependency) in a child process on 127.0.0.1, so tests can stop
  * and restart it on the same port. Its store and its rewritten config live in a temporary folder.
