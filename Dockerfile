@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # One image for every vigil service; the command picks the app (see docker-compose.yml and k8s/):
 #   node dist/apps/vigil/src/main.js       all in one (the default)
-#   node dist/apps/<ingest|inference|publish|alarms>/src/main.js
+#   node dist/apps/<ingest|inference|publish|alarms|egress>/src/main.js
 #
 #   docker build -t vigil .
 #   docker build --build-arg ONNXRUNTIME_NODE_INSTALL=cuda12 -t vigil:cuda .
@@ -12,7 +12,7 @@ ARG NODE_VERSION=20
 
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
 # OpenCV 4.6 with its GStreamer backend, GStreamer's RTSP source and decoders (plugins-bad has nvh264dec/nvh265dec),
-# ffmpeg for alarm clips; tini reaps the capture and ffmpeg child processes and passes SIGTERM on
+# ffmpeg for alarm clips and egress; tini reaps the capture and ffmpeg child processes and passes SIGTERM on
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libopencv-dev gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly \
@@ -49,6 +49,6 @@ COPY --from=build /app/dist dist
 COPY apps/publish/web apps/publish/web
 RUN mkdir -p /data/alarms && chown node:node /data/alarms
 USER node
-EXPOSE 8080 8081 8082 8083
+EXPOSE 8080 8081 8082 8083 8084
 ENTRYPOINT ["tini", "--", "node"]
 CMD ["dist/apps/vigil/src/main.js"]

@@ -29,8 +29,9 @@ async function main(): Promise<void> {
       host: '0.0.0.0',
       echo: true,
     });
+    const watch = demo.rtmp ? `  the yard's annotated stream, re-encoded to H.264: ffplay ${demo.rtmp} (or open it in VLC)\n` : '';
     console.log(
-      `\n  vigil is running: open ${demo.url}\n  (API: ${demo.url}/api/cameras and /api/alarms, clips in ${demo.alarmsDir}, metrics: ${demo.url}/metrics; Ctrl-C stops everything)\n`,
+      `\n  vigil is running: open ${demo.url}\n${watch}  (API: ${demo.url}/api/cameras and /api/alarms, /api/egress, clips in ${demo.alarmsDir}, metrics: ${demo.url}/metrics; Ctrl-C stops everything)\n`,
     );
     const code = await demo.vigil.child.exited;
     if (!stopping) {

@@ -3,6 +3,7 @@ import type { CameraInput } from '@vigil/contracts';
 import { freePort } from './free-port';
 import { startRedisServer } from './redis-server';
 import { findRepoFile } from './repo-root';
+import { rtmpServerAvailable, startRtmpServer } from './rtmp-server';
 import { startRtspServer, testPatternLaunch } from './rtsp-server';
 import { startVigil, type VigilHandle } from './vigil';
 
@@ -25,6 +26,8 @@ export interface DemoHandle {
   url: string;
   /** the RTSP URLs the cameras read */
   rtsp: { yard: string; gate: string };
+  /** where the yard's annotated stream is pushed (absent when node-media-server is not installed) */
+  rtmp?: string;
   redisUrl: string;
   alarmsDir: string;
   vigil: VigilHandle;
@@ -38,8 +41,11 @@ export interface DemoHandle {
  */
 export const DEMO_ALARMS = { pre: 5, post: 5, quiet: 2, cooldown: 20 };
 
-/** The demo's cameras: a yard whose right half is a restricted zone (motion there is an intrusion), and a gate. */
-export function demoCameras(rtsp: DemoHandle['rtsp']): CameraInput[] {
+/**
+ * The demo's cameras: a yard whose right half is a restricted zone (motion there is an intrusion), and a gate. With
+ * `egressUrl`, the yard's annotated stream is pushed there (15 fps keeps the demo's CPU use modest).
+ */
+export function demoCameras(rtsp: DemoHandle['rtsp'], egressUrl?: string): CameraInput[] {
   return [
     {
       id: 'yard',
@@ -53,6 +59,7 @@ export function demoCameras(rtsp: DemoHandle['rtsp']): CameraInput[] {
         zones: [{ id: 'restricted', polygon: [[0.5, 0.1], [0.95, 0.1], [0.95, 0.95], [0.5, 0.95]] }],
         rules: [{ id: 'intrusion', kind: 'intrusion', classes: ['motion'], zone: 'restricted' }],
       },
+      ...(egressUrl ? { egress: { url: egressUrl, fps: 15, bitrate: 1500 } } : {}),
     },
     { id: 'gate', name: 'Gate', url: rtsp.gate, codec: 'h264', jpegQuality: 75 },
   ];
@@ -87,18 +94,29 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoHandle> 
     const rtsp = { yard: server.url('/yard'), gate: server.url('/gate') };
     say(`RTSP server       ${rtsp.yard}  ${rtsp.gate}`);
 
+    // a real RTMP server to watch the annotated stream on, when the devDependency is there (npm ci installs it)
+    let rtmp: string | undefined;
+    if (rtmpServerAvailable()) {
+      const server = await startRtmpServer();
+      stops.push(server.stop);
+      rtmp = server.url('live/yard');
+      say(`RTMP server       ${rtmp}`);
+    } else {
+      say('RTMP server       not started (node-media-server is not installed): no egress in this demo');
+    }
+
     const port = options.port === undefined ? await freePort() : await portOrFree(options.port);
     const alarmsDir = options.alarmsDir ?? findRepoFile('package.json').replace(/package\.json$/, '.vigil/alarms');
     const vigil = await startVigil({
       redisUrl,
       port,
-      cameras: demoCameras(rtsp),
+      cameras: demoCameras(rtsp, rtmp),
       config: { alarms: DEMO_ALARMS },
       echo: options.echo,
       env: { HOST: options.host ?? '127.0.0.1', INSTANCE_ID: 'demo', ...options.env, ALARMS_DIR: alarmsDir },
     });
     stops.push(vigil.stop);
-    return { url: `http://localhost:${port}`, rtsp, redisUrl, alarmsDir, vigil, stop };
+    return { url: `http://localhost:${port}`, rtsp, rtmp, redisUrl, alarmsDir, vigil, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -6,6 +6,7 @@ export * from './child';
 export * from './repo-root';
 export * from './redis-server';
 export * from './rtsp-server';
+export * from './rtmp-server';
 export * from './media';
 export * from './vigil';
 export * from './demo-system';

@@ -14,7 +14,7 @@ export interface VigilOptions {
   /** more top-level sections of that file, e.g. `alarms` or `webhooks` */
   config?: Record<string, unknown>;
   /** which entry point: the all-in-one process (default) or one app */
-  app?: 'vigil' | 'ingest' | 'inference' | 'publish' | 'alarms';
+  app?: 'vigil' | 'ingest' | 'inference' | 'publish' | 'alarms' | 'egress';
   env?: Record<string, string>;
   echo?: boolean;
   startTimeoutMs?: number;
@@ -45,6 +45,7 @@ export async function startVigil(options: VigilOptions): Promise<VigilHandle> {
   if (app === 'ingest') env.INGEST_PORT = String(port);
   if (app === 'inference') env.INFERENCE_PORT = String(port);
   if (app === 'alarms') env.ALARMS_PORT = String(port);
+  if (app === 'egress') env.EGRESS_PORT = String(port);
   if (options.cameras || options.config) {
     const file = join(mkdtempSync(join(tmpdir(), 'vigil-cameras-')), 'cameras.json');
     writeFileSync(file, JSON.stringify({ cameras: options.cameras ?? [], ...options.config }, null, 2));

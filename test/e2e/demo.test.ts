@@ -10,9 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import type { AlarmRecord } from '@vigil/contracts';
+import type { AlarmRecord, EgressStatus } from '@vigil/contracts';
 import { DEMO_ALARMS, findRepoFile, startDemo, type DemoHandle } from '../../scripts/support';
 import { launchChromium } from '../support/browser';
+import { sampleStream } from '../support/stream-sample';
+import { waitFor } from '../support/wait';
 
 describe('the demo in a browser', { timeout: 240_000 }, () => {
   let demo: DemoHandle;
@@ -59,6 +61,14 @@ describe('the demo in a browser', { timeout: 240_000 }, () => {
     for (const camera of ['yard', 'gate']) {
       await waitInPage(`${camera} live`, (c) => Number(document.querySelector(`[data-camera="${c}"][data-state="live"]`)?.getAttribute('data-frames')) > 5, camera, 60_000);
     }
+  });
+
+  test("the yard's annotated stream is pushed to the demo's RTMP server, where a player decodes it", async () => {
+    assert.ok(demo.rtmp, 'node-media-server is a devDependency: the demo starts an RTMP server');
+    const yard = async () => (await (await fetch(`${demo.url}/api/egress`)).json() as EgressStatus[]).find((status) => status.camera === 'yard');
+    await waitFor('the yard push to be live', async () => (await yard())?.state === 'live', 60_000);
+    const sample = await sampleStream(demo.rtmp, 1);
+    assert.deepEqual([sample.codec, sample.width, sample.height], ['h264', 1280, 720]);
   });
 
   test('the ball in the restricted zone raises an intrusion alarm that the page lists live', async () => {

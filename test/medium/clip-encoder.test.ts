@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { requireExecutable } from '../../scripts/support';
-import { type ClipFrame, ClipEncodeError, ClipEncoder, EncoderUnavailableError, probeEncoder } from '../../libs/alarms/src/clips';
+import { EncoderUnavailableError } from '@vigil/media';
+import { type ClipFrame, ClipEncodeError, ClipEncoder, probeEncoder } from '../../libs/alarms/src/clips';
 
 const run = promisify(execFile);
 const HINT = 'Install ffmpeg (apt-get install ffmpeg).';

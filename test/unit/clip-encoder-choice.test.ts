@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chooseEncoder, EncoderUnavailableError, encoderArgs, encodersToProbe } from '../../libs/alarms/src/clips';
+import { chooseEncoder, EncoderUnavailableError, encodersToProbe, selectEncoder } from '@vigil/media';
+import { encoderArgs } from '../../libs/alarms/src/clips';
 
 const ok = { ok: true } as const;
 const failed = (error: string) => ({ ok: false, error }) as const;
@@ -62,5 +63,24 @@ describe('encoderArgs', () => {
   test('x264 threads only when asked for', () => {
     assert.match(encoderArgs('x264', 2).join(' '), /-threads 2/);
     assert.doesNotMatch(encoderArgs('x264').join(' '), /-threads/);
+  });
+});
+
+describe('selectEncoder', () => {
+  test('auto stops test-encoding at the first encoder that works, and says which role failed', async () => {
+    const tried: string[] = [];
+    const choice = await selectEncoder('auto', async (name) => {
+      tried.push(name);
+      return name === 'nvenc' ? failed(NO_NVENC) : ok;
+    });
+    assert.deepEqual(tried, ['nvenc', 'x264']);
+    assert.equal(choice.encoder, 'x264');
+    await assert.rejects(selectEncoder('nvenc', async () => failed(NO_NVENC), 'egress encoder'), /^EncoderUnavailableError: egress encoder nvenc is configured/);
+  });
+
+  test('NVENC working is not followed by an x264 test encode (a wasted second at start)', async () => {
+    const tried: string[] = [];
+    await selectEncoder('auto', async (name) => (tried.push(name), ok));
+    assert.deepEqual(tried, ['nvenc']);
   });
 });

@@ -58,7 +58,7 @@ describe('docker-compose.yml', () => {
   const vigilServices = Object.entries(compose.services).filter(([, service]) => service.image?.startsWith('vigil'));
 
   test('runs each app once, from the image', () => {
-    assert.deepEqual(vigilServices.map(([, service]) => appOf(service.command?.[0], 'compose')).sort(), ['alarms', 'inference', 'ingest', 'publish']);
+    assert.deepEqual(vigilServices.map(([, service]) => appOf(service.command?.[0], 'compose')).sort(), ['alarms', 'egress', 'inference', 'ingest', 'publish']);
   });
 
   for (const [name, service] of vigilServices) {
@@ -119,7 +119,7 @@ describe('k8s/', () => {
   });
 
   test('runs each app, from the image', () => {
-    assert.deepEqual(vigilDeployments.map((d) => appOf(d.spec!.template!.spec.containers[0]!.args![0], d.metadata.name)).sort(), ['alarms', 'inference', 'ingest', 'publish']);
+    assert.deepEqual(vigilDeployments.map((d) => appOf(d.spec!.template!.spec.containers[0]!.args![0], d.metadata.name)).sort(), ['alarms', 'egress', 'inference', 'ingest', 'publish']);
   });
 
   for (const deployment of vigilDeployments) {

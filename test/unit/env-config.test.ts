@@ -41,6 +41,7 @@ describe('loadConfig', () => {
         publicUrl: `http://${hostname()}:8080`,
         mqttUrl: undefined,
       },
+      egress: { port: 8084, encoder: 'auto' },
     });
   });
 
@@ -79,6 +80,8 @@ describe('loadConfig', () => {
       WEBHOOK_LOCK_SECONDS: '10',
       PUBLIC_URL: 'https://vigil.example.com/',
       MQTT_URL: 'mqtt://broker:1883',
+      EGRESS_PORT: '9004',
+      EGRESS_ENCODER: 'x264',
     });
     assert.deepEqual(config, {
       redisUrl: 'rediss://redis.internal:6380/2',
@@ -107,6 +110,7 @@ describe('loadConfig', () => {
         publicUrl: 'https://vigil.example.com',
         mqttUrl: 'mqtt://broker:1883',
       },
+      egress: { port: 9004, encoder: 'x264' },
     });
   });
 
@@ -154,6 +158,8 @@ describe('loadConfig', () => {
       { ALARM_QUIET_SECONDS: '0' },
       { ALARM_RETENTION_DAYS: '0' },
       { CLIP_ENCODER: 'vaapi' },
+      { EGRESS_PORT: '0' },
+      { EGRESS_ENCODER: 'qsv' },
       { WEBHOOK_URL: 'not a url' },
       { WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' },
       { WEBHOOK_RETRY_SECONDS: '0,5,soon' },

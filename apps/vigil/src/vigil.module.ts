@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import type { VigilConfig } from '@vigil/config';
 import { CoreModule } from '@vigil/platform';
 import { AlarmsModule } from '../../alarms/src/alarms.module';
+import { EgressModule } from '../../egress/src/egress.module';
 import { IngestModule } from '../../ingest/src/ingest.module';
 import { InferenceModule } from '../../inference/src/inference.module';
 import { PublishModule } from '../../publish/src/publish.module';
@@ -10,6 +11,6 @@ import { PublishModule } from '../../publish/src/publish.module';
 @Module({})
 export class VigilModule {
   static forRoot(config: VigilConfig): DynamicModule {
-    return { module: VigilModule, imports: [CoreModule.forRoot(config), IngestModule, InferenceModule, AlarmsModule, PublishModule] };
+    return { module: VigilModule, imports: [CoreModule.forRoot(config), IngestModule, InferenceModule, AlarmsModule, EgressModule, PublishModule] };
   }
 }

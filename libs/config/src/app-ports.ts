@@ -1,7 +1,7 @@
 import type { VigilConfig } from './env';
 
 /** The apps under apps/, each started by `dist/apps/<name>/src/main.js`. */
-export const APP_NAMES = ['vigil', 'ingest', 'inference', 'publish', 'alarms'] as const;
+export const APP_NAMES = ['vigil', 'ingest', 'inference', 'publish', 'alarms', 'egress'] as const;
 export type AppName = (typeof APP_NAMES)[number];
 
 /**
@@ -14,4 +14,5 @@ export const appPort: Record<AppName, (config: VigilConfig) => number> = {
   ingest: (config) => config.ingestPort,
   inference: (config) => config.inferencePort,
   alarms: (config) => config.alarms.port,
+  egress: (config) => config.egress.port,
 };

@@ -56,6 +56,10 @@ const envSchema = z.object({
   ALARM_RETENTION_MAX_MB: z.coerce.number().positive().default(10_240),
   /** clip encoder: auto uses NVENC when a test encode at start works, else x264 */
   CLIP_ENCODER: z.enum(['auto', 'nvenc', 'x264']).default('auto'),
+  /** port of the egress app's own health, metrics and status endpoint when it runs alone */
+  EGRESS_PORT: integer(1, 65535).default(8084),
+  /** egress encoder for cameras that say `auto`: NVENC when a test encode at start works, else x264 */
+  EGRESS_ENCODER: z.enum(['auto', 'nvenc', 'x264']).default('auto'),
   /** the simple case of one webhook endpoint (more in the config file's `webhooks`) */
   WEBHOOK_URL: z.string().url().optional(),
   WEBHOOK_SECRET: z.string().optional(),
@@ -99,6 +103,7 @@ export interface VigilConfig {
   model: { path?: string; labels?: string; provider?: 'auto' | 'cuda' | 'cpu' };
   inferencePort: number;
   alarms: AlarmsEnv;
+  egress: { port: number; encoder: 'auto' | 'nvenc' | 'x264' };
 }
 
 /** What the environment says about alarms; the config file's `alarms` and `webhooks` sections fill the rest. */
@@ -163,6 +168,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): VigilConfig {
       publicUrl: (e.PUBLIC_URL ?? `http://${hostname()}:${e.PORT}`).replace(/\/+$/, ''),
       mqttUrl: e.MQTT_URL,
     },
+    egress: { port: e.EGRESS_PORT, encoder: e.EGRESS_ENCODER },
   };
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { cameraDetectSchema } from './detection';
+import { cameraEgressSchema } from './egress';
 import { classifySource, SourceError } from './source';
 
 export const CAMERA_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
@@ -33,6 +34,8 @@ export const cameraConfigSchema = z
     jpegQuality: z.number().int().min(1).max(100).default(80),
     /** object detection and rules; absent means no inference for this camera */
     detect: cameraDetectSchema.optional(),
+    /** re-encode and push this camera's frames to an RTMP/RTSP server; absent means no push */
+    egress: cameraEgressSchema.optional(),
   })
   .strict();
 

@@ -6,7 +6,7 @@ export type StreamName = (typeof STREAMS)[number];
 const PREFIX = 'vigil';
 
 /** Services whose replicas divide the cameras between them. */
-export type ShareRole = 'ingest' | 'inference';
+export type ShareRole = 'ingest' | 'inference' | 'egress';
 
 export const channels = {
   /** pub/sub: binary frame envelopes of one camera and stream */

@@ -5,3 +5,4 @@ export * from './camera';
 export * from './socket-events';
 export * from './detection';
 export * from './alarm';
+export * from './egress';

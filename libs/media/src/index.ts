@@ -10,3 +10,4 @@ export * from './capture/messages';
 export * from './capture/capture-process-handle';
 export * from './media.module';
 export * from './capture/seq-blocks';
+export * from './encoder';

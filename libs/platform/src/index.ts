@@ -1,3 +1,4 @@
 export * from './project-root';
 export * from './bootstrap';
 export * from './core.module';
+export * from './coalescing-task';

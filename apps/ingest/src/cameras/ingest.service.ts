@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBoo
 import { loadCamerasFile, VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
 import type { CameraConfig, CameraStatus } from '@vigil/contracts';
 import { PipelinePlanner } from '@vigil/media';
+import { CoalescingTask } from '@vigil/platform';
 import { CameraRegistry, CameraShares, type CameraShare } from '@vigil/redis';
 import { CameraRunner } from './camera-runner';
 import { IngestMetrics } from './ingest-metrics';
@@ -17,8 +18,7 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
   private readonly logger = new Logger('Ingest');
   private readonly runners = new Map<string, CameraRunner>();
   private timer?: NodeJS.Timeout;
-  private reconciling?: Promise<void>;
-  private again = false;
+  private readonly reconciler = new CoalescingTask(() => this.reconcileOnce(), (error) => this.logger.warn(`cannot reconcile cameras: ${error.message}`));
   private shuttingDown = false;
   private readonly share: CameraShare;
 
@@ -45,7 +45,7 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
   async beforeApplicationShutdown(): Promise<void> {
     this.shuttingDown = true;
     clearInterval(this.timer);
-    await this.reconciling;
+    await this.reconciler.stop();
     const captured = [...this.runners.keys()];
     await Promise.all(
       [...this.runners.values()].map(async (runner) => {
@@ -65,19 +65,7 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
 
   /** Brings the running captures in line with the registry; concurrent calls coalesce. */
   reconcile(): Promise<void> {
-    if (this.reconciling) {
-      this.again = true;
-      return this.reconciling;
-    }
-    this.reconciling = (async () => {
-      do {
-        this.again = false;
-        await this.reconcileOnce().catch((error: Error) => this.logger.warn(`cannot reconcile cameras: ${error.message}`));
-      } while (this.again && !this.shuttingDown);
-    })().finally(() => {
-      this.reconciling = undefined;
-    });
-    return this.reconciling;
+    return this.reconciler.run();
   }
 
   private async reconcileOnce(): Promise<void> {

@@ -71,5 +71,6 @@ function checkId(id: string): string {
 }
 
 function view(camera: CameraConfig, status: CameraView['status'], inference: CameraView['inference']): CameraView {
-  return { ...camera, url: maskCredentials(camera.url), status: status && { ...status, pipeline: status.pipeline && maskCredentials(status.pipeline) }, inference };
+  const egress = camera.egress && { ...camera.egress, url: maskCredentials(camera.egress.url) };
+  return { ...camera, url: maskCredentials(camera.url), ...(egress ? { egress } : {}), status: status && { ...status, pipeline: status.pipeline && maskCredentials(status.pipeline) }, inference };
 }

@@ -1,19 +1,11 @@
 import { mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type EncoderPreference, type H264EncoderName, type ProbeOutcome, runFfmpeg, selectEncoder, testEncode } from '@vigil/media';
 import type { ClipFrame } from './clip-frame';
-import {
-  chooseEncoder,
-  type ClipEncoderName,
-  encoderArgs,
-  type EncoderPreference,
-  type EncoderProbe,
-  encodersToProbe,
-  type ProbeOutcome,
-} from './encoder-choice';
+import { type ClipEncoderName, encoderArgs } from './clip-encoder-args';
 import { ClipEncodeError } from './errors';
 import { buildFfconcat } from './ffconcat';
-import { runFfmpeg } from './ffmpeg-process';
 import { partialPath } from './partial-file';
 import { Slots } from './slots';
 
@@ -92,12 +84,7 @@ export class ClipEncoder {
   /** Picks the encoder with real test encodes; throws EncoderUnavailableError, so the service refuses to start. */
   static async create(options: ClipEncoderOptions = {}): Promise<ClipEncoder> {
     const merged = settings(options);
-    const probe: EncoderProbe = {};
-    for (const name of encodersToProbe(merged.preference)) {
-      probe[name] = await probeEncoder(merged.ffmpeg, name, merged.probeTimeoutMs);
-      if (probe[name]?.ok) break;
-    }
-    const choice = chooseEncoder(merged.preference, probe);
+    const choice = await selectEncoder(merged.preference, (name) => probeEncoder(merged.ffmpeg, name, merged.probeTimeoutMs), 'clip encoder');
     return new ClipEncoder(merged, choice.encoder, choice.reason);
   }
 
@@ -157,13 +144,8 @@ export class ClipEncoder {
 }
 
 /** A real encode of a few generated frames with the same output options as clips use, discarding the result. */
-export async function probeEncoder(ffmpeg: string, encoder: ClipEncoderName, timeoutMs: number): Promise<ProbeOutcome> {
-  const outcome = await runFfmpeg({
-    ffmpeg,
-    args: [...QUIET, '-f', 'lavfi', '-i', 'testsrc=size=256x144:rate=10', '-frames:v', '5', ...outputArgs(encoder), '-f', 'null', '-'],
-    timeoutMs,
-  });
-  return outcome.ok ? { ok: true } : { ok: false, error: `${outcome.ending}: ${outcome.stderr.join(' | ') || '(no output)'}` };
+export function probeEncoder(ffmpeg: string, encoder: H264EncoderName, timeoutMs: number): Promise<ProbeOutcome> {
+  return testEncode(ffmpeg, outputArgs(encoder), timeoutMs);
 }
 
 /**

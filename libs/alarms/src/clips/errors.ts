@@ -8,11 +8,6 @@ export class InvalidAlarmIdError extends Error {
   }
 }
 
-/** The requested clip encoder cannot run here (or none can); raised at start so the service refuses to boot. */
-export class EncoderUnavailableError extends Error {
-  override name = 'EncoderUnavailableError';
-}
-
 /** One clip failed to encode; the message names the alarm and camera and carries ffmpeg's last output. */
 export class ClipEncodeError extends Error {
   override name = 'ClipEncodeError';

@@ -5,7 +5,7 @@ export * from './select-clip-frames';
 export * from './frame-ring';
 export * from './clip-recording';
 export * from './ffconcat';
-export * from './encoder-choice';
+export * from './clip-encoder-args';
 export * from './clip-encoder';
 export * from './clip-store';
 export * from './retention';

@@ -1,0 +1,102 @@
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
+import { maskCredentials } from '@vigil/contracts';
+
+const STDERR_LINES = 8;
+/** after stdin closes, ffmpeg flushes and disconnects; past this it is killed */
+const END_GRACE_MS = 3000;
+
+export interface PushEnding {
+  /** 'exit code 1', 'ended by SIGKILL', 'could not start ffmpeg: ...' */
+  ending: string;
+  /** ffmpeg's last error lines, credentials masked */
+  stderr: string[];
+}
+
+export interface FfmpegPushEvents {
+  /** frames ffmpeg has sent out so far (from its -progress output) */
+  progress(frames: number): void;
+  /** stdin can take more after write() returned false */
+  drain(): void;
+  exit(ending: PushEnding): void;
+}
+
+/**
+ * One ffmpeg child process pushing a stream: JPEGs in on stdin, progress out on stdout, errors on stderr. It does
+ * the decoding, encoding and network work, so none of it runs on our event loop. Never throws after start: a
+ * failure is an `exit`.
+ */
+export class FfmpegPush {
+  private readonly child: ChildProcessByStdio<Writable, Readable, Readable>;
+  private readonly stderr: string[] = [];
+  private exited = false;
+  private readonly done: Promise<void>;
+
+  constructor(ffmpeg: string, args: readonly string[], events: FfmpegPushEvents) {
+    this.child = spawn(ffmpeg, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let settle!: () => void;
+    this.done = new Promise((resolve) => (settle = resolve));
+    const finish = (ending: string): void => {
+      if (this.exited) return;
+      this.exited = true;
+      settle();
+      events.exit({ ending, stderr: [...this.stderr] });
+    };
+    this.child.once('error', (error) => finish(`could not start ${ffmpeg}: ${error.message}`));
+    // 'close', not 'exit': stderr has been read to the end, so the reason is in
+    this.child.once('close', (code, signal) => finish(signal ? `ended by ${signal}` : `exit code ${code}`));
+    // EPIPE when ffmpeg dies mid-write: its exit says why
+    this.child.stdin.on('error', () => undefined);
+    this.child.stdin.on('drain', () => events.drain());
+    lines(this.child.stderr, (line) => {
+      this.stderr.push(maskCredentials(line));
+      if (this.stderr.length > STDERR_LINES) this.stderr.shift();
+    });
+    lines(this.child.stdout, (line) => {
+      const match = /^frame=(\d+)$/.exec(line.trim());
+      if (match) events.progress(Number(match[1]));
+    });
+  }
+
+  get running(): boolean {
+    return !this.exited;
+  }
+
+  /** Hands a JPEG to ffmpeg; false when its stdin is full (wait for `drain`). */
+  write(jpeg: Buffer): boolean {
+    if (this.exited || this.child.stdin.destroyed) return false;
+    return this.child.stdin.write(jpeg);
+  }
+
+  /** True while a write is still waiting to reach ffmpeg. */
+  get backedUp(): boolean {
+    return this.child.stdin.writableNeedDrain;
+  }
+
+  /** Closes stdin so ffmpeg finishes the stream cleanly; kills it if it takes too long. */
+  async end(): Promise<void> {
+    if (this.exited) return;
+    this.child.stdin.end();
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), END_GRACE_MS);
+    await this.done;
+    clearTimeout(timer);
+  }
+
+  /** Stops it now (a stalled push); resolves once it exited. */
+  async kill(): Promise<void> {
+    if (this.exited) return;
+    this.child.kill('SIGKILL');
+    await this.done;
+  }
+}
+
+function lines(stream: Readable, each: (line: string) => void): void {
+  let partial = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (text: string) => {
+    const parts = (partial + text).split(/\r\n|\r|\n/);
+    partial = parts.pop() ?? '';
+    for (const line of parts) if (line.trim()) each(line);
+  });
+  stream.on('end', () => partial.trim() && each(partial));
+}

@@ -1,0 +1,58 @@
+import { egressProtocol } from '@vigil/contracts';
+import type { H264EncoderName } from '@vigil/media';
+
+export interface LiveEncodeSettings {
+  /** constant output frame rate */
+  fps: number;
+  bitrateKbps: number;
+  keyframeSeconds: number;
+}
+
+export interface PushSpec extends LiveEncodeSettings {
+  url: string;
+  encoder: H264EncoderName;
+}
+
+/** What the test encode at start uses, so an option the encoder refuses fails there, not on the first camera. */
+export const PROBE_SETTINGS: LiveEncodeSettings = { fps: 25, bitrateKbps: 2000, keyframeSeconds: 2 };
+
+/**
+ * Live H.264 for players: constant bitrate with a small buffer, no B-frames, a keyframe every `keyframeSeconds`
+ * (scene cuts do not move it, so segmenting servers get regular GOPs), yuv420p.
+ */
+export function liveEncoderArgs(encoder: H264EncoderName, settings: LiveEncodeSettings): string[] {
+  const gop = String(Math.max(1, Math.round(settings.fps * settings.keyframeSeconds)));
+  const rate = `${settings.bitrateKbps}k`;
+  const bitrate = ['-b:v', rate, '-maxrate', rate, '-bufsize', `${settings.bitrateKbps * 2}k`];
+  const codec = encoder === 'nvenc'
+    // p3 + ll: NVENC's low-latency tuning (SDK 10+ presets). Untested on a GPU with NVENC; where these options are
+    // wrong, the test encode at start fails and auto falls back to x264.
+    ? ['-c:v', 'h264_nvenc', '-preset', 'p3', '-tune', 'll', '-rc', 'cbr', '-zerolatency', '1', '-bf', '0']
+    // zerolatency: no lookahead and no B-frames, so a frame leaves the encoder as soon as it is in
+    : ['-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency'];
+  return [...codec, ...bitrate, '-g', gop, '-keyint_min', gop, ...(encoder === 'x264' ? ['-sc_threshold', '0'] : []), '-pix_fmt', 'yuv420p'];
+}
+
+/**
+ * The ffmpeg command line of one push: JPEG frames on stdin, stamped with the wall clock as they are read (so the
+ * video plays at the speed frames came, whatever their rate), made constant-rate (`-fps_mode cfr`: repeats or drops
+ * frames, which players and RTMP servers expect), encoded, and sent as FLV over RTMP or as RTSP (ANNOUNCE/RECORD
+ * over TCP). Progress goes to stdout as key=value blocks, which is how we learn that frames reach the server.
+ */
+export function pushArgs(spec: PushSpec): string[] {
+  const input = [
+    '-hide_banner', '-loglevel', 'error', '-nostdin',
+    // a 1 ms input time base keeps the wall-clock stamps exact (image2pipe would otherwise round them to 1/25 s)
+    '-f', 'image2pipe', '-c:v', 'mjpeg', '-framerate', '1000', '-use_wallclock_as_timestamps', '1',
+    // the codec is known and the first JPEG gives the size: probing the default 5 MB would hold the push back for
+    // seconds (a minute for small frames at a low rate) before ffmpeg even connects
+    '-probesize', '32', '-analyzeduration', '0', '-i', 'pipe:0',
+  ];
+  // yuv420p needs even sizes; the JPEGs are usually yuvj420p (full range), converted here
+  const video = ['-vf', 'scale=trunc(iw/2)*2:trunc(ih/2)*2,format=yuv420p', '-fps_mode', 'cfr', '-r', String(spec.fps), '-an'];
+  const output = egressProtocol(spec.url) === 'rtsp'
+    ? ['-f', 'rtsp', '-rtsp_transport', 'tcp', spec.url]
+    // rw_timeout (µs): a server that stops reading fails the push instead of hanging it
+    : ['-rw_timeout', '10000000', '-f', 'flv', '-flvflags', 'no_duration_filesize', spec.url];
+  return [...input, ...video, ...liveEncoderArgs(spec.encoder, spec), '-progress', 'pipe:1', '-stats_period', '1', ...output];
+}

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { STREAMS } from './channels';
+import { maskCredentials } from './source';
+
+const EGRESS_SCHEMES = ['rtmp:', 'rtmps:', 'rtsp:'] as const;
+export type EgressProtocol = 'rtmp' | 'rtsp';
+
+/** Which server protocol an egress URL speaks (rtmps is RTMP over TLS). Assumes a URL the schema accepted. */
+export function egressProtocol(url: string): EgressProtocol {
+  return url.toLowerCase().startsWith('rtsp:') ? 'rtsp' : 'rtmp';
+}
+
+/** Why an egress URL cannot be pushed to, or undefined when it can. The reason never repeats credentials. */
+export function egressUrlProblem(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return `not a URL: "${maskCredentials(url).slice(0, 80)}"`;
+  }
+  if (!(EGRESS_SCHEMES as readonly string[]).includes(parsed.protocol)) return `unsupported egress url scheme "${parsed.protocol}//" (rtmp://, rtmps:// or rtsp://)`;
+  if (!parsed.hostname) return 'the url has no host';
+  // RTMP needs an application and a stream name (rtmp://host/live/yard); RTSP a path the server records to
+  if (parsed.pathname.replace(/\/+/g, '') === '') return 'the url has no stream path, e.g. rtmp://host/live/yard or rtsp://host:8554/yard';
+  return undefined;
+}
+
+/**
+ * A camera's `egress` section: its frames re-encoded to H.264 and pushed to an RTMP or RTSP server. Every default
+ * is here; the egress service reads the parsed value.
+ */
+export const cameraEgressSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** rtmp://host/app/stream, rtmps://..., or rtsp://host:port/path (ANNOUNCE/RECORD over TCP) */
+    url: z.string().min(1).superRefine((url, ctx) => {
+      const problem = egressUrlProblem(url);
+      if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+    }),
+    /** `annotated` (boxes drawn; makes inference draw them) or `raw` */
+    stream: z.enum(STREAMS).default('annotated'),
+    /** output frame rate (constant; frames are repeated or dropped to hold it). Default: the rate frames arrive at, up to 30 */
+    fps: z.number().positive().max(60).optional(),
+    /** video bitrate, kbit/s */
+    bitrate: z.number().int().min(100).max(50_000).default(2000),
+    /** seconds between keyframes (a player joining waits up to this long) */
+    keyframeSeconds: z.number().min(0.5).max(10).default(2),
+    /** `auto`: the service's choice (EGRESS_ENCODER); `nvenc` or `x264` for this camera only */
+    encoder: z.enum(['auto', 'nvenc', 'x264']).default('auto'),
+  })
+  .strict();
+export type CameraEgressConfig = z.output<typeof cameraEgressSchema>;
+export type CameraEgressInput = z.input<typeof cameraEgressSchema>;
+
+export const EGRESS_STATES = ['waiting', 'connecting', 'live', 'error'] as const;
+/**
+ * `waiting`: no frames are coming (camera offline, or none yet), so no ffmpeg runs; `connecting`: ffmpeg started,
+ * nothing sent yet; `live`: frames reach the server; `error`: ffmpeg failed (reason set), a restart is scheduled.
+ */
+export type EgressState = (typeof EGRESS_STATES)[number];
+
+/** One camera's push, as GET /api/egress shows it. */
+export interface EgressStatus {
+  camera: string;
+  /** the target, credentials masked */
+  url: string;
+  stream: (typeof STREAMS)[number];
+  state: EgressState;
+  /** why it is in `error` (masked) */
+  reason?: string;
+  /** the encoder in use: `nvenc` or `x264`; absent when none could be used for this camera */
+  encoder?: 'nvenc' | 'x264';
+  /** output frame rate of the running (or last) ffmpeg */
+  fps?: number;
+  width?: number;
+  height?: number;
+  /** frames handed to ffmpeg, and frames dropped because it was behind */
+  pushed: number;
+  dropped: number;
+  /** ffmpeg restarts after a failure */
+  reconnects: number;
+  lastFrameAt?: number;
+  /** epoch ms of the last state change */
+  since: number;
+}

@@ -1,0 +1,124 @@
+/**
+ * Egress end to end: the all-in-one process with a real redis-server and a real RTSP camera (the demo's yard: motion
+ * detection with an intrusion zone) pushes the annotated stream to a real RTMP server, where ffprobe decodes it; a
+ * camera added over the API starts a push and its removal stops it; a bad egress section stops the process at start.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import Redis from 'ioredis';
+import { channels, type CameraView, type EgressStatus } from '@vigil/contracts';
+import {
+  startRedisServer,
+  startRtmpServer,
+  startRtspServer,
+  startVigil,
+  testPatternLaunch,
+  type RedisServerHandle,
+  type RtmpServerHandle,
+  type RtspServerHandle,
+  type VigilHandle,
+} from '../../scripts/support';
+import { getJson, metric, sendJson } from '../support/api';
+import { sampleStream } from '../support/stream-sample';
+import { waitFor } from '../support/wait';
+
+const SIZE = { width: 480, height: 270 };
+
+describe('egress end to end', { timeout: 120_000 }, () => {
+  let redis: RedisServerHandle;
+  let rtsp: RtspServerHandle;
+  let rtmp: RtmpServerHandle;
+  let vigil: VigilHandle;
+  let probe: Redis;
+
+  const egressOf = async (camera: string): Promise<EgressStatus | undefined> =>
+    (await getJson<EgressStatus[]>(`${vigil.url}/api/egress`)).body.find((status) => status.camera === camera);
+
+  before(async () => {
+    redis = await startRedisServer();
+    probe = new Redis(redis.url);
+    rtmp = await startRtmpServer();
+    rtsp = await startRtspServer({ mounts: { '/yard': testPatternLaunch({ pattern: 'ball', ...SIZE, fps: 10, codec: 'h264' }) } });
+    vigil = await startVigil({
+      redisUrl: redis.url,
+      cameras: [
+        {
+          id: 'yard',
+          url: rtsp.url('/yard'),
+          codec: 'h264',
+          detect: {
+            detector: 'motion',
+            zones: [{ id: 'restricted', polygon: [[0.5, 0.1], [0.95, 0.1], [0.95, 0.95], [0.5, 0.95]] }],
+            rules: [{ id: 'intrusion', kind: 'intrusion', classes: ['motion'], zone: 'restricted' }],
+          },
+          // credentials in the URL: node-media-server ignores them, the API and logs must not show them
+          egress: { url: rtmp.url('live/yard').replace('rtmp://', 'rtmp://pusher:s3cret@'), bitrate: 600 },
+        },
+      ],
+    });
+  });
+
+  after(async () => {
+    await probe?.quit();
+    await vigil?.stop();
+    await rtsp?.stop();
+    await rtmp?.stop();
+    await redis?.stop();
+  });
+
+  test('the encoder chosen at start is logged', () => {
+    const log = vigil.child.lastLines().map((line) => line.text).join('\n');
+    assert.match(log, /encoder: (x264 \(auto: nvenc unavailable: .+\)|nvenc \(auto: a test encode on the GPU worked\))/);
+  });
+
+  test("the yard's annotated stream reaches the RTMP server, where a player decodes H.264 at the camera's size", async () => {
+    await waitFor('the yard push to be live', async () => (await egressOf('yard'))?.state === 'live', 40_000);
+    // egress is the only subscriber of the annotated channel: its frames exist only because it asked for them
+    const [, subscribers] = (await probe.pubsub('NUMSUB', channels.frames('yard', 'annotated'))) as [string, number];
+    assert.equal(subscribers, 1);
+    const sample = await sampleStream(rtmp.url('live/yard'), 2);
+    assert.equal(sample.codec, 'h264');
+    assert.deepEqual([sample.width, sample.height], [SIZE.width, SIZE.height]);
+    assert.ok(sample.frames > 0);
+    const status = (await egressOf('yard'))!;
+    assert.equal(status.stream, 'annotated');
+    assert.ok(status.pushed > 0);
+    assert.equal(status.url.includes('s3cret'), false, 'the egress status shows the password');
+    assert.ok((await metric(vigil.url, 'vigil_egress_frames_pushed_total', { camera: 'yard' }))! > 0);
+    assert.equal(await metric(vigil.url, 'vigil_egress_state', { camera: 'yard', state: 'live' }), 1);
+    const { body: camera } = await getJson<CameraView>(`${vigil.url}/api/cameras/yard`);
+    assert.equal(JSON.stringify(camera).includes('s3cret'), false, 'GET /api/cameras shows the egress password');
+  });
+
+  test('a camera added over the API starts a push (raw stream), and removing it stops the push', async () => {
+    const added = await sendJson('POST', `${vigil.url}/api/cameras`, {
+      id: 'gate', url: 'test://smpte', width: 320, height: 180, fps: 10, egress: { url: rtmp.url('live/gate'), stream: 'raw' },
+    });
+    assert.equal(added.status, 201);
+    await waitFor('the gate push to be live', async () => (await egressOf('gate'))?.state === 'live', 40_000);
+    const sample = await sampleStream(rtmp.url('live/gate'), 1);
+    assert.deepEqual([sample.codec, sample.width, sample.height], ['h264', 320, 180]);
+    assert.equal((await sendJson('DELETE', `${vigil.url}/api/cameras/gate`)).status, 204);
+    await waitFor('the gate push to be gone', async () => (await egressOf('gate')) === undefined, 20_000);
+    assert.equal((await getJson(`${vigil.url}/api/egress/gate`)).status, 404);
+  });
+});
+
+describe('egress refuses a bad egress section at start', { timeout: 60_000 }, () => {
+  let redis: RedisServerHandle;
+
+  before(async () => {
+    redis = await startRedisServer();
+  });
+
+  after(async () => {
+    await redis?.stop();
+  });
+
+  test('egress.url http://x stops the egress app with a message naming the field', async () => {
+    await assert.rejects(
+      startVigil({ app: 'egress', redisUrl: redis.url, cameras: [{ id: 'yard', url: 'test://ball', egress: { url: 'http://x/live' } }] }),
+      /cameras\[0\]\.egress\.url: unsupported egress url scheme "http:\/\/"/,
+    );
+  });
+});

@@ -1,0 +1,52 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseCamerasFile } from '@vigil/config';
+import { cameraEgressSchema, egressProtocol } from '@vigil/contracts';
+
+/** The cameras file's message for one camera with this egress section. */
+function refusal(egress: unknown): string {
+  try {
+    parseCamerasFile(JSON.stringify({ cameras: [{ id: 'ok', url: 'test://ball' }, { id: 'yard', url: 'test://ball', egress }] }), 'site.yaml');
+  } catch (error) {
+    return (error as Error).message;
+  }
+  assert.fail(`egress ${JSON.stringify(egress)} was accepted`);
+}
+
+describe('the egress section of a camera', () => {
+  test('defaults: the annotated stream, 2000 kbit/s, a keyframe every 2 s, the service-wide encoder, the arrival rate', () => {
+    assert.deepEqual(cameraEgressSchema.parse({ url: 'rtmp://media/live/yard' }), {
+      enabled: true,
+      url: 'rtmp://media/live/yard',
+      stream: 'annotated',
+      bitrate: 2000,
+      keyframeSeconds: 2,
+      encoder: 'auto',
+    });
+  });
+
+  test('keeps every field given, for RTMP, RTMPS and RTSP targets', () => {
+    const full = { enabled: false, url: 'rtsp://user:pw@media:8554/yard', stream: 'raw', fps: 12.5, bitrate: 800, keyframeSeconds: 1, encoder: 'x264' } as const;
+    assert.deepEqual(cameraEgressSchema.parse(full), full);
+    assert.equal(cameraEgressSchema.parse({ url: 'rtmps://media/live/yard' }).url, 'rtmps://media/live/yard');
+    assert.equal(egressProtocol('RTSP://media/yard'), 'rtsp');
+    assert.equal(egressProtocol('rtmps://media/live/yard'), 'rtmp');
+  });
+
+  test('a bad value is refused with the field named, through the cameras file', () => {
+    assert.match(refusal({ url: 'http://x' }), /^site\.yaml: cameras\[1\]\.egress\.url: unsupported egress url scheme "http:\/\/"/);
+    assert.match(refusal({ url: 'rtmp://media' }), /cameras\[1\]\.egress\.url: the url has no stream path/);
+    assert.match(refusal({ url: 'not a url' }), /cameras\[1\]\.egress\.url: not a URL/);
+    assert.match(refusal({ url: 'rtmp://m/live/x', stream: 'boxes' }), /cameras\[1\]\.egress\.stream: /);
+    assert.match(refusal({ url: 'rtmp://m/live/x', fps: 0 }), /cameras\[1\]\.egress\.fps: /);
+    assert.match(refusal({ url: 'rtmp://m/live/x', bitrate: 10 }), /cameras\[1\]\.egress\.bitrate: /);
+    assert.match(refusal({ url: 'rtmp://m/live/x', encoder: 'qsv' }), /cameras\[1\]\.egress\.encoder: /);
+    assert.match(refusal({ url: 'rtmp://m/live/x', bitrat: 900 }), /cameras\[1\]\.egress: Unrecognized key.*bitrat/);
+    assert.match(refusal({}), /cameras\[1\]\.egress\.url: Required/);
+  });
+
+  test('a refused URL never repeats its credentials', () => {
+    const message = refusal({ url: 'ftp://admin:hunter2@media/live' });
+    assert.doesNotMatch(message, /hunter2/);
+  });
+});
