@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, NotFoundExceptio
 import { loadCamerasFile, VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
 import { type CameraConfig, channels, decodeFrameOf, type EgressStatus } from '@vigil/contracts';
 import { CoalescingTask } from '@vigil/platform';
-import { BusSubscriber, CameraRegistry, CameraShares, type CameraShare, type MessageHandler } from '@vigil/redis';
+import { BusSubscriber, CameraRegistry, CameraShares, planCameras, type CameraShare, type MessageHandler } from '@vigil/redis';
 import { EgressEncoders } from './egress-encoders';
 import { EgressMetrics } from './egress-metrics';
 import { Pusher } from './push/pusher';
@@ -15,7 +15,7 @@ interface Entry {
   channel: string;
   handler: MessageHandler;
   /** the camera's config the pusher was made for: another one restarts it */
-  json: string;
+  camera: CameraConfig;
 }
 
 /**
@@ -80,15 +80,14 @@ export class EgressService implements OnApplicationBootstrap, BeforeApplicationS
   private async reconcileOnce(): Promise<void> {
     if (this.stopping) return;
     const wanted = new Map((await this.registry.list()).filter((camera) => camera.enabled && camera.egress?.enabled).map((camera) => [camera.id, camera]));
-    const owned = await this.share.reconcile([...wanted.keys()]);
-    for (const [id, entry] of this.entries) {
-      const camera = wanted.get(id);
-      if (camera && owned.has(id) && JSON.stringify(camera) === entry.json) continue;
-      if (camera && !owned.has(id)) this.logger.log(`camera ${id}: another egress replica takes it over`);
+    const running = new Map([...this.entries].map(([id, entry]) => [id, entry.camera]));
+    const plan = planCameras(running, wanted, await this.share.reconcile([...wanted.keys()]));
+    for (const { id, reason } of plan.stop) {
+      if (reason === 'moved') this.logger.log(`camera ${id}: another egress replica takes it over`);
       await this.stop(id);
-      if (!camera) await this.share.release([id]);
+      if (reason === 'removed') await this.share.release([id]);
     }
-    for (const id of owned) if (!this.entries.has(id)) await this.start(wanted.get(id)!);
+    for (const camera of plan.start) await this.start(camera);
   }
 
   private async start(camera: CameraConfig): Promise<void> {
@@ -116,7 +115,7 @@ export class EgressService implements OnApplicationBootstrap, BeforeApplicationS
       const frame = decodeFrameOf(id, message, (line) => this.logger.warn(line));
       if (frame) pusher.offer(frame);
     };
-    this.entries.set(id, { pusher, channel, handler, json: JSON.stringify(camera) });
+    this.entries.set(id, { pusher, channel, handler, camera });
     this.logger.log(`camera ${id}: egress of the ${egress.stream} stream to ${pusher.status().url}`);
     await this.bus.add(channel, handler);
   }

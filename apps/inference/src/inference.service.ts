@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBoo
 import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
 import { channels, decodeFrameOf, keys, type CameraConfig, type Frame } from '@vigil/contracts';
 import { BatchScheduler, LatestFrameSlots, ruleLabelProblems } from '@vigil/detect';
-import { BusSubscriber, CameraRegistry, CameraShares, RedisConnections, type CameraShare, type MessageHandler } from '@vigil/redis';
+import { BusSubscriber, CameraRegistry, CameraShares, planCameras, RedisConnections, type CameraShare, type MessageHandler } from '@vigil/redis';
 import type Redis from 'ioredis';
 import { AnnotatedDemand } from './annotated-demand';
 import { CameraDetection } from './cameras/camera-detection';
@@ -84,19 +84,14 @@ export class InferenceService implements OnApplicationBootstrap, BeforeApplicati
       this.logger.warn(`cannot reconcile cameras: ${(error as Error).message}`);
       return;
     }
-    for (const id of [...this.cameras.keys()]) {
-      if (owned.has(id)) continue;
-      if (wanted.has(id)) this.logger.log(`camera ${id}: another inference replica takes it over`);
-      else await this.share.release([id]).catch(() => undefined);
+    const running = new Map([...this.cameras].map(([id, { state }]) => [id, state.camera]));
+    const plan = planCameras(running, wanted, owned);
+    for (const { id, reason } of plan.stop) {
+      if (reason === 'moved') this.logger.log(`camera ${id}: another inference replica takes it over`);
       await this.stopCamera(id);
+      if (reason === 'removed') await this.share.release([id]).catch(() => undefined);
     }
-    for (const id of owned) {
-      const camera = wanted.get(id)!;
-      const current = this.cameras.get(id);
-      if (current && JSON.stringify(current.state.camera) === JSON.stringify(camera)) continue;
-      if (current) await this.stopCamera(id);
-      await this.startCamera(camera);
-    }
+    for (const camera of plan.start) await this.startCamera(camera);
     await this.writeStatus();
   }
 

@@ -4,6 +4,7 @@ export * from './frame-subscriber';
 export * from './frame-publisher';
 export * from './camera-registry';
 export * from './camera-assignment';
+export * from './camera-plan';
 export * from './camera-share';
 export * from './stream-consumer';
 export * from './redis.module';

@@ -3,7 +3,7 @@ import { loadCamerasFile, VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
 import type { CameraConfig, CameraStatus } from '@vigil/contracts';
 import { PipelinePlanner } from '@vigil/media';
 import { CoalescingTask } from '@vigil/platform';
-import { CameraRegistry, CameraShares, type CameraShare } from '@vigil/redis';
+import { CameraRegistry, CameraShares, planCameras, type CameraShare } from '@vigil/redis';
 import { CameraRunner } from './camera-runner';
 import { IngestMetrics } from './ingest-metrics';
 
@@ -71,27 +71,17 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
   private async reconcileOnce(): Promise<void> {
     if (this.shuttingDown) return;
     const wanted = new Map((await this.registry.list()).filter((camera) => camera.enabled).map((camera) => [camera.id, camera]));
-    for (const id of [...this.runners.keys()]) {
-      if (!wanted.has(id)) {
-        await this.stopRunner(id);
+    const running = new Map([...this.runners].map(([id, runner]) => [id, runner.camera]));
+    const plan = planCameras(running, wanted, await this.share.reconcile([...wanted.keys()]));
+    for (const { id, reason } of plan.stop) {
+      if (reason === 'moved') this.logger.log(`camera ${id}: another ingest replica takes it over`);
+      await this.stopRunner(id);
+      if (reason === 'removed') {
         await this.share.release([id]);
         await this.registry.clearStatus(id);
       }
     }
-    const owned = await this.share.reconcile([...wanted.keys()]);
-    for (const id of [...this.runners.keys()]) {
-      if (wanted.has(id) && !owned.has(id)) {
-        this.logger.log(`camera ${id}: another ingest replica takes it over`);
-        await this.stopRunner(id);
-      }
-    }
-    for (const id of owned) {
-      const camera = wanted.get(id)!;
-      const runner = this.runners.get(id);
-      if (runner && sameConfig(runner.camera, camera)) continue;
-      if (runner) await this.stopRunner(id);
-      this.startRunner(camera);
-    }
+    for (const camera of plan.start) this.startRunner(camera);
   }
 
   private startRunner(camera: CameraConfig): void {
@@ -113,8 +103,4 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
     await runner.stop();
     this.metrics.forget(id);
   }
-}
-
-function sameConfig(a: CameraConfig, b: CameraConfig): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
 }

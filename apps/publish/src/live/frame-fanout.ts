@@ -106,8 +106,8 @@ export class FrameFanout {
     if (!watch) {
       watch = {
         sockets: new Map(),
-        handler: (message) => this.deliverDetections(camera, message),
-        alarmHandler: (message) => this.deliverAlarm(camera, message),
+        handler: (message) => this.relay(camera, 'detections', channels.detections(camera), message),
+        alarmHandler: (message) => this.relay(camera, 'alarm', channels.alarms(camera), message),
       };
       this.watches.set(camera, watch);
     }
@@ -134,27 +134,19 @@ export class FrameFanout {
     }
   }
 
-  private deliverDetections(camera: string, message: Buffer): void {
-    let event: DetectionsEvent;
+  /**
+   * Detections and alarms are small JSON events: every client watching the camera gets them as they come, never
+   * dropped for a full queue (alarms are rare, detections one per inferred frame).
+   */
+  private relay(camera: string, name: 'detections' | 'alarm', channel: string, message: Buffer): void {
+    let event: DetectionsEvent | AlarmEvent;
     try {
-      event = JSON.parse(message.toString('utf8')) as DetectionsEvent;
+      event = JSON.parse(message.toString('utf8')) as DetectionsEvent | AlarmEvent;
     } catch (error) {
-      this.badMessage(channels.detections(camera), error as Error);
+      this.badMessage(channel, error as Error);
       return;
     }
-    this.server?.to(detectionsRoom(camera)).emit('detections', event);
-  }
-
-  private deliverAlarm(camera: string, message: Buffer): void {
-    let event: AlarmEvent;
-    try {
-      event = JSON.parse(message.toString('utf8')) as AlarmEvent;
-    } catch (error) {
-      this.badMessage(channels.alarms(camera), error as Error);
-      return;
-    }
-    // alarms are rare and small: every watching client gets them, never dropped for a full queue
-    this.server?.to(detectionsRoom(camera)).emit('alarm', event);
+    this.server?.to(detectionsRoom(camera)).emit(name, event);
   }
 
   private deliverFrame(feed: Feed, message: Buffer): void {
