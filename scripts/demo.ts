@@ -3,9 +3,7 @@
  * REDIS_URL is set), a real RTSP server with two synthetic cameras, and the all-in-one vigil process; prints the URL
  * to open. Ctrl-C stops everything it started.
  */
-import { startDemo, type DemoHandle } from './support';
-
-const DEFAULT_PORT = 8080;
+import { demoOptionsFromEnv, startDemo, type DemoHandle } from './support';
 
 async function main(): Promise<void> {
   let demo: DemoHandle | undefined;
@@ -22,13 +20,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stopAll(0));
 
   try {
-    demo = await startDemo({
-      redisUrl: process.env.REDIS_URL,
-      port: Number(process.env.PORT ?? DEFAULT_PORT),
-      alarmsDir: process.env.ALARMS_DIR,
-      host: '0.0.0.0',
-      echo: true,
-    });
+    demo = await startDemo({ ...demoOptionsFromEnv(), echo: true });
     const watch = demo.rtmp ? `  the yard's annotated stream, re-encoded to H.264: ffplay ${demo.rtmp} (or open it in VLC)\n` : '';
     console.log(
       `\n  vigil is running: open ${demo.url}\n${watch}  (API: ${demo.url}/api/cameras and /api/alarms, /api/egress, clips in ${demo.alarmsDir}, metrics: ${demo.url}/metrics; Ctrl-C stops everything)\n`,

@@ -3,7 +3,7 @@
 // Fast when everything is there: one dpkg query, one hash compare, an incremental tsc.
 //   --with-test-tools  also the headless browser the end-to-end tests drive
 import { createHash } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,6 +42,39 @@ function run(command, args, options = {}) {
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed with exit code ${result.status}`);
 }
 
+const TICK_MS = 20_000;
+
+/**
+ * Runs a long step with its output kept back, saying every TICK_MS what it is doing and for how long, so a silent
+ * compile never looks hung. Resolves to the exit code and the output, which the caller prints only when it matters.
+ */
+function runQuietly(what, command, args, options = {}) {
+  const started = Date.now();
+  const ticker = setInterval(() => step(`${what}... ${elapsed(started)}`), TICK_MS);
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
+    const output = [];
+    child.stdout.on('data', (chunk) => output.push(chunk));
+    child.stderr.on('data', (chunk) => output.push(chunk));
+    const done = (code, error) => {
+      clearInterval(ticker);
+      resolve({ code, output: Buffer.concat(output).toString('utf8') + (error ? `${error.message}\n` : '') });
+    };
+    child.once('error', (error) => done(-1, error));
+    child.once('close', (code) => done(code ?? -1));
+  });
+}
+
+function elapsed(since) {
+  const seconds = Math.round((Date.now() - since) / 1000);
+  return seconds < 60 ? `${seconds} s` : `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+}
+
+/** The last lines of a failed command's output, for the error message. */
+function tail(output, lines = 30) {
+  return output.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
 function checkNode() {
   const major = Number(process.versions.node.split('.')[0]);
   if (major < 20) throw new Error(`Node ${process.versions.node} is too old: vigil needs Node 20 or newer`);
@@ -59,7 +92,7 @@ function missingDebianPackages(packages) {
   return packages.filter((name) => !installed.has(name));
 }
 
-function installSystemPackages() {
+async function installSystemPackages() {
   const wanted = withTestTools ? [...RUNTIME_PACKAGES, ...TEST_PACKAGES] : RUNTIME_PACKAGES;
   const missing = missingDebianPackages(wanted);
   if (missing === undefined) {
@@ -72,10 +105,14 @@ function installSystemPackages() {
   if (!isRoot || !hasApt) {
     throw new Error(`missing Debian packages; install them with:\n  sudo apt-get update && sudo apt-get install -y ${missing.join(' ')}`);
   }
-  step(`installing Debian packages: ${missing.join(' ')}`);
+  step(`installing Debian packages (about a minute): ${missing.join(' ')}`);
+  const started = Date.now();
   const env = { DEBIAN_FRONTEND: 'noninteractive' };
-  run('apt-get', ['update', '-qq'], { env });
-  run('apt-get', ['install', '-y', '-qq', ...missing], { env });
+  for (const args of [['update', '-qq'], ['install', '-y', '-qq', ...missing]]) {
+    const result = await runQuietly('installing Debian packages', 'apt-get', args, { env });
+    if (result.code !== 0) throw new Error(`apt-get ${args[0]} failed:\n${tail(result.output)}`);
+  }
+  step(`Debian packages installed in ${elapsed(started)}`);
 }
 
 function dependencyHash() {
@@ -88,28 +125,31 @@ function dependencyHash() {
   return hash.digest('hex');
 }
 
-function installNpmDependencies() {
+async function installNpmDependencies() {
   const marker = join(root, 'node_modules', '.vigil-setup');
   const hash = dependencyHash();
   const addon = join(root, 'node_modules', '@u4', 'opencv4nodejs', 'build', 'Release', 'opencv4nodejs.node');
   if (existsSync(marker) && readFileSync(marker, 'utf8') === hash && existsSync(addon)) return;
   const fresh = !existsSync(join(root, 'node_modules'));
   step(`installing npm dependencies${fresh ? ' (the OpenCV add-on compiles for a few minutes)' : ''}`);
+  const started = Date.now();
+  const npm = (args) => runQuietly('installing npm dependencies', 'npm', [...args, '--no-audit', '--no-fund'], { env: NPM_ENV });
+  let result;
   if (fresh && existsSync(join(root, 'package-lock.json'))) {
-    try {
-      run('npm', ['ci', '--no-audit', '--no-fund'], { env: NPM_ENV });
-    } catch (error) {
-      // npm 11 on Linux leaves other platforms' optional packages (bullmq's msgpackr-extract prebuilds) out of the
-      // lock file it writes, and then its own `npm ci` refuses that lock file: install from package.json instead
-      step(`${error.message}; installing with npm install instead`);
-      run('npm', ['install', '--no-audit', '--no-fund'], { env: NPM_ENV });
+    // the lock file holds every platform's optional packages (test/unit/lock-file.test.ts), so npm ci takes it as it is
+    result = await npm(['ci']);
+    if (result.code !== 0 && /npm error code EUSAGE/.test(result.output)) {
+      step('package-lock.json is out of step with package.json: installing with npm install instead');
+      result = await npm(['install']);
     }
   } else {
-    run('npm', ['install', '--no-audit', '--no-fund'], { env: NPM_ENV });
+    result = await npm(['install']);
   }
+  if (result.code !== 0) throw new Error(`npm could not install the dependencies:\n${tail(result.output)}`);
+  step(`npm dependencies installed in ${elapsed(started)}`);
   if (!existsSync(addon)) {
-    step('building the OpenCV add-on');
-    run('npm', ['rebuild', '@u4/opencv4nodejs'], { env: NPM_ENV });
+    const rebuilt = await runQuietly('building the OpenCV add-on', 'npm', ['rebuild', '@u4/opencv4nodejs'], { env: NPM_ENV });
+    if (rebuilt.code !== 0 || !existsSync(addon)) throw new Error(`the OpenCV add-on did not build:\n${tail(rebuilt.output)}`);
   }
   writeFileSync(marker, hash);
 }
@@ -123,8 +163,8 @@ function build() {
 try {
   const started = Date.now();
   checkNode();
-  installSystemPackages();
-  installNpmDependencies();
+  await installSystemPackages();
+  await installNpmDependencies();
   build();
   step(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 } catch (error) {

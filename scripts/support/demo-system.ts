@@ -1,4 +1,5 @@
 import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
 import type { CameraInput } from '@vigil/contracts';
 import { freePort } from './free-port';
 import { startRedisServer } from './redis-server';
@@ -33,6 +34,27 @@ export interface DemoHandle {
   vigil: VigilHandle;
   /** stops everything it started, newest first */
   stop(): Promise<void>;
+}
+
+/** The port `npm run demo` serves the page on when PORT does not say otherwise (a free one if it is taken). */
+export const DEMO_PORT = 8080;
+
+/** Where the demo keeps clips and snapshots when ALARMS_DIR does not say otherwise. */
+export function defaultDemoAlarmsDir(): string {
+  return join(dirname(findRepoFile('package.json')), '.vigil', 'alarms');
+}
+
+/**
+ * The options `npm run demo` starts the demo with, from its environment: what a newcomer gets. The tests of the
+ * demo start it through this too, so they see the same folders, ports and config as the user.
+ */
+export function demoOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): DemoOptions {
+  return {
+    redisUrl: env.REDIS_URL || undefined,
+    port: env.PORT ? Number(env.PORT) : DEMO_PORT,
+    alarmsDir: env.ALARMS_DIR || undefined,
+    host: '0.0.0.0',
+  };
 }
 
 /**
@@ -106,7 +128,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoHandle> 
     }
 
     const port = options.port === undefined ? await freePort() : await portOrFree(options.port);
-    const alarmsDir = options.alarmsDir ?? findRepoFile('package.json').replace(/package\.json$/, '.vigil/alarms');
+    const alarmsDir = options.alarmsDir ?? defaultDemoAlarmsDir();
     const vigil = await startVigil({
       redisUrl,
       port,

@@ -133,6 +133,11 @@ async function runSync(tile, my) {
           // alarms of this camera that began before now sent their events to no one: read them
           alarms.refresh();
         }
+        else if (stream === 'annotated') {
+          // the camera has no annotated stream (no detection): retrying would never help
+          tile.setSubscription('idle');
+          tile.refuseAnnotated((result && result.error) || 'refused');
+        }
         else tile.setSubscription('error', (result && result.error) || 'refused');
         continue;
       }

@@ -23,6 +23,8 @@ const INFERENCE_WINDOW_MS = 1000;
 const HW_DECODER = /^nv|nvdec|nvv4l2|cuda|vaapi|va[a-z0-9]*dec$|qsv|msdk|d3d11|v4l2|omx|vtdec/i;
 
 const template = document.getElementById('tile-template');
+const TOGGLE_TITLE = "boxes: the raw stream with boxes drawn by this page · annotated: the server's stream with boxes burnt in";
+const NO_DETECTION = 'no annotated stream: this camera has no detection, so nothing draws boxes on it';
 
 export class CameraTile {
   /**
@@ -78,6 +80,8 @@ export class CameraTile {
 
     /** detection: the camera's `detect` section when inference runs for it, else null */
     this.detect = null;
+    /** why the server refused the annotated stream (its ack's error), until the camera's config changes */
+    this.annotatedRefusal = null;
     this.detections = null; // newest detections event: { count, detector, arrival }
     this.inferenceSamples = []; // { t, ms } over the last INFERENCE_WINDOW_MS
     this.boxesDrawn = 0;
@@ -111,9 +115,10 @@ export class CameraTile {
     this.renderMeta();
 
     const detect = camera.detect && typeof camera.detect === 'object' && camera.detect.enabled !== false ? camera.detect : null;
+    if ((detect == null) !== (this.detect == null)) this.annotatedRefusal = null; // detection switched on or off
     this.detect = detect;
     this.el.dataset.detect = String(detect != null);
-    this.toggleEl.hidden = detect == null;
+    this.renderToggle();
     this.chipEl.hidden = detect == null;
     this.overlay.setZones(detect?.zones ?? []);
     if (!detect) {
@@ -128,10 +133,32 @@ export class CameraTile {
     this.renderOverlay(performance.now());
   }
 
+  /** Why this tile cannot show the annotated stream, or null when it can. */
+  annotatedUnavailable() {
+    if (!this.detect) return NO_DETECTION;
+    return this.annotatedRefusal;
+  }
+
+  /** The server answered a subscribe to the annotated stream with `ok: false`: back to raw, and say why. */
+  refuseAnnotated(reason) {
+    this.annotatedRefusal = `no annotated stream: ${reason}`;
+    this.setStream('raw');
+    this.renderToggle();
+  }
+
+  /** The toggle stays in place on every tile; where there is no annotated stream it is disabled and says why. */
+  renderToggle() {
+    const unavailable = this.annotatedUnavailable();
+    this.toggleEl.hidden = false;
+    this.toggleEl.disabled = unavailable != null;
+    this.toggleEl.dataset.unavailable = String(unavailable != null);
+    this.setTitle(this.toggleEl, unavailable ?? TOGGLE_TITLE);
+  }
+
   /** Switches between the raw stream (boxes drawn here) and the annotated one (boxes burnt in). */
   setStream(stream) {
     if (!STREAMS.includes(stream) || stream === this.stream || this.disposed) return;
-    if (stream === 'annotated' && !this.detect) return;
+    if (stream === 'annotated' && this.annotatedUnavailable()) return;
     this.extraStreams.add(this.stream);
     this.extraStreams.delete(stream);
     this.stream = stream;

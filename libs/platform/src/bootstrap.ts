@@ -4,6 +4,7 @@ import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ConfigError, loadConfig, type VigilConfig } from '@vigil/config';
 import { redisOptionsFromUrl } from '@vigil/redis';
+import { VigilLogger } from './start-up-logger';
 
 const LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -41,7 +42,7 @@ export async function startApp(options: StartOptions): Promise<INestApplication>
     }
     throw error;
   }
-  const app = await NestFactory.create<NestExpressApplication>(options.module(config), { logger: logLevels(config.logLevel) });
+  const app = await NestFactory.create<NestExpressApplication>(options.module(config), { logger: new VigilLogger(logLevels(config.logLevel)) });
   app.enableShutdownHooks();
   options.configure?.(app, config);
   app.connectMicroservice<MicroserviceOptions>(controlTransport(config), { inheritAppConfig: true });

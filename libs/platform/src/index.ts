@@ -2,3 +2,4 @@ export * from './project-root';
 export * from './bootstrap';
 export * from './core.module';
 export * from './coalescing-task';
+export * from './start-up-logger';

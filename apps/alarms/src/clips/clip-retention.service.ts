@@ -37,6 +37,7 @@ export class ClipRetention implements OnApplicationBootstrap, BeforeApplicationS
 
   private async pass(): Promise<void> {
     try {
+      await this.clips.store.open(); // the first pass may start before the clip recorder created the folder
       const outcome = await this.clips.store.enforceRetention(Date.now(), this.clips.busy());
       for (const id of outcome.deleted) {
         const alarm = await this.store.get(id);

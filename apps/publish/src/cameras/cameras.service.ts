@@ -26,8 +26,9 @@ export class CamerasService {
     return view(camera, status ?? null, inference ?? null);
   }
 
-  async exists(id: string): Promise<boolean> {
-    return CAMERA_ID_PATTERN.test(id) && (await this.registry.get(id)) !== undefined;
+  /** The camera's config, or undefined for an unknown id (or one that could never be a camera id). */
+  async find(id: string): Promise<CameraConfig | undefined> {
+    return CAMERA_ID_PATTERN.test(id) ? this.registry.get(id) : undefined;
   }
 
   async create(body: unknown): Promise<CameraView> {

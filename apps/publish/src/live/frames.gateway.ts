@@ -3,7 +3,7 @@ import { ConnectedSocket, MessageBody, OnGatewayDisconnect, OnGatewayInit, Subsc
 import type { Server, Socket } from 'socket.io';
 import { z } from 'zod';
 import { describeIssues } from '@vigil/config';
-import { CLIENT_FORMATS, STREAMS, type Ack } from '@vigil/contracts';
+import { CLIENT_FORMATS, STREAMS, type Ack, type CameraConfig, type StreamName } from '@vigil/contracts';
 import { CamerasService } from '../cameras/cameras.service';
 import { FrameFanout } from './frame-fanout';
 
@@ -16,6 +16,17 @@ const subscribeSchema = z
   .strict();
 
 const unsubscribeSchema = subscribeSchema.extend({ format: z.enum(CLIENT_FORMATS).optional() });
+
+/**
+ * Why a camera has no such stream, or undefined when it has. Only inference writes the annotated stream, so a
+ * camera without detection would never send a frame on it: a client must hear that now, not wait forever.
+ */
+export function streamUnavailable(camera: CameraConfig, stream: StreamName): string | undefined {
+  if (stream !== 'annotated') return undefined;
+  if (!camera.detect) return `camera "${camera.id}" has no annotated stream: it has no detect section, so nothing draws boxes on it (subscribe to the raw stream)`;
+  if (!camera.detect.enabled) return `camera "${camera.id}" has no annotated stream: its detection is disabled (detect.enabled is false)`;
+  return undefined;
+}
 
 /** Socket.IO on the HTTP port: `subscribe` / `unsubscribe` with an ack, `frame` events out. */
 @WebSocketGateway({ maxHttpBufferSize: 64 * 1024 })
@@ -41,7 +52,10 @@ export class FramesGateway implements OnGatewayInit, OnGatewayDisconnect {
     if (!parsed.success) return { ok: false, error: `bad subscribe request: ${describeIssues(parsed.error)}` };
     const { camera, stream, format } = parsed.data;
     try {
-      if (!(await this.cameras.exists(camera))) return { ok: false, error: `unknown camera "${camera}"` };
+      const config = await this.cameras.find(camera);
+      if (!config) return { ok: false, error: `unknown camera "${camera}"` };
+      const refused = streamUnavailable(config, stream);
+      if (refused) return { ok: false, error: refused };
       await this.fanout.subscribe(socket, camera, stream, format);
       return { ok: true };
     } catch (error) {

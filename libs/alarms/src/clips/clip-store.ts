@@ -38,6 +38,7 @@ const STORED_NAME = /^([0-9a-z]{9}[0-9a-f]{10})\.(mp4|jpg)$/;
 export class ClipStore {
   readonly dir: string;
   private readonly limits: Required<Omit<ClipStoreOptions, 'dir'>>;
+  private opened?: Promise<void>;
 
   constructor(options: ClipStoreOptions) {
     this.dir = resolve(options.dir);
@@ -48,8 +49,17 @@ export class ClipStore {
     };
   }
 
-  /** Creates the directory; throws naming it when it cannot be written, so the service refuses to start. */
-  async open(): Promise<void> {
+  /**
+   * Creates the directory; throws naming it when it cannot be written, so the service refuses to start. Every
+   * caller gets the same promise: whoever touches the directory first (the clip recorder or the retention pass,
+   * which start side by side) waits for it to exist.
+   */
+  open(): Promise<void> {
+    this.opened ??= this.create();
+    return this.opened;
+  }
+
+  private async create(): Promise<void> {
     try {
       await mkdir(this.dir, { recursive: true });
       await access(this.dir, constants.W_OK);
