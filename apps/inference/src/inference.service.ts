@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBoo
 import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
 import { channels, decodeFrameOf, keys, type CameraConfig, type Frame } from '@vigil/contracts';
 import { BatchScheduler, LatestFrameSlots, ruleLabelProblems } from '@vigil/detect';
+import { CoalescingTask } from '@vigil/platform';
 import { BusSubscriber, CameraRegistry, CameraShares, planCameras, RedisConnections, type CameraShare, type MessageHandler } from '@vigil/redis';
 import type Redis from 'ioredis';
 import { AnnotatedDemand } from './annotated-demand';
@@ -31,6 +32,7 @@ export class InferenceService implements OnApplicationBootstrap, BeforeApplicati
   private scheduler!: BatchScheduler<Frame, Prepared, Ran>;
   private model?: LoadedModel;
   private timer?: NodeJS.Timeout;
+  private readonly reconciler = new CoalescingTask(() => this.reconcileOnce(), (error) => this.logger.warn(`cannot reconcile cameras: ${error.message}`));
   private status!: Redis;
   private readonly share: CameraShare;
 
@@ -60,12 +62,14 @@ export class InferenceService implements OnApplicationBootstrap, BeforeApplicati
       logger: this.logger,
     });
     this.scheduler = new BatchScheduler(this.slots, { ...batch, pipeline: PIPELINE_BATCHES }, stages, (error) => this.logger.warn(`batch failed: ${error.message}`));
-    await this.reconcile();
-    this.timer = setInterval(() => void this.reconcile(), Math.min(RECONCILE_MS, Math.floor(this.config.leaseMs / 3)));
+    await this.reconciler.run();
+    this.timer = setInterval(() => void this.reconciler.run(), Math.min(RECONCILE_MS, Math.floor(this.config.leaseMs / 3)));
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
+    // a pass still running could start a camera again after the loop below stopped it
+    await this.reconciler.stop();
     await this.scheduler?.stop();
     const running = [...this.cameras.keys()];
     for (const id of running) await this.stopCamera(id);
@@ -73,7 +77,7 @@ export class InferenceService implements OnApplicationBootstrap, BeforeApplicati
     await this.share.leave(running).catch((error: Error) => this.logger.warn(`cannot leave the inference replicas: ${error.message}`));
   }
 
-  private async reconcile(): Promise<void> {
+  private async reconcileOnce(): Promise<void> {
     let wanted: Map<string, CameraConfig>;
     let owned: Set<string>;
     try {

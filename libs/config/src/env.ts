@@ -20,6 +20,11 @@ const envSchema = z.object({
   /** this process's name in leases and status (defaults to host-pid) */
   INSTANCE_ID: z.string().regex(/^[A-Za-z0-9._-]+$/).optional(),
   LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
+  /**
+   * on SIGINT or SIGTERM a process stops its work, hands its cameras over and exits; past this many seconds it kills
+   * its child processes and exits anyway (Kubernetes and docker send SIGKILL 10-30 s after SIGTERM)
+   */
+  SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().min(0.5).max(60).default(2.5),
   /** a capture that produces no frame for this long is restarted */
   WATCHDOG_SECONDS: z.coerce.number().positive().max(3600).default(10),
   RECONNECT_MIN_MS: integer(10, 600_000).default(500),
@@ -93,6 +98,7 @@ export interface VigilConfig {
   camerasFile?: string;
   instanceId: string;
   logLevel: z.output<typeof envSchema>['LOG_LEVEL'];
+  shutdownTimeoutMs: number;
   watchdogMs: number;
   reconnect: { minMs: number; maxMs: number };
   leaseMs: number;
@@ -142,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): VigilConfig {
     camerasFile: e.CAMERAS_FILE,
     instanceId: e.INSTANCE_ID ?? `${hostname()}-${process.pid}`,
     logLevel: e.LOG_LEVEL,
+    shutdownTimeoutMs: Math.round(e.SHUTDOWN_TIMEOUT_SECONDS * 1000),
     watchdogMs: Math.round(e.WATCHDOG_SECONDS * 1000),
     reconnect: { minMs: e.RECONNECT_MIN_MS, maxMs: e.RECONNECT_MAX_MS },
     leaseMs: e.LEASE_MS,

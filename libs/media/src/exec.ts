@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { trackChild } from './child-processes';
 
 export interface ExecResult {
   code: number | null;
@@ -9,7 +10,7 @@ export interface ExecResult {
 /** Runs a tool and resolves with its output whatever the exit code; rejects only if it cannot start. */
 export function run(command: string, args: readonly string[], timeoutMs: number): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
-    execFile(command, args, { timeout: timeoutMs, maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
+    const child = execFile(command, args, { timeout: timeoutMs, maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
       if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') {
         reject(new Error(`${command} is not installed`));
         return;
@@ -17,5 +18,6 @@ export function run(command: string, args: readonly string[], timeoutMs: number)
       const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
       resolve({ code, stdout, stderr });
     });
+    trackChild(child);
   });
 }

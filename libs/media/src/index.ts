@@ -1,4 +1,5 @@
 export * from './backoff';
+export * from './child-processes';
 export * from './jpeg-size';
 export * from './codec-probe';
 export * from './gstreamer-probe';

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ConfigError, loadConfig, type VigilConfig } from '@vigil/config';
+import { killChildren, runningChildren } from '@vigil/media';
 import { redisOptionsFromUrl } from '@vigil/redis';
 import { VigilLogger } from './start-up-logger';
 
@@ -43,7 +44,7 @@ export async function startApp(options: StartOptions): Promise<INestApplication>
     throw error;
   }
   const app = await NestFactory.create<NestExpressApplication>(options.module(config), { logger: new VigilLogger(logLevels(config.logLevel)) });
-  app.enableShutdownHooks();
+  stopOnSignals(app, config.shutdownTimeoutMs, logger);
   options.configure?.(app, config);
   app.connectMicroservice<MicroserviceOptions>(controlTransport(config), { inheritAppConfig: true });
   await app.startAllMicroservices();
@@ -51,6 +52,42 @@ export async function startApp(options: StartOptions): Promise<INestApplication>
   await app.listen(port, config.host);
   logger.log(`listening on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`);
   return app;
+}
+
+/**
+ * SIGINT or SIGTERM: every service stops its work and hands its cameras over (Nest's shutdown hooks), then the
+ * process exits. Past `timeoutMs` it kills its child processes and exits anyway, so a stuck stop can never hold it
+ * until the orchestrator's SIGKILL, which would leave leases to run out and children behind. A second signal exits
+ * at once.
+ */
+export function stopOnSignals(app: INestApplication, timeoutMs: number, logger: Logger): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      logger.warn(`${signal} again: exiting now`);
+      process.exit(1);
+    }
+    stopping = true;
+    const started = Date.now();
+    const deadline = setTimeout(() => {
+      logger.warn(`still stopping after ${timeoutMs} ms: killing ${runningChildren()} child process(es) and exiting`);
+      killChildren();
+      process.exit(1);
+    }, timeoutMs);
+    app
+      .close()
+      .then(() => {
+        clearTimeout(deadline);
+        logger.log(`stopped in ${Date.now() - started} ms`);
+        process.exit(0);
+      })
+      .catch((error: Error) => {
+        logger.error(`stopping failed: ${error.message}`);
+        process.exit(1);
+      });
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }
 
 /** For main.ts files: start, and turn a failure at start into one clear line and exit code 1. */

@@ -13,6 +13,7 @@ export class CoalescingTask {
   ) {}
 
   run(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     if (this.running) {
       this.again = true;
       return this.running;

@@ -12,7 +12,7 @@ export interface StreamConsumerOptions {
   consumer: string;
   /** entries read per call */
   count?: number;
-  /** how long one read waits for new entries, ms (also how quickly `stop()` is honoured) */
+  /** how long one read waits for new entries, ms */
   blockMs?: number;
   /** entries another consumer has held unacknowledged this long are taken over (it died), ms */
   claimIdleMs?: number;
@@ -30,12 +30,14 @@ const RETRY_MS = 1000;
  * resolved, so a crash in between delivers it again, to this consumer's next run (its pending entries come first)
  * or to another consumer (once idle for `claimIdleMs`). Handlers must therefore be idempotent.
  *
- * Give it its own connection: the blocking read holds it.
+ * Give it its own connection: the blocking read holds it, and `stop()` closes it to end a read that waits.
  */
 export class StreamConsumer {
   private readonly options: Required<StreamConsumerOptions>;
   private stopped = false;
   private running?: Promise<void>;
+  /** a blocking read is waiting for new entries (no handler runs) */
+  private waiting = false;
 
   constructor(
     private readonly redis: Redis,
@@ -54,9 +56,13 @@ export class StreamConsumer {
     this.running = this.loop();
   }
 
-  /** Stops after the read and handler in progress; resolves when the loop is done. */
+  /**
+   * Stops after the handler in progress, if one runs; a read that only waits for new entries is cut short by
+   * closing the connection (a shutdown must not wait out `blockMs`). Resolves when the loop is done.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.waiting) this.redis.disconnect();
     await this.running;
   }
 
@@ -76,11 +82,21 @@ export class StreamConsumer {
           lastClaim = Date.now();
           await this.handleAll(await this.claim());
         }
-        await this.handleAll(await this.read('>', true));
+        await this.handleAll(await this.waitForEntries());
       } catch (error) {
+        if (this.stopped) return; // the read stop() cut short
         this.options.onError(error as Error);
         await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
       }
+    }
+  }
+
+  private async waitForEntries(): Promise<StreamEntry[]> {
+    this.waiting = true;
+    try {
+      return await this.read('>', true);
+    } finally {
+      this.waiting = false;
     }
   }
 

@@ -1,8 +1,9 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { join } from 'node:path';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
 import { channels, decodeFrameOf, type AlarmClip, type AlarmRecord, type Frame } from '@vigil/contracts';
 import { annotateFrame, DecodedFrame } from '@vigil/detect';
-import { AlarmSettings, ClipEncoder, ClipRecording, ClipStore, clipWindow, type ClipWindow, FrameRing, selectClipFrames } from '@vigil/alarms';
+import { AlarmSettings, ClipEncoder, ClipRecording, ClipStore, clipWindow, type ClipWindow, FrameRing, selectClipFrames, StagedClips } from '@vigil/alarms';
 import { BusSubscriber, CameraRegistry, type MessageHandler } from '@vigil/redis';
 import { AlarmsMetrics } from '../alarms-metrics';
 
@@ -24,6 +25,10 @@ interface Recording {
   final?: ClipWindow;
   timer?: NodeJS.Timeout;
   finishing?: Promise<void>;
+  /** aborted at shutdown: an encode in flight stops, and the frames are staged instead */
+  abort: AbortController;
+  /** its frames are also staged on disk (from the last shutdown), to be removed once the clip is settled */
+  staged?: boolean;
 }
 
 export type ClipListener = (update: Pick<AlarmRecord, 'id' | 'clip'>) => Promise<void>;
@@ -32,14 +37,21 @@ export type ClipListener = (update: Pick<AlarmRecord, 'id' | 'clip'>) => Promise
  * Keeps a ring of the last seconds of every detection camera's frames and turns them into alarm clips: the ring's
  * frames when an alarm starts, live frames while it lasts and `post` seconds after, then one MP4 per alarm (encoded
  * by ffmpeg in a child process) and the snapshot of the triggering frame with its boxes drawn.
+ *
+ * A shutdown does not wait for encodes, which take seconds: the frames of every clip not yet encoded are staged on
+ * disk in milliseconds, and the next start encodes them, or records on from them for an alarm still open.
+ * The alarms service starts it (`start`), so that the staged clips are known before it resumes open alarms.
  */
 @Injectable()
-export class ClipCapture implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class ClipCapture implements BeforeApplicationShutdown {
   private readonly logger = new Logger('Clips');
   private readonly watches = new Map<string, Watch>();
   private readonly recordings = new Map<string, Recording>();
   private readonly listeners: ClipListener[] = [];
   readonly store: ClipStore;
+  private readonly staged: StagedClips;
+  /** ids of staged clips not yet taken up */
+  private stagedIds = new Set<string>();
   private encoder!: ClipEncoder;
   private timer?: NodeJS.Timeout;
   private stopping = false;
@@ -53,12 +65,15 @@ export class ClipCapture implements OnApplicationBootstrap, BeforeApplicationShu
   ) {
     const { dir, retention } = config.alarms;
     this.store = new ClipStore({ dir, maxAgeMs: retention.maxAgeMs, maxBytes: retention.maxBytes });
+    this.staged = new StagedClips(join(this.store.dir, 'staged'));
   }
 
-  async onApplicationBootstrap(): Promise<void> {
+  /** Opens the store, picks the encoder, finds the clips the last shutdown staged, and starts watching cameras. */
+  async start(): Promise<void> {
     await this.store.open();
     this.encoder = await ClipEncoder.create({ preference: this.config.alarms.encoder });
     this.logger.log(`clips in ${this.store.dir}, encoder: ${this.encoder.reason}`);
+    this.stagedIds = new Set(await this.staged.ids());
     await this.reconcile();
     this.timer = setInterval(() => void this.reconcile(), RECONCILE_MS);
   }
@@ -66,9 +81,34 @@ export class ClipCapture implements OnApplicationBootstrap, BeforeApplicationShu
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     clearInterval(this.timer);
-    // what has been recorded is encoded now rather than lost; the alarms carry on after the restart
-    await Promise.all([...this.recordings.values()].map((entry) => this.finish(entry)));
+    const entries = [...this.recordings.values()];
+    for (const entry of entries) {
+      clearTimeout(entry.timer);
+      entry.abort.abort();
+    }
+    // aborted encodes end at once (ffmpeg is killed); one that finished meanwhile left `recordings`
+    await Promise.allSettled(entries.map((entry) => entry.finishing));
+    await Promise.all([...this.recordings.values()].map((entry) => this.stage(entry)));
     for (const id of [...this.watches.keys()]) await this.unwatch(id);
+  }
+
+  /**
+   * Clips the last shutdown staged whose alarm was not resumed (it had ended): encoded now, in the background, one
+   * at a time like any clip. Call after resuming the open alarms.
+   */
+  finishStaged(): void {
+    const ids = [...this.stagedIds];
+    this.stagedIds.clear();
+    for (const id of ids) {
+      void this.staged
+        .load(id)
+        .then((clip) => {
+          const entry = this.record({ id, camera: clip.camera }, clip.frames, true);
+          entry.final = clip.final;
+          void this.finish(entry);
+        })
+        .catch((error: Error) => this.dropStaged(id, error));
+    }
   }
 
   onClip(listener: ClipListener): void {
@@ -101,9 +141,24 @@ export class ClipCapture implements OnApplicationBootstrap, BeforeApplicationShu
     }
   }
 
-  /** After a restart: an open alarm records again from now (what was recorded before is gone). */
-  resume(alarm: AlarmRecord): void {
-    if (!this.recordings.has(alarm.id)) this.record(alarm, this.watches.get(alarm.camera)?.ring.frames() ?? []);
+  /**
+   * After a restart: an open alarm records on, from the frames the shutdown staged (the clip then shows the gap as
+   * it happened) and from what the ring holds.
+   */
+  async resume(alarm: AlarmRecord): Promise<void> {
+    if (this.recordings.has(alarm.id)) return;
+    let initial = this.watches.get(alarm.camera)?.ring.frames() ?? [];
+    let staged = false;
+    if (this.stagedIds.delete(alarm.id)) {
+      try {
+        const clip = await this.staged.load(alarm.id);
+        initial = [...clip.frames, ...initial];
+        staged = true;
+      } catch (error) {
+        await this.dropStaged(alarm.id, error as Error);
+      }
+    }
+    this.record(alarm, initial, staged);
   }
 
   /** The alarm ended: its clip ends `post` after its last violation, and is encoded once the frames are in. */
@@ -122,12 +177,34 @@ export class ClipCapture implements OnApplicationBootstrap, BeforeApplicationShu
     entry.timer = setTimeout(() => void this.finish(entry), wait);
   }
 
-  private record(alarm: AlarmRecord, initial: Frame[]): void {
+  private record(alarm: Pick<AlarmRecord, 'id' | 'camera'> & { startedAt?: number }, initial: Frame[], staged = false): Recording {
     const { preMs, maxClipMs } = this.settings.policy;
-    const from = alarm.startedAt - preMs;
+    // a staged clip of an ended alarm starts with its first frame; the window is trimmed by `final` anyway
+    const from = alarm.startedAt === undefined ? (initial[0]?.ts ?? Date.now()) : alarm.startedAt - preMs;
     // open-ended until the alarm ends (then `final` trims it); the cap bounds a violation that never stops
     const recording = new ClipRecording<Frame>({ id: alarm.id, camera: alarm.camera, window: { from, to: from + maxClipMs }, maxMs: maxClipMs }, initial);
-    this.recordings.set(alarm.id, { alarm: { id: alarm.id, camera: alarm.camera }, recording });
+    const entry: Recording = { alarm: { id: alarm.id, camera: alarm.camera }, recording, abort: new AbortController(), staged };
+    this.recordings.set(alarm.id, entry);
+    return entry;
+  }
+
+  /** Writes a recording's frames to disk for the next start; nothing is encoded now. */
+  private async stage(entry: Recording): Promise<void> {
+    const { id, camera } = entry.alarm;
+    entry.recording.finish();
+    const frames = entry.final ? selectClipFrames(entry.recording.frames(), entry.final) : entry.recording.frames();
+    if (frames.length === 0) return;
+    try {
+      await this.staged.save({ id, camera, final: entry.final, frames });
+      this.logger.log(`alarm ${id} (camera ${camera}): ${frames.length} frame(s) of its clip kept for the next start`);
+    } catch (error) {
+      this.logger.warn(`alarm ${id} (camera ${camera}): cannot keep its clip's frames for the next start: ${(error as Error).message}`);
+    }
+  }
+
+  private async dropStaged(id: string, error: Error): Promise<void> {
+    this.logger.warn(`alarm ${id}: staged clip dropped: ${error.message}`);
+    await this.staged.remove(id).catch(() => undefined);
   }
 
   private onFrame(camera: string, message: Buffer): void {
@@ -163,18 +240,20 @@ export class ClipCapture implements OnApplicationBootstrap, BeforeApplicationShu
       await this.tell({ id, clip: { state: 'encoding', frames: frames.length } });
       const started = performance.now();
       try {
-        const encoded = await this.encoder.encode({ id, camera, frames, path: this.store.clipPath(id) });
+        const encoded = await this.encoder.encode({ id, camera, frames, path: this.store.clipPath(id), signal: entry.abort.signal });
         this.metrics.clipSeconds.inc({ encoder: encoded.encoder }, (performance.now() - started) / 1000);
         clip = { state: 'ready', from: encoded.from, to: encoded.to, frames: encoded.frames, bytes: encoded.bytes, encoder: encoded.encoder };
         const omitted = entry.recording.stats.omitted;
         if (omitted) this.logger.warn(`alarm ${id} (camera ${camera}): ${omitted} frame(s) left out of the clip to stay within its bounds`);
       } catch (error) {
+        if (entry.abort.signal.aborted) return; // a shutdown: the frames are staged, the next start encodes them
         this.logger.warn(`alarm ${id} (camera ${camera}): clip failed: ${(error as Error).message}`);
         clip = { state: 'failed', error: (error as Error).message.slice(0, 500) };
       }
     }
     this.metrics.clips.inc({ camera, outcome: clip.state });
     this.recordings.delete(id);
+    if (entry.staged) await this.staged.remove(id).catch((error: Error) => this.logger.warn(`alarm ${id}: cannot remove its staged frames: ${error.message}`));
     await this.tell({ id, clip });
   }
 

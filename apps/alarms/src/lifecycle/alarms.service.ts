@@ -43,15 +43,17 @@ export class AlarmsService implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    await this.clips.start();
     const saved = await this.store.loadTracker();
     this.tracker.restore(saved);
     for (const entry of saved) {
       if (!entry.open) continue;
       const record = (await this.store.get(entry.open.id)) ?? entry.open;
       this.live.set(record.id, record);
-      // the frames recorded before the restart are gone: the clip starts again from what the ring will hold
-      this.clips.resume(record);
+      // the clip records on from the frames the shutdown staged
+      await this.clips.resume(record);
     }
+    this.clips.finishStaged();
     if (saved.length) this.logger.log(`carried on ${saved.filter((entry) => entry.open).length} open alarm(s) from before the restart`);
     this.consumer = new StreamConsumer(this.connections.create('alarms-violations'), {
       stream: keys.violations,

@@ -1,10 +1,12 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { maskCredentials } from '@vigil/contracts';
+import { trackChild } from '@vigil/media';
 
 const STDERR_LINES = 8;
 /** after stdin closes, ffmpeg flushes and disconnects; past this it is killed */
-const END_GRACE_MS = 3000;
+// ffmpeg flushes a few frames in well under this; a stop at shutdown has to fit in the shutdown deadline
+const END_GRACE_MS = 1000;
 
 export interface PushEnding {
   /** 'exit code 1', 'ended by SIGKILL', 'could not start ffmpeg: ...' */
@@ -33,7 +35,7 @@ export class FfmpegPush {
   private readonly done: Promise<void>;
 
   constructor(ffmpeg: string, args: readonly string[], events: FfmpegPushEvents) {
-    this.child = spawn(ffmpeg, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = trackChild(spawn(ffmpeg, args, { stdio: ['pipe', 'pipe', 'pipe'] }));
     let settle!: () => void;
     this.done = new Promise((resolve) => (settle = resolve));
     const finish = (ending: string): void => {

@@ -1,4 +1,4 @@
-import { Controller, Get, NotFoundException, Param, Query, Res } from '@nestjs/common';
+import { Controller, Get, HttpException, NotFoundException, Param, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import type { AlarmPage } from '@vigil/alarms';
 import { AlarmsQueryService, type AlarmDetail, type AlarmFile } from './alarms.service';
@@ -28,13 +28,20 @@ export class AlarmsController {
   }
 }
 
-/** Express's sendFile answers Range requests (206, 416) and conditional GETs, which browsers need to seek a video. */
+/**
+ * Express's sendFile answers Range requests (206, 416) and conditional GETs, which browsers need to seek a video.
+ * The file is named relative to the alarms directory (`root`), so the dot-file rule applies to the name alone:
+ * with an absolute path it refused every file under the default `.vigil/alarms`.
+ */
 function send(res: Response, file: AlarmFile): Promise<void> {
   return new Promise((resolve, reject) => {
-    res.sendFile(file.path, { headers: { 'Content-Type': file.contentType }, dotfiles: 'deny' }, (error?: NodeJS.ErrnoException) => {
+    res.sendFile(file.name, { root: file.dir, headers: { 'Content-Type': file.contentType }, dotfiles: 'deny' }, (error?: NodeJS.ErrnoException) => {
       if (!error) return resolve();
       if (res.headersSent) return resolve(); // the client went away mid-file
-      reject(error.code === 'ENOENT' ? new NotFoundException('the file is gone (retention removed it)') : error);
+      if (error.code === 'ENOENT') return reject(new NotFoundException('the file is gone (retention removed it)'));
+      // the file sender's own refusals (a Range it cannot satisfy answers itself; this is the rest) keep their status
+      const status = (error as { status?: unknown }).status;
+      reject(typeof status === 'number' && status >= 400 && status < 500 ? new HttpException(error.message, status) : error);
     });
   });
 }

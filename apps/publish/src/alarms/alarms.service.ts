@@ -1,11 +1,15 @@
+import { basename } from 'node:path';
 import { BadRequestException, Inject, Injectable, NotFoundException, OnApplicationShutdown } from '@nestjs/common';
 import { describeIssues, VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
 import { isAlarmId, type AlarmRecord } from '@vigil/contracts';
 import { AlarmSettings, alarmQuerySchema, AlarmStore, ClipStore, WebhookOutbox, type AlarmPage, type WebhookDelivery } from '@vigil/alarms';
 
-/** What a file route serves: a path inside the alarms directory and its type. */
+/** What a file route serves: a file of the alarms directory and its type. */
 export interface AlarmFile {
-  path: string;
+  /** the alarms directory, wherever it is (the default `.vigil/alarms` sits in a dot-folder) */
+  dir: string;
+  /** the file's name in it, made from a checked alarm id only */
+  name: string;
   contentType: string;
 }
 
@@ -55,12 +59,16 @@ export class AlarmsQueryService implements OnApplicationShutdown {
     if (alarm.clip.state !== 'ready') {
       throw new NotFoundException(`alarm ${id} has no clip ${alarm.clip.state === 'failed' ? `(it failed: ${alarm.clip.error ?? 'unknown'})` : `yet (${alarm.clip.state})`}`);
     }
-    return { path: this.files.clipPath(id), contentType: 'video/mp4' };
+    return this.file(this.files.clipPath(id), 'video/mp4');
   }
 
   async snapshot(id: string): Promise<AlarmFile> {
     const alarm = await this.get(id);
     if (!alarm.snapshot) throw new NotFoundException(`alarm ${id} has no snapshot`);
-    return { path: this.files.snapshotPath(id), contentType: 'image/jpeg' };
+    return this.file(this.files.snapshotPath(id), 'image/jpeg');
+  }
+
+  private file(path: string, contentType: string): AlarmFile {
+    return { dir: this.files.dir, name: basename(path), contentType };
   }
 }

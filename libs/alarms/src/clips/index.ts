@@ -10,3 +10,4 @@ export * from './clip-encoder';
 export * from './clip-store';
 export * from './retention';
 export * from './errors';
+export * from './staged-clips';

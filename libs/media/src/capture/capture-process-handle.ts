@@ -2,10 +2,12 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { maskCredentials } from '@vigil/contracts';
+import { trackChild } from '../child-processes';
 import type { CaptureJob, CaptureMessage, CaptureStats, SupervisorMessage } from './messages';
 
 const ENTRY = join(__dirname, 'capture-process.js');
-const STOP_GRACE_MS = 2000;
+// short: a stop at shutdown has to fit, with everything else, in the shutdown deadline
+const STOP_GRACE_MS = 1000;
 const STDERR_LINES = 20;
 
 export interface CaptureProcessEvents {
@@ -31,7 +33,7 @@ export class CaptureProcessHandle extends EventEmitter<CaptureProcessEvents> {
 
   private constructor(job: CaptureJob) {
     super();
-    this.child = fork(ENTRY, [JSON.stringify(job)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
+    this.child = trackChild(fork(ENTRY, [JSON.stringify(job)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' }));
     this.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => this.keepStderr(chunk));
     this.child.on('message', (message: CaptureMessage) => this.onMessage(message));
     this.child.on('exit', (code, signal) => {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { trackChild } from '../child-processes';
 
 export interface FfmpegRun {
   ffmpeg: string;
@@ -33,7 +34,7 @@ export function runFfmpeg(run: FfmpegRun): Promise<FfmpegOutcome> {
     };
 
     let killedFor: string | undefined;
-    const child = spawn(run.ffmpeg, run.args, { cwd: run.cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = trackChild(spawn(run.ffmpeg, run.args, { cwd: run.cwd, stdio: ['ignore', 'ignore', 'pipe'] }));
     const kill = (why: string): void => {
       killedFor ??= why;
       child.kill('SIGKILL');
