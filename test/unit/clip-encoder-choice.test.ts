@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chooseEncoder, EncoderUnavailableError, encodersToProbe, selectEncoder } from '@vigil/media';
+import { chooseEncoder, EncoderUnavailableError, encodersToProbe, firstReason, selectEncoder } from '@vigil/media';
 import { encoderArgs } from '../../libs/alarms/src/clips';
 
 const ok = { ok: true } as const;
@@ -82,5 +82,20 @@ describe('selectEncoder', () => {
     const tried: string[] = [];
     await selectEncoder('auto', async (name) => (tried.push(name), ok));
     assert.deepEqual(tried, ['nvenc']);
+  });
+});
+
+describe('firstReason', () => {
+  test("keeps ffmpeg's first error line, without the encoder-and-address prefix", () => {
+    const stderr = [
+      '[h264_nvenc @ 0x559f8b7f6780] Cannot load libcuda.so.1',
+      'Error initializing output stream 0:0 -- Error while opening encoder for output stream #0:0 - maybe incorrect parameters such as bit_rate, rate, width or height',
+    ];
+    assert.equal(firstReason(stderr), 'Cannot load libcuda.so.1');
+  });
+
+  test('says so when ffmpeg printed nothing', () => {
+    assert.equal(firstReason([]), '(no output)');
+    assert.equal(firstReason(['', '  ']), '(no output)');
   });
 });

@@ -3,6 +3,8 @@
 
 const ASPECT = 16 / 9; // the video area of a tile
 const MIN_TILE_WIDTH = 320;
+/** a layout with more columns wins when its tiles are at least this share of the largest tiles that fit */
+const NEARLY_AS_LARGE = 0.8;
 
 /**
  * @param {HTMLElement} grid
@@ -26,14 +28,17 @@ function fitOnce(grid, count, chrome) {
   const width = grid.clientWidth - padX;
   const height = window.innerHeight - grid.getBoundingClientRect().top - window.scrollY - padY;
 
-  let best = { cols: 1, tileWidth: 0 };
+  const fits = [];
   for (let cols = 1; cols <= count; cols++) {
     const rows = Math.ceil(count / cols);
     const byWidth = (width - gap * (cols - 1)) / cols;
     const byHeight = ((height - gap * (rows - 1)) / rows - chrome) * ASPECT;
-    const tileWidth = Math.min(byWidth, byHeight);
-    if (tileWidth > best.tileWidth) best = { cols, tileWidth };
+    fits.push({ cols, tileWidth: Math.min(byWidth, byHeight) });
   }
+  const largest = Math.max(...fits.map((fit) => fit.tileWidth));
+  // the most columns whose tiles are nearly as large as the largest that fit: two cameras on a wide screen sit side
+  // by side across the width, not stacked in a narrow column beside empty space
+  let best = fits.filter((fit) => fit.tileWidth >= largest * NEARLY_AS_LARGE && fit.tileWidth >= MIN_TILE_WIDTH).at(-1) ?? { cols: 1, tileWidth: largest };
 
   if (best.tileWidth < MIN_TILE_WIDTH) {
     // too many cameras to fit: as many readable columns as the width allows, and scroll

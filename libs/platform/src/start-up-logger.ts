@@ -2,9 +2,10 @@ import { ConsoleLogger, type LogLevel } from '@nestjs/common';
 
 /**
  * NestJS's own start-up chatter: a line per module initialised, per controller, per route mapped and per socket
- * message handler, about forty in all. Useful when wiring is in doubt, noise on every start otherwise.
+ * message handler, and the control transport's "Connected to Redis" (context Server); about forty in all. Useful
+ * when the wiring is in doubt, noise on every start otherwise.
  */
-const START_UP_CONTEXTS = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'WebSocketsController', 'NestApplication', 'NestMicroservice']);
+const START_UP_CONTEXTS = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'WebSocketsController', 'NestApplication', 'NestMicroservice', 'Server']);
 
 /**
  * Nest's console logger with that chatter moved to debug, so a start at the default level is a few lines: what

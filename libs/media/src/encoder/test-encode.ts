@@ -11,5 +11,14 @@ export async function testEncode(ffmpeg: string, outputArgs: readonly string[], 
     args: ['-nostdin', '-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=256x144:rate=10', '-frames:v', '5', ...outputArgs, '-f', 'null', '-'],
     timeoutMs,
   });
-  return outcome.ok ? { ok: true } : { ok: false, error: `${outcome.ending}: ${outcome.stderr.join(' | ') || '(no output)'}` };
+  return outcome.ok ? { ok: true } : { ok: false, error: `${outcome.ending}: ${firstReason(outcome.stderr)}` };
+}
+
+/**
+ * ffmpeg's first error line without its `[h264_nvenc @ 0x55d0...]` prefix: the cause ("Cannot load libcuda.so.1");
+ * the lines after it only say that the output could not be opened.
+ */
+export function firstReason(stderr: readonly string[]): string {
+  const line = stderr.find((text) => text.trim() !== '');
+  return line === undefined ? '(no output)' : line.replace(/^\[[^\]]+ @ 0x[0-9a-f]+\]\s*/, '').trim();
 }
