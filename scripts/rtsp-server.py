@@ -44,6 +44,11 @@ def make_factory(launch):
     factory.set_launch(launch)
     # One pipeline (one encoder) for all clients of a mount, like a real camera.
     factory.set_shared(True)
+    # A live camera plays from now. gst-rtsp-server 1.22 finds a live videotestsrc seekable, so every PLAY with a
+    # Range (ffmpeg sends npt=0.000-) did a flushing seek of the shared pipeline: the other clients lost their
+    # stream, and a PLAY landing while the segment was flushed aborted the whole server
+    # (gst_rtsp_media_get_rates: assertion failed). Media that publish their clock are never seekable.
+    factory.set_publish_clock_mode(GstRtspServer.RTSPPublishClockMode.CLOCK_AND_OFFSET)
     return factory
 
 
