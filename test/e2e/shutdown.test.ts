@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Redis from 'ioredis';
 import type { AlarmPage } from '@vigil/alarms';
@@ -85,7 +85,8 @@ describe('shutdown', { timeout: 180_000 }, () => {
     rtmp = await startRtmpServer();
     const pattern = { pattern: 'ball', width: 640, height: 360, fps: 10, codec: 'h264' as const };
     rtsp = await startRtspServer({ mounts: { '/a': testPatternLaunch(pattern), '/b': testPatternLaunch({ ...pattern, pattern: 'smpte', horizontalSpeed: 4 }) } });
-    alarmsDir = await mkdtemp(join(tmpdir(), 'vigil-shutdown-alarms-'));
+    // a folder that does not exist yet, as on a first start: the clip recorder and the retention pass create it
+    alarmsDir = join(await mkdtemp(join(tmpdir(), 'vigil-shutdown-')), 'alarms');
     tempsBefore = clipTemps();
     vigil = await start();
   });
@@ -96,7 +97,7 @@ describe('shutdown', { timeout: 180_000 }, () => {
     await rtsp?.stop();
     await rtmp?.stop();
     await redis?.stop();
-    if (alarmsDir) await rm(alarmsDir, { recursive: true, force: true });
+    if (alarmsDir) await rm(dirname(alarmsDir), { recursive: true, force: true });
   });
 
   test('SIGINT with 8 cameras, a push and a recording clip: gone within 3 s, leases released, nothing left running', async () => {
@@ -124,6 +125,7 @@ describe('shutdown', { timeout: 180_000 }, () => {
     assert.ok(tookMs < EXIT_WITHIN_MS, `exited ${tookMs} ms after SIGINT`);
     const log = running.child.lastLines().map((line) => line.text).join('\n');
     assert.match(log, /stopped in \d+ ms/, 'a clean stop, not the deadline');
+    assert.doesNotMatch(log, /retention pass failed/, 'the first retention pass found the folder it needs');
     assert.deepEqual(stillRunning(tree), [], 'every process it started is gone');
     assert.deepEqual(await probe.keys('vigil:lease:*'), [], 'every lease released');
     for (const role of ['ingest', 'inference', 'egress']) assert.deepEqual(await probe.zrange(`vigil:replicas:${role}`, 0, -1), [], `${role} heartbeat removed`);

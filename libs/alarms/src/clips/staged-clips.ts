@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { CAMERA_ID_PATTERN, isAlarmId, type Frame } from '@vigil/contracts';
@@ -10,7 +10,11 @@ import { InvalidAlarmIdError } from './errors';
 export const MAX_STAGED_FRAMES = 18_000;
 /** and no frame file larger than this (a 4K JPEG at quality 100 is under 8 MiB) */
 const MAX_FRAME_BYTES = 16 * 1024 * 1024;
+/** and no more than this in all (a minute of 1080p at 30 fps is about 360 MiB) */
+const MAX_CLIP_BYTES = 1024 * 1024 * 1024;
 const MANIFEST = 'clip.json';
+/** a manifest of MAX_STAGED_FRAMES entries is about 1.5 MB */
+const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 const WRITE_BATCH = 32;
 const FRAME_NAME = /^\d{6}\.jpg$/;
 
@@ -93,16 +97,23 @@ export class StagedClips {
   /** Reads a staged clip back; throws naming what is wrong with it. */
   async load(id: string): Promise<StagedClip> {
     const folder = this.pathOf(id);
-    const text = await readFile(join(folder, MANIFEST), 'utf8');
-    const parsed = manifestSchema.safeParse(JSON.parse(text));
+    const manifestPath = join(folder, MANIFEST);
+    const info = await lstat(manifestPath);
+    if (!info.isFile() || info.size > MAX_MANIFEST_BYTES) throw new Error(`staged clip ${id}: ${MANIFEST} is not a plain file of at most ${MAX_MANIFEST_BYTES} bytes`);
+    const parsed = manifestSchema.safeParse(JSON.parse(await readFile(manifestPath, 'utf8')));
     if (!parsed.success) throw new Error(`staged clip ${id}: bad manifest: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
     const manifest = parsed.data;
     if (manifest.id !== id) throw new Error(`staged clip ${id}: its manifest names alarm ${manifest.id}`);
     const frames: Frame[] = [];
+    let total = 0;
     for (const entry of manifest.frames) {
       const path = join(folder, entry.file);
-      const { size } = await stat(path);
+      const info = await lstat(path);
+      if (!info.isFile()) throw new Error(`staged clip ${id}: ${entry.file} is not a plain file`);
+      const size = info.size;
+      total += size;
       if (size > MAX_FRAME_BYTES) throw new Error(`staged clip ${id}: ${entry.file} is ${size} bytes`);
+      if (total > MAX_CLIP_BYTES) throw new Error(`staged clip ${id}: its frames pass ${MAX_CLIP_BYTES} bytes`);
       const data = await readFile(path);
       frames.push({ camera: manifest.camera, stream: 'raw', format: 'jpeg', seq: entry.seq, ts: entry.ts, width: entry.width, height: entry.height, data });
     }
