@@ -56,12 +56,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         statsIntervalMs: 1000,
         maxInFlight: 4,
       };
-      // no IPC channel: the capture process then only publishes, and is killed by stop()
+      // no IPC channel: the capture process then only publishes, and is killed by stop(); its job comes on stdin
       const entry = findRepoFile('dist/libs/media/src/capture/capture-process.js');
-      capture = spawnManaged('capture', process.execPath, [entry, JSON.stringify(job)], {
+      capture = spawnManaged('capture', process.execPath, [entry, '--camera', job.camera], {
         echo: options.echo,
+        stdin: 'pipe',
         env: { ...(process.env as Record<string, string>), ...options.captureEnv },
       });
+      capture.process.stdin?.end(JSON.stringify(job));
       started.push({ stop: () => capture!.stop('SIGKILL') });
     }
     return {

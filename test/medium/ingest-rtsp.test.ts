@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import Redis from 'ioredis';
 import { keys, type CameraStatus } from '@vigil/contracts';
@@ -100,6 +101,16 @@ describe('ingest against a real RTSP server and redis-server', { timeout: 120_00
     assert.ok(!ingest.child.lastLines().some((line) => line.text.includes('s3cret-pass')), 'log is clean');
   });
 
+  test("no capture process's argv, which every user can read, holds a camera URL, its credentials or the Redis URL", () => {
+    const pids = execFileSync('pgrep', ['-f', 'capture-process\\.js'], { encoding: 'utf8' }).trim().split('\n');
+    assert.ok(pids.length >= 2, 'capture processes run');
+    for (const pid of pids) {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      assert.match(argv.join(' '), /capture-process\.js --camera [A-Za-z0-9_-]+ $/, 'the camera id alone');
+      for (const secret of ['s3cret-pass', 'rtsp://', redis.url, String(rtspPort)]) assert.ok(!argv.some((arg) => arg.includes(secret)), `pid ${pid}: ${secret} in ${argv.join(' ')}`);
+    }
+  });
+
   test('frames resume after the RTSP server is stopped and started again', async () => {
     const frames = await tap('cam264');
     const before = (await frames.next(1))[0]!;
@@ -119,7 +130,7 @@ describe('ingest against a real RTSP server and redis-server', { timeout: 120_00
   test('a capture process killed right after a frame is restarted with seq numbers never used before', async () => {
     const frames = await tap('cam265');
     await frames.next(1);
-    const captured = execFileSync('pgrep', ['-f', 'capture-process\\.js.*"camera":"cam265"'], { encoding: 'utf8' }).trim().split('\n');
+    const captured = execFileSync('pgrep', ['-f', 'capture-process\\.js --camera cam265$'], { encoding: 'utf8' }).trim().split('\n');
     assert.equal(captured.length, 1, `one capture process for cam265 (${captured.join(', ')})`);
     process.kill(Number(captured[0]), 'SIGKILL');
     const killedAt = frames.received;

@@ -33,7 +33,9 @@ export class CaptureProcessHandle extends EventEmitter<CaptureProcessEvents> {
 
   private constructor(job: CaptureJob) {
     super();
-    this.child = trackChild(fork(ENTRY, [JSON.stringify(job)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' }));
+    // the camera id alone in argv, so `ps` tells which process is which camera (ids are [A-Za-z0-9_-], 64 at most)
+    this.child = trackChild(fork(ENTRY, ['--camera', job.camera], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' }));
+    this.child.send({ type: 'job', job } satisfies SupervisorMessage, (error) => error && this.child.kill('SIGKILL'));
     this.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => this.keepStderr(chunk));
     this.child.on('message', (message: CaptureMessage) => this.onMessage(message));
     this.child.on('exit', (code, signal) => {

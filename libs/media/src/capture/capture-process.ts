@@ -1,6 +1,7 @@
 /**
  * Entry point of a capture process: one camera, one GStreamer pipeline, frames straight to Redis.
- * Forked by CaptureSupervisor with the CaptureJob as JSON in argv[2]; reports over IPC.
+ * Forked by CaptureProcessHandle; its CaptureJob comes as the first IPC message (never in argv, where anyone could
+ * read the camera's credentials); reports over IPC.
  */
 import Redis from 'ioredis';
 import { maskCredentials } from '@vigil/contracts';
@@ -13,8 +14,8 @@ import { SeqBlocks } from './seq-blocks';
 /** about 10 s of frames at 25 fps: one IPC message per block, and at most this many numbers skipped at a restart */
 const SEQ_BLOCK = 256;
 
-const job = JSON.parse(process.argv[2] ?? '{}') as CaptureJob;
-const stats: CaptureStats = { frames: 0, dropped: 0, bytes: 0, lastSeq: job.seqStart - 1 };
+let job: CaptureJob;
+let stats: CaptureStats = { frames: 0, dropped: 0, bytes: 0, lastSeq: -1 };
 let stopping = false;
 
 function send(message: CaptureMessage): void {
@@ -26,9 +27,22 @@ function end(reason: 'eos' | 'error', message: string): never {
   process.exit(0);
 }
 
+function start(received: CaptureJob): void {
+  if (job !== undefined) return;
+  job = received;
+  stats = { frames: 0, dropped: 0, bytes: 0, lastSeq: job.seqStart - 1 };
+  main().catch((error: Error) => end('error', error.message));
+}
+
 process.on('message', (message: SupervisorMessage) => {
   if (message.type === 'stop') stopping = true;
+  else if (message.type === 'job') start(message.job);
 });
+if (!process.send) {
+  // no IPC channel (a benchmark runs it alone): the job comes as JSON on stdin
+  const chunks: Buffer[] = [];
+  process.stdin.on('data', (chunk: Buffer) => chunks.push(chunk)).on('end', () => start(JSON.parse(Buffer.concat(chunks).toString('utf8')) as CaptureJob));
+}
 // the supervisor died or dropped us: nothing would read our frames' counters any more
 process.on('disconnect', () => process.exit(0));
 
@@ -86,4 +100,3 @@ function openCapture(): OpenCvCapture {
   }
 }
 
-main().catch((error: Error) => end('error', error.message));

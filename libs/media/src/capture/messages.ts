@@ -1,6 +1,10 @@
 import type { StreamName } from '@vigil/contracts';
 
-/** What the supervisor tells a capture process at start (passed as JSON in argv). */
+/**
+ * What the supervisor tells a capture process at start: its first IPC message, never argv. Every user of the
+ * machine reads argv (`ps`), and the kernel limits one argument to 128 KiB: a long camera URL made the fork throw
+ * E2BIG, which took the whole process down.
+ */
 export interface CaptureJob {
   camera: string;
   stream: StreamName;
@@ -42,4 +46,4 @@ export type CaptureMessage =
   | { type: 'ended'; reason: 'eos' | 'error'; message: string; stats: CaptureStats };
 
 /** Messages from the supervisor to a capture process. */
-export type SupervisorMessage = { type: 'stop' };
+export type SupervisorMessage = { type: 'job'; job: CaptureJob } | { type: 'stop' };
