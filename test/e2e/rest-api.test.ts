@@ -103,6 +103,18 @@ describe('REST API across separate ingest and publish processes', { timeout: 120
     }
   });
 
+  test('a camera whose URL is 90 KB of password does not take ingest down', async () => {
+    for (const codec of ['h264', 'auto'] as const) {
+      const id = `huge-${codec}`;
+      const created = await sendJson('POST', api(''), { id, url: `rtsp://user:${'p'.repeat(90_000)}@127.0.0.1:1/x`, codec });
+      assert.equal(created.status, 201);
+      // the capture runs (and fails to connect, port 1): ingest reports it rather than dying
+      await waitFor(`${id} tried`, async () => ((await getJson<CameraView>(api(`/${id}`))).body.status?.reconnects ?? 0) >= 1, 20_000, 250);
+      assert.ok(ingest.child.running, 'ingest is still running');
+      assert.equal((await sendJson('DELETE', api(`/${id}`))).status, 204);
+    }
+  });
+
   test('health of both processes', async () => {
     assert.equal((await fetch(`${publish.url}/healthz`)).status, 200);
     assert.equal((await fetch(`${ingest.url}/healthz`)).status, 200);
