@@ -21,11 +21,6 @@ export function trackChild<T extends ChildProcess>(child: T): T {
   return child;
 }
 
-/** How many tracked children are still running. */
-export function runningChildren(): number {
-  return running.size;
-}
-
 /** Kills every tracked child that is still running; returns how many it signalled. */
 export function killChildren(signal: NodeJS.Signals = 'SIGKILL'): number {
   let count = 0;

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ConfigError, loadConfig, type VigilConfig } from '@vigil/config';
-import { killChildren, runningChildren } from '@vigil/media';
+import { killChildren } from '@vigil/media';
 import { redisOptionsFromUrl } from '@vigil/redis';
 import { VigilLogger } from './start-up-logger';
 
@@ -70,8 +70,7 @@ export function stopOnSignals(app: INestApplication, timeoutMs: number, logger: 
     stopping = true;
     const started = Date.now();
     const deadline = setTimeout(() => {
-      logger.warn(`still stopping after ${timeoutMs} ms: killing ${runningChildren()} child process(es) and exiting`);
-      killChildren();
+      logger.warn(`still stopping after ${timeoutMs} ms: killed ${killChildren()} child process(es), exiting`);
       process.exit(1);
     }, timeoutMs);
     app
