@@ -54,8 +54,27 @@ export function stage(launch: string, name: string): Stage {
   return found[0]!;
 }
 
-/** The value of a quoted property as GStreamer will read it. */
+/**
+ * The value of a quoted property as GStreamer will read it: the launch lexer's escapes, then the
+ * value deserializer's (`\c`, `\ooo` octal bytes). A mirror for unit tests only; the medium test
+ * pipeline-parser checks the real parser.
+ */
 export function unquote(value: string): string {
   assert.match(value, /^".*"$/s, `not quoted: ${value}`);
-  return value.slice(1, -1).replace(/\\(.)/gs, '$1');
+  const inner = value.slice(1, -1).replace(/\\(.)/gs, '$1');
+  assert.match(inner, /^".*"$/s, `not wrapped for the deserializer: ${inner}`);
+  const bytes: number[] = [];
+  const text = inner.slice(1, -1);
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] !== '\\') {
+      bytes.push(text.charCodeAt(i));
+      continue;
+    }
+    const octal = /^[0-3][0-7]{2}/.exec(text.slice(i + 1));
+    if (octal) {
+      bytes.push(parseInt(octal[0], 8));
+      i += 3;
+    } else bytes.push(text.charCodeAt(++i));
+  }
+  return Buffer.from(bytes).toString('utf8');
 }

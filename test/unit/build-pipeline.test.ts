@@ -39,7 +39,9 @@ describe('buildPipeline: one pipeline per source kind', () => {
     assert.equal(unquote(src['user-pw']!), '***');
     assert.equal(unquote(src.location!), 'rtsp://cam.local:554/stream1');
     assert.ok(!pipeline.masked.includes('p@ss') && !pipeline.masked.includes('p%40ss') && !pipeline.masked.includes('admin'));
-    assert.equal(pipeline.masked.replace(/user-id="\*\*\*" user-pw="\*\*\*"/, 'user-id="admin" user-pw="p@ss"'), pipeline.launch);
+    const plain = stage(pipeline.launch, 'rtspsrc').props;
+    assert.deepEqual({ ...src, 'user-id': plain['user-id'], 'user-pw': plain['user-pw'] }, plain);
+    assert.deepEqual(stages(pipeline.masked).slice(1), stages(pipeline.launch).slice(1));
   });
 
   test('rtsp over udp without credentials has no user-id/user-pw and masked equals launch', () => {
@@ -118,19 +120,19 @@ describe('buildPipeline: one pipeline per source kind', () => {
     assert.equal(unquote(src.location!), '/frames/%06d.jpg');
     assert.equal(src.index, '0');
     assert.equal(src.loop, 'true');
-    assert.equal(unquote(src.caps!), 'image/jpeg,framerate=(fraction)10/1');
+    assert.equal(unquote(src.caps!), 'image/jpeg,framerate=10/1');
     assert.equal(pipeline.live, false);
   });
 
   test(`image sequence without fps plays at ${DEFAULT_SYNTHETIC_FPS} fps and adds no videorate`, () => {
     const pipeline = build('/frames/%06d.jpg');
-    assert.equal(unquote(stage(pipeline.launch, 'multifilesrc').props.caps!), `image/jpeg,framerate=(fraction)${DEFAULT_SYNTHETIC_FPS}/1`);
+    assert.equal(unquote(stage(pipeline.launch, 'multifilesrc').props.caps!), `image/jpeg,framerate=${DEFAULT_SYNTHETIC_FPS}/1`);
     assert.ok(!names(pipeline.launch).includes('videorate'));
   });
 
   test('image sequence with a fractional fps gets a fraction of the same value', () => {
     const caps = unquote(stage(build('/frames/%06d.jpg', { fps: 12.5 }).launch, 'multifilesrc').props.caps!);
-    const [, num, den] = /framerate=\(fraction\)(\d+)\/(\d+)$/.exec(caps)!;
+    const [, num, den] = /framerate=(\d+)\/(\d+)$/.exec(caps)!;
     assert.equal(Number(num) / Number(den), 12.5);
   });
 
@@ -273,7 +275,7 @@ describe('buildPipeline: quoting', () => {
     const pipeline = build(path, {}, H264);
     assert.deepEqual(names(pipeline.launch).slice(0, 2), ['filesrc', 'parsebin']);
     assert.equal(unquote(stage(pipeline.launch, 'filesrc').props.location!), path);
-    assert.ok(pipeline.launch.startsWith('filesrc location="/videos/my clip \\"final\\" ! v2.mp4" ! parsebin'));
+    assert.ok(!/(^|[^\\])" ! v2/.test(pipeline.launch), 'no unescaped quote before the path\'s "!"');
   });
 
   test('backslashes are escaped so they are not read as escapes', () => {

@@ -91,6 +91,46 @@ export interface InferenceStatus {
   updatedAt: number;
 }
 
+const count = z.number().int().nonnegative().finite();
+const epochMs = z.number().nonnegative().finite();
+const text = (max: number) => z.string().max(max);
+
+/** A status record read back from Redis is checked like any input: anything there may have been written by anyone. */
+export const cameraStatusSchema: z.ZodType<CameraStatus> = z
+  .object({
+    id: z.string().regex(CAMERA_ID_PATTERN),
+    state: z.enum(CAMERA_STATES),
+    reason: text(2000).optional(),
+    decoder: text(100).optional(),
+    pipeline: text(20_000).optional(),
+    width: count.optional(),
+    height: count.optional(),
+    frames: count,
+    fps: z.number().nonnegative().finite(),
+    reconnects: count,
+    lastFrameAt: epochMs.optional(),
+    since: epochMs,
+    owner: text(200).optional(),
+    updatedAt: epochMs,
+  })
+  .strict();
+
+export const inferenceStatusSchema: z.ZodType<InferenceStatus> = z
+  .object({
+    camera: z.string().regex(CAMERA_ID_PATTERN),
+    owner: text(200),
+    inferred: count,
+    skipped: count,
+    gated: count,
+    violations: count,
+    lastInferenceMs: z.number().nonnegative().finite().optional(),
+    lastDetections: count.optional(),
+    detector: text(200).nullable(),
+    problem: text(2000).optional(),
+    updatedAt: epochMs,
+  })
+  .strict();
+
 /** A camera as the API shows it: its config (URL masked), its capture status and its inference status. */
 export interface CameraView extends CameraConfig {
   status: CameraStatus | null;

@@ -64,6 +64,14 @@ function parseNetworkUrl(url: string): URL {
   if (/\s/.test(url)) throw new SourceError('url contains whitespace (percent-encode it, e.g. %20)');
   const parsed = parseUrl(url);
   if (!parsed.hostname) throw new SourceError('url has no host');
+  // the pipeline hands the decoded user name and password to the source element
+  for (const part of [parsed.username, parsed.password]) {
+    try {
+      decodeURIComponent(part);
+    } catch {
+      throw new SourceError('url user name or password has a malformed percent-escape');
+    }
+  }
   return parsed;
 }
 

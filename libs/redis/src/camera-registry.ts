@@ -1,7 +1,9 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
-import { keys, type CameraConfig, type CameraStatus, type InferenceStatus } from '@vigil/contracts';
+import type { z } from 'zod';
+import { cameraConfigSchema, cameraStatusSchema, inferenceStatusSchema, keys, type CameraConfig, type CameraStatus, type InferenceStatus } from '@vigil/contracts';
 import { RedisConnections } from './redis-connections';
+import { RecordCheck } from './record-check';
 
 /**
  * The cameras every service and replica sees, kept in Redis: configs in one hash, live status in
@@ -10,6 +12,7 @@ import { RedisConnections } from './redis-connections';
 @Injectable()
 export class CameraRegistry implements OnModuleInit {
   private redis!: Redis;
+  private readonly check = new RecordCheck(new Logger(CameraRegistry.name));
 
   constructor(private readonly connections: RedisConnections) {}
 
@@ -19,14 +22,12 @@ export class CameraRegistry implements OnModuleInit {
 
   async list(): Promise<CameraConfig[]> {
     const all = await this.redis.hgetall(keys.cameras);
-    return Object.values(all)
-      .map((json) => JSON.parse(json) as CameraConfig)
-      .sort((a, b) => a.id.localeCompare(b.id));
+    return this.checkAll('camera', all, cameraConfigSchema, (camera) => camera.id).sort((a, b) => a.id.localeCompare(b.id));
   }
 
   async get(id: string): Promise<CameraConfig | undefined> {
     const json = await this.redis.hget(keys.cameras, id);
-    return json === null ? undefined : (JSON.parse(json) as CameraConfig);
+    return json === null ? undefined : this.check.read('camera', id, json, cameraConfigSchema, (camera) => camera.id);
   }
 
   /** Returns true when the camera is new. */
@@ -43,12 +44,12 @@ export class CameraRegistry implements OnModuleInit {
 
   async statuses(): Promise<Map<string, CameraStatus>> {
     const all = await this.redis.hgetall(keys.cameraStatus);
-    return new Map(Object.entries(all).map(([id, json]) => [id, JSON.parse(json) as CameraStatus]));
+    return new Map(this.checkAll('camera status', all, cameraStatusSchema, (status) => status.id).map((status) => [status.id, status]));
   }
 
   async status(id: string): Promise<CameraStatus | undefined> {
     const json = await this.redis.hget(keys.cameraStatus, id);
-    return json === null ? undefined : (JSON.parse(json) as CameraStatus);
+    return json === null ? undefined : this.check.read('camera status', id, json, cameraStatusSchema, (status) => status.id);
   }
 
   async setStatus(status: CameraStatus): Promise<void> {
@@ -58,15 +59,22 @@ export class CameraRegistry implements OnModuleInit {
   /** Inference counters per camera, written by the inference service. */
   async inferenceStatuses(): Promise<Map<string, InferenceStatus>> {
     const all = await this.redis.hgetall(keys.inferenceStatus);
-    return new Map(Object.entries(all).map(([id, json]) => [id, JSON.parse(json) as InferenceStatus]));
+    return new Map(this.checkAll('inference status', all, inferenceStatusSchema, (status) => status.camera).map((status) => [status.camera, status]));
   }
 
   async inferenceStatus(id: string): Promise<InferenceStatus | undefined> {
     const json = await this.redis.hget(keys.inferenceStatus, id);
-    return json === null ? undefined : (JSON.parse(json) as InferenceStatus);
+    return json === null ? undefined : this.check.read('inference status', id, json, inferenceStatusSchema, (status) => status.camera);
   }
 
   async clearStatus(id: string): Promise<void> {
     await this.redis.hdel(keys.cameraStatus, id);
+  }
+
+  private checkAll<T>(kind: string, all: Record<string, string>, schema: z.ZodType<T, z.ZodTypeDef, unknown>, idOf: (record: T) => string): T[] {
+    return Object.entries(all).flatMap(([id, json]) => {
+      const record = this.check.read(kind, id, json, schema, idOf);
+      return record === undefined ? [] : [record];
+    });
   }
 }

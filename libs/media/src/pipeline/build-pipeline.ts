@@ -1,6 +1,6 @@
 import type { CameraConfig, Source } from '@vigil/contracts';
 import type { DecoderChoice } from './decoder';
-import { element, link, quote } from './launch';
+import { caps, element, link, token, type Fraction } from './launch';
 
 export interface PipelineInput {
   camera: Pick<CameraConfig, 'transport' | 'realtime' | 'fps' | 'width' | 'height' | 'jpegQuality'>;
@@ -66,16 +66,16 @@ function sourceParts(input: PipelineInput, mask: boolean): SourceParts {
       return {
         parts: [
           element('rtspsrc', {
-            location: quote(location),
-            'user-id': user === undefined ? undefined : quote(user),
-            'user-pw': password === undefined ? undefined : quote(password),
-            protocols: camera.transport,
+            location,
+            'user-id': user,
+            'user-pw': password,
+            protocols: token(camera.transport),
             latency: 0,
             'drop-on-latency': true,
           }),
           `rtp${codec}depay`,
           `${codec}parse`,
-          decoder.element,
+          token(decoder.element).token,
           'videoconvert',
         ],
         decoder: decoder.element,
@@ -86,7 +86,7 @@ function sourceParts(input: PipelineInput, mask: boolean): SourceParts {
       const decoder = requireDecoder(input);
       const codec = decoder.element.includes('265') ? 'h265' : 'h264';
       return {
-        parts: [element('filesrc', { location: quote(source.location) }), 'parsebin', `${codec}parse`, decoder.element, 'videoconvert'],
+        parts: [element('filesrc', { location: source.location }), 'parsebin', `${codec}parse`, token(decoder.element).token, 'videoconvert'],
         decoder: decoder.element,
         live: false,
       };
@@ -96,9 +96,9 @@ function sourceParts(input: PipelineInput, mask: boolean): SourceParts {
       return {
         parts: [
           element('souphttpsrc', {
-            location: quote(location),
-            'user-id': user === undefined ? undefined : quote(user),
-            'user-pw': password === undefined ? undefined : quote(password),
+            location,
+            'user-id': user,
+            'user-pw': password,
             'is-live': true,
             'do-timestamp': true,
           }),
@@ -112,7 +112,7 @@ function sourceParts(input: PipelineInput, mask: boolean): SourceParts {
     }
     case 'v4l2':
       return {
-        parts: [element('v4l2src', { device: quote(source.location) }), 'decodebin', 'videoconvert'],
+        parts: [element('v4l2src', { device: source.location }), 'decodebin', 'videoconvert'],
         decoder: 'decodebin',
         live: true,
       };
@@ -121,10 +121,10 @@ function sourceParts(input: PipelineInput, mask: boolean): SourceParts {
       return {
         parts: [
           element('multifilesrc', {
-            location: quote(source.location),
+            location: source.location,
             index: 0,
             loop: true,
-            caps: quote(`image/jpeg,framerate=(fraction)${fraction(fps)}`),
+            caps: caps('image/jpeg', { framerate: fraction(fps) }),
           }),
           'jpegdec',
           'videoconvert',
@@ -138,8 +138,8 @@ function sourceParts(input: PipelineInput, mask: boolean): SourceParts {
       const { width, height } = testPatternSize(camera.width, camera.height);
       return {
         parts: [
-          element('videotestsrc', { 'is-live': camera.realtime, pattern: source.location }),
-          `video/x-raw,width=${width},height=${height},framerate=${fraction(fps)}`,
+          element('videotestsrc', { 'is-live': camera.realtime, pattern: token(source.location) }),
+          caps('video/x-raw', { width, height, framerate: fraction(fps) }),
         ],
         decoder: 'none (synthetic)',
         live: camera.realtime,
@@ -154,7 +154,7 @@ function sourceParts(input: PipelineInput, mask: boolean): SourceParts {
  * frames/s up by ~20% (bench/). A live source drops its oldest waiting frame rather than add delay.
  */
 function encoderThread(live: boolean): string {
-  return element('queue', { 'max-size-buffers': 3, 'max-size-bytes': 0, 'max-size-time': 0, leaky: live ? 'downstream' : undefined });
+  return element('queue', { 'max-size-buffers': 3, 'max-size-bytes': 0, 'max-size-time': 0, leaky: live ? token('downstream') : undefined });
 }
 
 /**
@@ -171,14 +171,13 @@ function rateCap(fps: number | undefined, synthetic: boolean): string[] {
   // drop-only never duplicates frames; max-rate caps without touching a slower source
   if (Number.isInteger(fps)) return [element('videorate', { 'drop-only': true, 'max-rate': fps })];
   // max-rate takes whole frames per second only: a fractional cap (0.5, 12.5) goes in the caps
-  return [element('videorate', { 'drop-only': true }), `video/x-raw,framerate=${fraction(fps)}`];
+  return [element('videorate', { 'drop-only': true }), caps('video/x-raw', { framerate: fraction(fps) })];
 }
 
 function scale(width: number | undefined, height: number | undefined, synthetic: boolean): string[] {
   if (synthetic || (width === undefined && height === undefined)) return [];
-  const fields = [width === undefined ? '' : `,width=${width}`, height === undefined ? '' : `,height=${height}`].join('');
   // pixel-aspect-ratio=1/1 lets videoscale pick the missing side so the picture keeps its shape
-  return ['videoscale', `video/x-raw${fields},pixel-aspect-ratio=1/1`];
+  return ['videoscale', caps('video/x-raw', { width, height, 'pixel-aspect-ratio': { numerator: 1, denominator: 1 } })];
 }
 
 function appsink(live: boolean, realtime: boolean): string {
@@ -211,10 +210,10 @@ function splitCredentials(url: string, mask: boolean): { location: string; user?
   };
 }
 
-function fraction(fps: number): string {
+function fraction(fps: number): Fraction {
   // GStreamer wants a fraction (it reduces it): 12.5 fps is written 12500/1000
   const denominator = Number.isInteger(fps) ? 1 : 1000;
-  return `${Math.round(fps * denominator)}/${denominator}`;
+  return { numerator: Math.round(fps * denominator), denominator };
 }
 
 /** One side given: the other follows the default 16:9 shape, rounded to even for 4:2:0 video. */

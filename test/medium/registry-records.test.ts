@@ -1,0 +1,78 @@
+/**
+ * Records read back from Redis are checked like any input. Guards against: a `jpegQuality` of
+ * `"80 ! ... filesink ..."` written straight into the registry hash went into the pipeline unquoted.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Logger } from '@nestjs/common';
+import Redis from 'ioredis';
+import { keys, type CameraStatus } from '@vigil/contracts';
+import { loadConfig } from '@vigil/config';
+import { CameraRegistry, RedisConnections } from '@vigil/redis';
+import { startRedisServer, type RedisServerHandle } from '../../scripts/support';
+
+const good = { id: 'gate', url: 'test://ball', enabled: true, codec: 'auto', decoder: 'auto', transport: 'tcp', realtime: true, jpegQuality: 80 };
+const goodStatus: CameraStatus = { id: 'gate', state: 'live', frames: 10, fps: 25, reconnects: 0, since: 1, updatedAt: 2 };
+
+describe('CameraRegistry reads records from a real redis-server as untrusted input', () => {
+  let redis: RedisServerHandle;
+  let client: Redis;
+  let connections: RedisConnections;
+  let registry: CameraRegistry;
+  const warnings: string[] = [];
+
+  before(async () => {
+    redis = await startRedisServer();
+    client = new Redis(redis.url);
+    connections = new RedisConnections(loadConfig({ REDIS_URL: redis.url }));
+    registry = new CameraRegistry(connections);
+    registry.onModuleInit();
+    const original = Logger.prototype.warn;
+    Logger.prototype.warn = function (this: Logger, message: unknown) {
+      warnings.push(String(message));
+      return original.call(this, message);
+    };
+  });
+
+  after(async () => {
+    await connections?.onApplicationShutdown();
+    await client?.quit();
+    await redis?.stop();
+  });
+
+  test('hostile camera records are skipped and logged once each; good ones are read', async () => {
+    const hostile: Record<string, string> = {
+      injected: JSON.stringify({ ...good, id: 'injected', jpegQuality: '80 ! fakesink filesrc location=/etc/hostname ! filesink location=/tmp/x' }),
+      fraction: JSON.stringify({ ...good, id: 'fraction', jpegQuality: 80.5 }),
+      'not-json': '{"id": "not-json", ',
+      mismatch: JSON.stringify({ ...good, id: 'other' }),
+      'bad-url': JSON.stringify({ ...good, id: 'bad-url', url: 'gopher://x' }),
+      extra: JSON.stringify({ ...good, id: 'extra', pipeline: 'filesink location=/tmp/x' }),
+      huge: JSON.stringify({ ...good, id: 'huge', name: 'x'.repeat(300_000) }),
+      array: '[1,2,3]',
+      'bad id!': JSON.stringify({ ...good, id: 'bad id!' }),
+    };
+    await client.hset(keys.cameras, { gate: JSON.stringify(good), ...hostile });
+    for (let pass = 0; pass < 3; pass++) assert.deepEqual((await registry.list()).map((camera) => camera.id), ['gate']);
+    for (const id of Object.keys(hostile)) assert.equal(await registry.get(id), undefined, id);
+    assert.equal((await registry.get('gate'))?.jpegQuality, 80);
+    for (const id of Object.keys(hostile)) {
+      const lines = warnings.filter((line) => line.startsWith(`camera ${JSON.stringify(id)} in Redis is ignored`));
+      assert.equal(lines.length, 1, `one warning for ${id}: ${JSON.stringify(lines)}`);
+    }
+    assert.ok(!warnings.some((line) => line.includes('/etc/hostname')), 'the log names the key and the field, not the content');
+  });
+
+  test('hostile status records are skipped; a good one is read', async () => {
+    await client.hset(keys.cameraStatus, {
+      gate: JSON.stringify(goodStatus),
+      dock: JSON.stringify({ ...goodStatus, id: 'dock', state: '<img src=x onerror=alert(1)>' }),
+      yard: JSON.stringify({ ...goodStatus, id: 'yard', frames: 'many' }),
+      roof: JSON.stringify({ ...goodStatus, id: 'roof', fps: -1 }),
+    });
+    assert.deepEqual([...(await registry.statuses()).keys()], ['gate']);
+    assert.equal(await registry.status('dock'), undefined);
+    await client.hset(keys.inferenceStatus, { gate: JSON.stringify({ camera: 'gate', owner: 'x', inferred: 1, skipped: 0, gated: 0, violations: 'lots', detector: null, updatedAt: 1 }) });
+    assert.equal(await registry.inferenceStatus('gate'), undefined);
+  });
+});
