@@ -96,9 +96,9 @@ function parseBashTime(text: string): number {
 
 /** gst-launch-1.0 of a pipeline to fakesink; fps from the frame count and "Execution ended after". */
 export async function gstLaunch(launch: string, frames: number): Promise<ToolResult> {
-  // gst-launch escapes each argv entry as one token, so let the shell split the line (the
-  // location="..." quoting of the launch text is valid shell quoting too)
-  const run = await runTimed('gst-launch', 'bash', ['-c', `exec gst-launch-1.0 ${launch}`]);
+  // gst-launch joins its arguments with spaces, escaping spaces inside one; split at every space,
+  // the text reaches gst_parse_launch unchanged (no shell: it would read the values' backslashes)
+  const run = await runTimed('gst-launch', 'gst-launch-1.0', launch.split(' '));
   if (run.code !== 0) throw new Error(`gst-launch-1.0 failed (${run.code}): ${run.output.slice(-1500)}`);
   // time in PLAYING up to EOS; wall time (start-up included) when the line is missing
   const m = /Execution ended after (\d+):(\d+):([\d.]+)/.exec(run.output);

@@ -19,7 +19,7 @@ export function ingestLaunch(clip: string, options: LimitPipelineOptions = {}): 
   }).launch;
 }
 
-/** A launch line as its ` ! `-separated parts (the clip path must not contain " ! "). */
+/** A launch line as its ` ! `-separated parts (a quoted value escapes its "!", so it never holds " ! "). */
 function parts(launch: string): string[] {
   return launch.split(' ! ');
 }
