@@ -102,6 +102,15 @@ describe('SourcePolicy', () => {
       await refused('/etc/passwd', /is not inside MEDIA_ROOTS/, options({ mediaRoots: [join(work, 'slash')] }));
     });
 
+    // publish in its own container may lack the media volume ingest has: it still takes paths below the root
+    test('a root that does not exist here admits plain paths below it, and still no way out', async () => {
+      const elsewhere = options({ mediaRoots: [join(work, 'not-mounted', 'media')] });
+      assert.deepEqual((await admitted(join(work, 'not-mounted', 'media', 'cam', 'clip.mp4'), elsewhere)).source, { kind: 'file', location: join(work, 'not-mounted', 'media', 'cam', 'clip.mp4') });
+      await refused(join(work, 'not-mounted', 'media', '..', 'media-x', 'clip.mp4'), /is not inside MEDIA_ROOTS/, elsewhere);
+      await refused(join(work, 'not-mounted', 'media-x', 'clip.mp4'), /is not inside MEDIA_ROOTS/, elsewhere);
+      await refused(join(media, 'clip.mp4'), /is not inside MEDIA_ROOTS/, elsewhere);
+    });
+
     test('no media roots, no file sources', async () => {
       await refused(join(media, 'clip.mp4'), /is not inside MEDIA_ROOTS \(\)/, options());
     });

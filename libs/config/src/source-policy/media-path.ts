@@ -1,5 +1,5 @@
 import { realpath, stat } from 'node:fs/promises';
-import { join, sep } from 'node:path';
+import { join, normalize, sep } from 'node:path';
 
 /** Kernel file systems that hold no media, only the process's secrets and devices: never a media root. */
 export const FORBIDDEN_ROOTS: readonly string[] = ['/proc', '/sys', '/dev'];
@@ -31,15 +31,17 @@ export async function physicalPath(path: string): Promise<string | undefined> {
 
 /**
  * The real path of `path` when it lies inside one of `roots` (each resolved the same way, so a root that is itself
- * a symlink works); otherwise undefined. Roots that do not exist contain nothing.
+ * a symlink works); otherwise undefined. A root missing here (publish without the media volume that ingest has) is
+ * taken as written: nothing under it exists here, so only plain names below it can match, and ingest checks the real
+ * path again before each capture.
  */
 export async function containedPath(path: string, roots: readonly string[]): Promise<string | undefined> {
   const real = await physicalPath(path);
   if (real === undefined) return undefined;
   for (const root of roots) {
-    const realRoot = await realpath(root).catch(() => undefined);
+    const realRoot = (await realpath(root).catch(() => undefined)) ?? normalize(root);
     // a root that turns out to be "/" or a kernel file system through a symlink is no root at all
-    if (realRoot !== undefined && mediaRootProblem(realRoot) === undefined && within(real, realRoot)) return real;
+    if (mediaRootProblem(realRoot) === undefined && within(real, realRoot)) return real;
   }
   return undefined;
 }
