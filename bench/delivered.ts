@@ -1,4 +1,5 @@
 /** Delivered: the full stack (redis-server + vigil) and a Socket.IO client that counts frames. */
+import { dirname } from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 import { findRepoFile, spawnManaged, startRedisServer, startVigil, type ManagedChild, type RedisServerHandle, type VigilHandle } from '../scripts/support';
 import { percentile } from './report';
@@ -40,6 +41,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const vigil = await startVigil({
       redisUrl: redis.url,
       cameras: [{ id: CAMERA, url: options.clip, realtime: false, codec: 'h264', enabled: options.launch === undefined }],
+      // the clip's folder (.vigil/bench) is where file sources may be read from
+      env: { MEDIA_ROOTS: dirname(options.clip) },
       echo: options.echo,
     });
     started.push(vigil);

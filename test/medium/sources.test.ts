@@ -56,6 +56,8 @@ describe('source kinds and per-camera options', { timeout: 120_000 }, () => {
     vigil = await startVigil({
       app: 'ingest',
       redisUrl: redis.url,
+      // file sources are read only inside the media roots: this test's clips are its own temporary folder
+      env: { MEDIA_ROOTS: dir },
       cameras: [
         { id: 'file264', url: h264 },
         { id: 'file265', url: `file://${h265}`, realtime: false },

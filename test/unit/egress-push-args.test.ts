@@ -24,6 +24,11 @@ describe('pushArgs', () => {
     assert.deepEqual(args.slice(-5), ['-f', 'rtsp', '-rtsp_transport', 'tcp', 'rtsp://media:8554/yard']);
   });
 
+  // an output URL has no -i in front of it: "-report" there once would have been an option, writing a file
+  test('a URL that ffmpeg would read as an option is refused, not passed', () => {
+    for (const url of ['-report', ' -y', '-f']) assert.throws(() => pushArgs({ ...base, url }), /the egress url must not start with "-"/);
+  });
+
   test('JPEGs from stdin stamped with the wall clock, a constant output rate, even sizes, progress on stdout', () => {
     const args = pushArgs({ ...base, url: 'rtmp://media/live/yard' });
     assert.equal(option(args, '-i'), 'pipe:0');

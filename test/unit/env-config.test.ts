@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import { ConfigError, loadConfig } from '@vigil/config';
 
 function refused(env: NodeJS.ProcessEnv, message: RegExp): void {
@@ -43,6 +44,7 @@ describe('loadConfig', () => {
         mqttUrl: undefined,
       },
       egress: { port: 8084, encoder: 'auto' },
+      sources: { mediaRoots: [resolve('.vigil/media')], devices: [], allowedNetworks: [] },
     });
   });
 
@@ -84,6 +86,9 @@ describe('loadConfig', () => {
       MQTT_URL: 'mqtt://broker:1883',
       EGRESS_PORT: '9004',
       EGRESS_ENCODER: 'x264',
+      MEDIA_ROOTS: '/srv/media:/mnt/clips, /data/frames',
+      DEVICE_ALLOW: '/dev/video0,/dev/video2',
+      ALLOWED_NETWORKS: '169.254.10.0/24, fe80::1234',
     });
     assert.deepEqual(config, {
       redisUrl: 'rediss://redis.internal:6380/2',
@@ -114,7 +119,20 @@ describe('loadConfig', () => {
         mqttUrl: 'mqtt://broker:1883',
       },
       egress: { port: 9004, encoder: 'x264' },
+      sources: { mediaRoots: ['/srv/media', '/mnt/clips', '/data/frames'], devices: ['/dev/video0', '/dev/video2'], allowedNetworks: ['169.254.10.0/24', 'fe80::1234'] },
     });
+  });
+
+  // the source policy is only as good as its roots: a relative, all-covering or kernel folder is refused at start
+  test('MEDIA_ROOTS, DEVICE_ALLOW and ALLOWED_NETWORKS refuse entries that would open everything or mean nothing', () => {
+    refused({ MEDIA_ROOTS: 'media' }, /MEDIA_ROOTS: "media" is not an absolute path/);
+    refused({ MEDIA_ROOTS: '/srv/media:/' }, /MEDIA_ROOTS: "\/" would allow every file/);
+    refused({ MEDIA_ROOTS: '/./' }, /MEDIA_ROOTS: "\/\.\/" would allow every file/);
+    refused({ MEDIA_ROOTS: '/proc/self' }, /MEDIA_ROOTS: "\/proc\/self" is a kernel file system/);
+    refused({ MEDIA_ROOTS: '/dev' }, /MEDIA_ROOTS: "\/dev" is a kernel file system/);
+    refused({ DEVICE_ALLOW: '/dev/video0,/dev/sda' }, /DEVICE_ALLOW: "\/dev\/sda" is not a \/dev\/videoN device/);
+    refused({ ALLOWED_NETWORKS: '169.254.0.0/33' }, /ALLOWED_NETWORKS: "169\.254\.0\.0\/33" is not an address or a network/);
+    refused({ ALLOWED_NETWORKS: 'metadata.internal' }, /ALLOWED_NETWORKS: "metadata\.internal" is not an address/);
   });
 
   test('reads only the env object it is given, not process.env', () => {

@@ -1,6 +1,8 @@
 import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './errors';
+import { mediaRootProblem, parseNetwork, type SourcePolicyOptions } from './source-policy';
 
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -82,7 +84,43 @@ const envSchema = z.object({
   PUBLIC_URL: z.string().url().optional(),
   /** publish alarm events to an MQTT broker too, e.g. mqtt://broker:1883 */
   MQTT_URL: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\//, 'must start with mqtt://, mqtts://, ws:// or wss://').optional(),
+
+  // where cameras may read from (SourcePolicy): every boundary refuses a camera outside these
+  /**
+   * folders file sources and image sequences may lie in (real paths: symlinks and `..` are resolved first), absolute,
+   * separated by ":" or ","; default `.vigil/media` in the working directory, next to the demo's `.vigil/alarms`
+   */
+  MEDIA_ROOTS: list((entry) => mediaRootProblem(entry)).optional(),
+  /** V4L2 devices cameras may open, e.g. /dev/video0,/dev/video1; default none */
+  DEVICE_ALLOW: list((entry) => (/^\/dev\/video\d+$/.test(entry) ? undefined : `"${entry}" is not a /dev/videoN device`)).optional(),
+  /** addresses or networks (CIDR) camera URLs may reach although they are link-local or cloud-metadata ones; default none */
+  ALLOWED_NETWORKS: list(networkProblem, /,/).optional(),
 });
+
+/** MEDIA_ROOTS when the environment does not set it, resolved against the working directory at start. */
+const DEFAULT_MEDIA_ROOT = '.vigil/media';
+
+/** A list variable: entries split on ":" or "," (or `separator`), each checked; the message names the bad entry. */
+function list(problem: (entry: string) => string | undefined, separator = /[:,]/) {
+  return z
+    .string()
+    .transform((text) => text.split(separator).map((entry) => entry.trim()).filter((entry) => entry !== ''))
+    .superRefine((entries, ctx) => {
+      for (const entry of entries) {
+        const message = problem(entry);
+        if (message) ctx.addIssue({ code: z.ZodIssueCode.custom, message });
+      }
+    });
+}
+
+function networkProblem(entry: string): string | undefined {
+  try {
+    parseNetwork(entry);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
 
 /** The names of every environment variable vigil reads (deployment files are checked against them). */
 export const ENV_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
@@ -110,6 +148,8 @@ export interface VigilConfig {
   inferencePort: number;
   alarms: AlarmsEnv;
   egress: { port: number; encoder: 'auto' | 'nvenc' | 'x264' };
+  /** where cameras may read from */
+  sources: SourcePolicyOptions;
 }
 
 /** What the environment says about alarms; the config file's `alarms` and `webhooks` sections fill the rest. */
@@ -176,6 +216,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): VigilConfig {
       mqttUrl: e.MQTT_URL,
     },
     egress: { port: e.EGRESS_PORT, encoder: e.EGRESS_ENCODER },
+    sources: {
+      mediaRoots: e.MEDIA_ROOTS ?? [resolve(DEFAULT_MEDIA_ROOT)],
+      devices: e.DEVICE_ALLOW ?? [],
+      allowedNetworks: e.ALLOWED_NETWORKS ?? [],
+    },
   };
 }
 

@@ -2,6 +2,7 @@ export * from './envelope';
 export * from './channels';
 export * from './source';
 export * from './camera';
+export * from './camera-status-view';
 export * from './socket-events';
 export * from './detection';
 export * from './alarm';

@@ -1,6 +1,6 @@
 import { maskCredentials, type Source } from '@vigil/contracts';
 import type { VideoCodec } from './pipeline/decoder';
-import { run } from './exec';
+import { notAnOption, run } from './exec';
 
 const CODECS: Record<string, VideoCodec> = { h264: 'h264', hevc: 'h265', h265: 'h265' };
 
@@ -12,7 +12,8 @@ export class CodecProbe {
     const args = ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=codec_name', '-of', 'json'];
     // a short analysis window: the codec name is in the first packets; the default waits ~2 s on RTSP
     if (source.kind === 'rtsp') args.push('-rtsp_transport', transport, '-analyzeduration', '500000');
-    args.push(source.location);
+    // -i takes the next argument as the input whatever it looks like; the check keeps it that way if -i goes
+    args.push('-i', notAnOption(source.location, 'the source location'));
     const result = await run('ffprobe', args, this.timeoutMs);
     if (result.code !== 0) {
       const detail = maskCredentials(result.stderr.trim().split('\n').pop() ?? '') || `ffprobe exited with ${result.code}`;

@@ -21,3 +21,12 @@ export function run(command: string, args: readonly string[], timeoutMs: number)
     trackChild(child);
   });
 }
+
+/**
+ * Returns `value` for an argv slot that must hold a path or URL; throws when a tool could take it for an option
+ * instead (a leading "-": `-report` once reached ffprobe as one).
+ */
+export function notAnOption(value: string, what: string): string {
+  if (value.trimStart().startsWith('-')) throw new Error(`${what} must not start with "-": a program would read it as an option`);
+  return value;
+}

@@ -1,5 +1,6 @@
 export * from './backoff';
 export * from './child-processes';
+export { notAnOption } from './exec';
 export * from './jpeg-size';
 export * from './codec-probe';
 export * from './gstreamer-probe';

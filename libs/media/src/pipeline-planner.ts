@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { classifySource, type CameraConfig } from '@vigil/contracts';
+import { classifySource, type CameraConfig, type Source } from '@vigil/contracts';
 import { CodecProbe } from './codec-probe';
 import { GstreamerProbe } from './gstreamer-probe';
 import { buildPipeline, type Pipeline } from './pipeline/build-pipeline';
@@ -20,8 +20,8 @@ export class PipelinePlanner {
     private readonly codecs: CodecProbe,
   ) {}
 
-  async plan(camera: CameraConfig, defaultPreference: DecoderPreference, watchdogMs: number): Promise<PlannedPipeline> {
-    const source = classifySource(camera.url);
+  /** `source`: the camera's source as the source policy admitted it (files by their real path); else its url's. */
+  async plan(camera: CameraConfig, defaultPreference: DecoderPreference, watchdogMs: number, source: Source = classifySource(camera.url)): Promise<PlannedPipeline> {
     let decoder: DecoderChoice | undefined;
     if (source.kind === 'rtsp' || source.kind === 'file') {
       const codec: VideoCodec = camera.codec === 'auto' ? await this.codecs.probe(source, camera.transport) : camera.codec;

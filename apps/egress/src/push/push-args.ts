@@ -1,5 +1,5 @@
 import { egressProtocol } from '@vigil/contracts';
-import type { H264EncoderName } from '@vigil/media';
+import { notAnOption, type H264EncoderName } from '@vigil/media';
 
 export interface LiveEncodeSettings {
   /** constant output frame rate */
@@ -50,9 +50,11 @@ export function pushArgs(spec: PushSpec): string[] {
   ];
   // yuv420p needs even sizes; the JPEGs are usually yuvj420p (full range), converted here
   const video = ['-vf', 'scale=trunc(iw/2)*2:trunc(ih/2)*2,format=yuv420p', '-fps_mode', 'cfr', '-r', String(spec.fps), '-an'];
-  const output = egressProtocol(spec.url) === 'rtsp'
-    ? ['-f', 'rtsp', '-rtsp_transport', 'tcp', spec.url]
+  // an output URL has no -i to shield it: one that looked like an option would be read as one
+  const url = notAnOption(spec.url, 'the egress url');
+  const output = egressProtocol(url) === 'rtsp'
+    ? ['-f', 'rtsp', '-rtsp_transport', 'tcp', url]
     // rw_timeout (µs): a server that stops reading fails the push instead of hanging it
-    : ['-rw_timeout', '10000000', '-f', 'flv', '-flvflags', 'no_duration_filesize', spec.url];
+    : ['-rw_timeout', '10000000', '-f', 'flv', '-flvflags', 'no_duration_filesize', url];
   return [...input, ...video, ...liveEncoderArgs(spec.encoder, spec), '-progress', 'pipe:1', '-stats_period', '1', ...output];
 }

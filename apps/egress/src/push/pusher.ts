@@ -141,7 +141,14 @@ export class Pusher {
     if (!('name' in this.options.encoder) || !this.lastFrame) return;
     const { config, ffmpeg } = this.options;
     const fps = config.fps ?? this.rate.fps(this.options.fpsCap);
-    const args = pushArgs({ url: config.url, encoder: this.options.encoder.name, fps, bitrateKbps: config.bitrate, keyframeSeconds: config.keyframeSeconds });
+    let args: string[];
+    try {
+      args = pushArgs({ url: config.url, encoder: this.options.encoder.name, fps, bitrateKbps: config.bitrate, keyframeSeconds: config.keyframeSeconds });
+    } catch (error) {
+      // a URL that ffmpeg would read as an option (a record written straight into Redis): refused, no ffmpeg runs
+      this.setState('error', (error as Error).message);
+      return;
+    }
     const now = Date.now();
     this.queue.clear();
     // the callbacks fire only after this returns, once `run` is set

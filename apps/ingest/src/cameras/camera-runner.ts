@@ -1,5 +1,5 @@
 import type { Logger } from '@nestjs/common';
-import type { VigilConfig } from '@vigil/config';
+import { describeRefusal, type SourcePolicy, type VigilConfig } from '@vigil/config';
 import { maskCredentials, type CameraConfig, type CameraState, type CameraStatus } from '@vigil/contracts';
 import { backoffDelay, CaptureProcessHandle, type CaptureJob, type CaptureStats, type PipelinePlanner, type PlannedPipeline } from '@vigil/media';
 import type { CameraRegistry } from '@vigil/redis';
@@ -8,6 +8,8 @@ import type { IngestMetrics } from './ingest-metrics';
 
 export interface CameraRunnerDeps {
   planner: PipelinePlanner;
+  /** checked before every capture start: the record may have been written straight into Redis, a name may move */
+  policy: SourcePolicy;
   registry: CameraRegistry;
   metrics: IngestMetrics;
   config: VigilConfig;
@@ -89,9 +91,15 @@ export class CameraRunner {
   private async connect(): Promise<void> {
     if (this.stopped) return;
     this.setState('connecting');
+    const verdict = await this.deps.policy.admit(this.camera);
+    if (this.stopped) return;
+    if (!verdict.ok) {
+      this.fail('error', `refused by the source policy: ${maskCredentials(describeRefusal(verdict))}`);
+      return;
+    }
     let plan: PlannedPipeline;
     try {
-      plan = await this.deps.planner.plan(this.camera, this.deps.config.decoderPreference, this.deps.config.watchdogMs);
+      plan = await this.deps.planner.plan(this.camera, this.deps.config.decoderPreference, this.deps.config.watchdogMs, verdict.source);
     } catch (error) {
       this.fail('error', maskCredentials((error as Error).message));
       return;

@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { loadCamerasFile, VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
+import { ConfigError, describeRefusal, loadCamerasFile, SourcePolicy, VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
 import type { CameraConfig, CameraStatus } from '@vigil/contracts';
 import { PipelinePlanner } from '@vigil/media';
 import { CoalescingTask } from '@vigil/platform';
@@ -28,6 +28,7 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
     shares: CameraShares,
     private readonly planner: PipelinePlanner,
     private readonly metrics: IngestMetrics,
+    private readonly policy: SourcePolicy,
   ) {
     this.share = shares.for('ingest');
   }
@@ -35,11 +36,20 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
   async onApplicationBootstrap(): Promise<void> {
     if (this.config.camerasFile) {
       const cameras = loadCamerasFile(this.config.camerasFile);
+      await this.refuseOutsidePolicy(cameras, this.config.camerasFile);
       for (const camera of cameras) await this.registry.upsert(camera);
       this.logger.log(`loaded ${cameras.length} camera(s) from ${this.config.camerasFile}`);
     }
     await this.reconcile();
     this.timer = setInterval(() => void this.reconcile(), Math.max(500, Math.floor(this.config.leaseMs / 3)));
+  }
+
+  /** The cameras file is a boundary like the REST API: a camera the source policy refuses stops the start. */
+  private async refuseOutsidePolicy(cameras: CameraConfig[], file: string): Promise<void> {
+    for (const [index, camera] of cameras.entries()) {
+      const verdict = await this.policy.check(camera);
+      if (!verdict.ok) throw new ConfigError(`${file}: cameras[${index}].${describeRefusal(verdict)}`);
+    }
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -87,6 +97,7 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
   private startRunner(camera: CameraConfig): void {
     const runner = new CameraRunner(camera, {
       planner: this.planner,
+      policy: this.policy,
       registry: this.registry,
       metrics: this.metrics,
       config: this.config,

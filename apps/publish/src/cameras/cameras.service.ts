@@ -1,9 +1,10 @@
 import { BadRequestException, ConflictException, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import type { ClientProxy } from '@nestjs/microservices';
-import { describeIssues } from '@vigil/config';
-import { CAMERA_ID_PATTERN, cameraConfigSchema, controlEvents, maskCredentials, type CameraConfig, type CameraView } from '@vigil/contracts';
+import { describeIssues, describeRefusal, SourcePolicy } from '@vigil/config';
+import { CAMERA_ID_PATTERN, cameraConfigSchema, controlEvents, maskCredentials, statusView, type CameraConfig, type CameraView } from '@vigil/contracts';
 import { CameraRegistry } from '@vigil/redis';
 import { CONTROL_CLIENT } from '../control';
+import { API_STATUS_DETAIL } from './status-detail';
 
 @Injectable()
 export class CamerasService {
@@ -11,6 +12,7 @@ export class CamerasService {
 
   constructor(
     private readonly registry: CameraRegistry,
+    private readonly policy: SourcePolicy,
     @Inject(CONTROL_CLIENT) private readonly control: ClientProxy,
   ) {}
 
@@ -32,7 +34,7 @@ export class CamerasService {
   }
 
   async create(body: unknown): Promise<CameraView> {
-    const camera = parseCamera(body);
+    const camera = await this.parseCamera(body);
     if (await this.registry.get(camera.id)) throw new ConflictException(`camera "${camera.id}" already exists (PUT /api/cameras/${camera.id} replaces it)`);
     await this.registry.upsert(camera);
     this.changed(camera.id, 'added');
@@ -41,7 +43,7 @@ export class CamerasService {
 
   async replace(id: string, body: unknown): Promise<CameraView> {
     checkId(id);
-    const camera = parseCamera(body && typeof body === 'object' && !Array.isArray(body) ? { id, ...body } : body);
+    const camera = await this.parseCamera(body && typeof body === 'object' && !Array.isArray(body) ? { id, ...body } : body);
     if (camera.id !== id) throw new BadRequestException(`id: the body says "${camera.id}" but the path says "${id}"`);
     await this.registry.upsert(camera);
     this.changed(id, 'updated');
@@ -53,17 +55,20 @@ export class CamerasService {
     this.changed(id, 'removed');
   }
 
+  /** The schema, then the source policy (media roots, devices, blocked networks): a 400 naming the field. */
+  private async parseCamera(body: unknown): Promise<CameraConfig> {
+    const parsed = cameraConfigSchema.safeParse(body);
+    if (!parsed.success) throw new BadRequestException(describeIssues(parsed.error));
+    const verdict = await this.policy.check(parsed.data);
+    if (!verdict.ok) throw new BadRequestException(describeRefusal(verdict));
+    return parsed.data;
+  }
+
   private changed(id: string, what: string): void {
     this.logger.log(`camera ${id} ${what}`);
     // fire and forget: ingest also reconciles on a timer, so a lost message only delays the change
     this.control.emit(controlEvents.camerasChanged, { id }).subscribe({ error: (error: Error) => this.logger.warn(`cannot announce camera change: ${error.message}`) });
   }
-}
-
-function parseCamera(body: unknown): CameraConfig {
-  const parsed = cameraConfigSchema.safeParse(body);
-  if (!parsed.success) throw new BadRequestException(describeIssues(parsed.error));
-  return parsed.data;
 }
 
 function checkId(id: string): string {
@@ -73,5 +78,5 @@ function checkId(id: string): string {
 
 function view(camera: CameraConfig, status: CameraView['status'], inference: CameraView['inference']): CameraView {
   const egress = camera.egress && { ...camera.egress, url: maskCredentials(camera.egress.url) };
-  return { ...camera, url: maskCredentials(camera.url), ...(egress ? { egress } : {}), status: status && { ...status, pipeline: status.pipeline && maskCredentials(status.pipeline) }, inference };
+  return { ...camera, url: maskCredentials(camera.url), ...(egress ? { egress } : {}), status: status && statusView({ ...status, pipeline: status.pipeline && maskCredentials(status.pipeline) }, API_STATUS_DETAIL), inference };
 }

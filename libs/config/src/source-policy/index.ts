@@ -1,0 +1,3 @@
+export * from './source-policy';
+export { BLOCKED_NETWORKS, parseNetwork } from './network-rules';
+export { mediaRootProblem } from './media-path';
