@@ -111,6 +111,7 @@ function caseFor(url: string, credentials: { user?: string; password?: string },
     if (credentials.user !== undefined) sourceProps['user-id'] = credentials.user;
     if (credentials.password !== undefined) sourceProps['user-pw'] = credentials.password;
     if (source.kind === 'rtsp') sourceProps.protocols = camera.transport;
+    else sourceProps['automatic-redirect'] = 'false';
   } else if (source.kind === 'file' || source.kind === 'sequence') sourceProps.location = url;
   else if (source.kind === 'v4l2') sourceProps.device = url;
   else sourceProps.pattern = source.location;

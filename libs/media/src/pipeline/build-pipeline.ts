@@ -101,6 +101,8 @@ function sourceParts(input: PipelineInput, mask: boolean): SourceParts {
             'user-pw': password,
             'is-live': true,
             'do-timestamp': true,
+            // a redirect would reach an address the source policy never saw (a metadata endpoint, say)
+            'automatic-redirect': false,
           }),
           'multipartdemux',
           'jpegdec',
