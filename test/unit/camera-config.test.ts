@@ -71,9 +71,33 @@ describe('cameraConfigSchema', () => {
     refusedAt({ ...base, url: '' }, 'url');
   });
 
-  test('refuses fps that is zero, negative or above 240', () => {
-    for (const fps of [0, -1, 241]) refusedAt({ ...base, fps }, 'fps');
-    assert.equal(cameraConfigSchema.parse({ ...base, fps: 240 }).fps, 240);
+  test('refuses fps that is zero, negative, above MAX_FPS (120) or not a number', () => {
+    for (const fps of [0, -1, 121, 1e9, Infinity, NaN, '10']) refusedAt({ ...base, fps }, 'fps');
+    assert.equal(cameraConfigSchema.parse({ ...base, fps: 120 }).fps, 120);
+  });
+
+  test('bug: a test pattern at 7680x4320 and 240 fps was accepted; size, rate and their product are bounded', () => {
+    refusedAt({ ...base, url: 'test://ball', width: 7680, height: 4320, fps: 240 }, 'width');
+    refusedAt({ ...base, url: 'test://ball', width: 3840, height: 2160, fps: 60 }, 'fps', /megapixels per second; at most 249 \(MAX_MEGAPIXELS_PER_SECOND\)/);
+    refusedAt({ ...base, url: 'test://ball', width: 3840, fps: 60 }, 'fps', /megapixels per second/);
+    assert.ok(cameraConfigSchema.safeParse({ ...base, url: 'test://ball', width: 3840, height: 2160, fps: 30 }).success);
+    assert.ok(cameraConfigSchema.safeParse({ ...base, width: 3840, height: 2160 }).success, 'an rtsp camera without an fps cap: its rate is the source\'s');
+    for (const height of [2161, 1e6]) refusedAt({ ...base, height }, 'height');
+  });
+
+  test('a URL past LIMIT_URL_LENGTH is refused before it is parsed', () => {
+    refusedAt({ ...base, url: `rtsp://cam/${'a'.repeat(5000)}` }, 'url', /at most 4096 \(LIMIT_URL_LENGTH\)/);
+  });
+
+  test('zones, polygon points, rules and classes are bounded', () => {
+    const zone = (id: string, points = 3) => ({ id, polygon: Array.from({ length: points }, (_, i) => [i / points, (i % 2) / 2]) });
+    refusedAt({ ...base, detect: { zones: [zone('z', 65)] } }, 'detect.zones.0.polygon', /at most 64 \(LIMIT_ZONE_POINTS\)/);
+    refusedAt({ ...base, detect: { zones: [zone('z', 1_000_000)] } }, 'detect.zones.0.polygon', /LIMIT_ZONE_POINTS/);
+    refusedAt({ ...base, detect: { zones: Array.from({ length: 17 }, (_, i) => zone(`z${i}`)) } }, 'detect.zones', /at most 16 \(LIMIT_ZONES\)/);
+    const rule = (id: string, classes = 1) => ({ id, kind: 'intrusion', zone: 'z', classes: Array.from({ length: classes }, (_, i) => `c${i}`) });
+    refusedAt({ ...base, detect: { zones: [zone('z')], rules: Array.from({ length: 33 }, (_, i) => rule(`r${i}`)) } }, 'detect.rules', /at most 32 \(LIMIT_RULES\)/);
+    refusedAt({ ...base, detect: { zones: [zone('z')], rules: [rule('r', 33)] } }, 'detect.rules.0.classes', /LIMIT_RULE_CLASSES/);
+    assert.ok(cameraConfigSchema.safeParse({ ...base, detect: { zones: [zone('z', 64)], rules: [rule('r', 32)] } }).success);
   });
 
   test('refuses jpegQuality outside 1-100 or fractional', () => {

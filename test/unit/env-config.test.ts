@@ -1,8 +1,9 @@
-import { describe, test } from 'node:test';
+import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { ConfigError, loadConfig } from '@vigil/config';
+import { cameraConfigSchema, DEFAULT_INPUT_LIMITS, setInputLimits } from '@vigil/contracts';
 
 function refused(env: NodeJS.ProcessEnv, message: RegExp): void {
   assert.throws(() => loadConfig(env), (error: unknown) => {
@@ -14,6 +15,18 @@ function refused(env: NodeJS.ProcessEnv, message: RegExp): void {
 }
 
 describe('loadConfig', () => {
+  // loadConfig sets the process's input limits; the other tests expect the defaults
+  afterEach(() => setInputLimits({}));
+
+  test('the limits it reads are the ones the camera schema then checks, named in the message', () => {
+    loadConfig({ MAX_FPS: '30', LIMIT_URL_LENGTH: '100' });
+    const fps = cameraConfigSchema.safeParse({ id: 'a', url: 'rtsp://cam/s', fps: 31 });
+    assert.match(fps.success ? '' : fps.error.issues[0]!.message, /at most 30 \(MAX_FPS\)/);
+    assert.equal(cameraConfigSchema.safeParse({ id: 'a', url: 'rtsp://cam/s', fps: 30 }).success, true);
+    const url = cameraConfigSchema.safeParse({ id: 'a', url: `rtsp://cam/${'x'.repeat(100)}` });
+    assert.match(url.success ? '' : url.error.issues[0]!.message, /at most 100 \(LIMIT_URL_LENGTH\)/);
+  });
+
   test('an empty environment gives the documented defaults', () => {
     assert.deepEqual(loadConfig({}), {
       redisUrl: 'redis://127.0.0.1:6379',
@@ -45,6 +58,7 @@ describe('loadConfig', () => {
       },
       egress: { port: 8084, encoder: 'auto' },
       sources: { mediaRoots: [resolve('.vigil/media')], devices: [], allowedNetworks: [] },
+      limits: DEFAULT_INPUT_LIMITS,
     });
   });
 
@@ -58,6 +72,16 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'debug',
       SHUTDOWN_TIMEOUT_SECONDS: '10',
       WATCHDOG_SECONDS: '2.5',
+      LIMIT_URL_LENGTH: '1000',
+      MAX_CAMERAS: '10',
+      LIMIT_ZONES: '4',
+      LIMIT_ZONE_POINTS: '12',
+      LIMIT_RULES: '5',
+      LIMIT_RULE_CLASSES: '6',
+      MAX_FPS: '30',
+      MAX_WIDTH: '1920',
+      MAX_HEIGHT: '1080',
+      MAX_MEGAPIXELS_PER_SECOND: '62.2',
       RECONNECT_MIN_MS: '100',
       RECONNECT_MAX_MS: '5000',
       LEASE_MS: '3000',
@@ -120,6 +144,7 @@ describe('loadConfig', () => {
       },
       egress: { port: 9004, encoder: 'x264' },
       sources: { mediaRoots: ['/srv/media', '/mnt/clips', '/data/frames'], devices: ['/dev/video0', '/dev/video2'], allowedNetworks: ['169.254.10.0/24', 'fe80::1234'] },
+      limits: { urlLength: 1000, cameras: 10, zones: 4, zonePoints: 12, rules: 5, ruleClasses: 6, fps: 30, width: 1920, height: 1080, megapixelsPerSecond: 62.2 },
     });
   });
 

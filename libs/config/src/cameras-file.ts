@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { cameraConfigSchema, modelConfigSchema, type CameraConfig, type ModelConfig } from '@vigil/contracts';
+import { cameraConfigSchema, inputLimits, modelConfigSchema, type CameraConfig, type ModelConfig } from '@vigil/contracts';
 import { ConfigError, describeIssues } from './errors';
 
 /** The `alarms` section: when violations become alarms and what their clips cover, in seconds. */
@@ -23,7 +23,10 @@ const camerasFileSchema = z
     alarms: alarmsFileSchema.optional(),
     /** webhook endpoints; validated by the alarms service (resolveWebhookEndpoints), which names the bad field */
     webhooks: z.array(z.unknown()).optional(),
-    cameras: z.array(cameraConfigSchema),
+    cameras: z.array(cameraConfigSchema).superRefine((cameras, ctx) => {
+      const max = inputLimits().cameras;
+      if (cameras.length > max) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `has ${cameras.length} cameras; at most ${max} (MAX_CAMERAS)` });
+    }),
   })
   .strict()
   .superRefine((file, ctx) => {

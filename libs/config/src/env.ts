@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_INPUT_LIMITS, setInputLimits, type InputLimits } from '@vigil/contracts';
 import { ConfigError } from './errors';
 import { mediaRootProblem, parseNetwork, type SourcePolicyOptions } from './source-policy';
 
@@ -95,6 +96,27 @@ const envSchema = z.object({
   DEVICE_ALLOW: list((entry) => (/^\/dev\/video\d+$/.test(entry) ? undefined : `"${entry}" is not a /dev/videoN device`)).optional(),
   /** addresses or networks (CIDR) camera URLs may reach although they are link-local or cloud-metadata ones; default none */
   ALLOWED_NETWORKS: list(networkProblem, /,/).optional(),
+
+  // bounds on camera records (libs/contracts limits.ts); going past one is a 400 naming the field
+  /** characters in a camera, egress or webhook URL */
+  LIMIT_URL_LENGTH: integer(64, 1_000_000).default(DEFAULT_INPUT_LIMITS.urlLength),
+  /** cameras in the registry: adding one more is refused */
+  MAX_CAMERAS: integer(1, 100_000).default(DEFAULT_INPUT_LIMITS.cameras),
+  /** zones per camera */
+  LIMIT_ZONES: integer(1, 10_000).default(DEFAULT_INPUT_LIMITS.zones),
+  /** polygon points per zone */
+  LIMIT_ZONE_POINTS: integer(3, 100_000).default(DEFAULT_INPUT_LIMITS.zonePoints),
+  /** rules per camera */
+  LIMIT_RULES: integer(1, 10_000).default(DEFAULT_INPUT_LIMITS.rules),
+  /** class names per rule (and per-class confidence entries) */
+  LIMIT_RULE_CLASSES: integer(1, 10_000).default(DEFAULT_INPUT_LIMITS.ruleClasses),
+  /** highest frame-rate cap a camera may ask for */
+  MAX_FPS: z.coerce.number().positive().max(1000).default(DEFAULT_INPUT_LIMITS.fps),
+  /** largest output width and height a camera may ask for */
+  MAX_WIDTH: integer(16, 16_384).default(DEFAULT_INPUT_LIMITS.width),
+  MAX_HEIGHT: integer(16, 16_384).default(DEFAULT_INPUT_LIMITS.height),
+  /** width x height x fps where all are known (test patterns count their defaults), in megapixels per second */
+  MAX_MEGAPIXELS_PER_SECOND: z.coerce.number().positive().max(100_000).default(DEFAULT_INPUT_LIMITS.megapixelsPerSecond),
 });
 
 /** MEDIA_ROOTS when the environment does not set it, resolved against the working directory at start. */
@@ -130,6 +152,8 @@ function seconds(min: number, max: number) {
 }
 
 export interface VigilConfig {
+  /** bounds on camera records; also set for the process's schemas by loadConfig */
+  limits: InputLimits;
   redisUrl: string;
   port: number;
   host: string;
@@ -181,7 +205,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): VigilConfig {
   if (e.RECONNECT_MAX_MS < e.RECONNECT_MIN_MS) {
     throw new ConfigError('invalid environment: RECONNECT_MAX_MS: must be at least RECONNECT_MIN_MS');
   }
+  const limits: InputLimits = {
+    urlLength: e.LIMIT_URL_LENGTH,
+    cameras: e.MAX_CAMERAS,
+    zones: e.LIMIT_ZONES,
+    zonePoints: e.LIMIT_ZONE_POINTS,
+    rules: e.LIMIT_RULES,
+    ruleClasses: e.LIMIT_RULE_CLASSES,
+    fps: e.MAX_FPS,
+    width: e.MAX_WIDTH,
+    height: e.MAX_HEIGHT,
+    megapixelsPerSecond: e.MAX_MEGAPIXELS_PER_SECOND,
+  };
+  // the camera schemas check against these wherever a record is read: REST, the cameras file, the registry
+  setInputLimits(limits);
   return {
+    limits,
     redisUrl: e.REDIS_URL,
     port: e.PORT,
     host: e.HOST,

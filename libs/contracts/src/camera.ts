@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { cameraDetectSchema } from './detection';
 import { cameraEgressSchema } from './egress';
 import { classifySource, SourceError } from './source';
+import { ENV_NAMES, inputLimits, withinLength, withinMax } from './limits';
 
 export const CAMERA_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
@@ -10,7 +11,7 @@ export const cameraConfigSchema = z
   .object({
     id: z.string().regex(CAMERA_ID_PATTERN, 'must be 1-64 letters, digits, "-" or "_", starting with a letter or digit'),
     name: z.string().min(1).max(200).optional(),
-    url: z.string().min(1).superRefine((url, ctx) => {
+    url: z.string().min(1).superRefine(withinLength('urlLength')).superRefine((url, ctx) => {
       try {
         classifySource(url);
       } catch (error) {
@@ -27,17 +28,34 @@ export const cameraConfigSchema = z
     /** file sources: pace to the clip's own frame rate (true) or read as fast as possible (false) */
     realtime: z.boolean().default(true),
     /** frame-rate cap; frames beyond it are dropped before JPEG encoding */
-    fps: z.number().positive().max(240).optional(),
+    fps: z.number().positive().superRefine(withinMax('fps')).optional(),
     /** output size; one of the two keeps the aspect ratio */
-    width: z.number().int().min(16).max(7680).optional(),
-    height: z.number().int().min(16).max(4320).optional(),
+    width: z.number().int().min(16).superRefine(withinMax('width')).optional(),
+    height: z.number().int().min(16).superRefine(withinMax('height')).optional(),
     jpegQuality: z.number().int().min(1).max(100).default(80),
     /** object detection and rules; absent means no inference for this camera */
     detect: cameraDetectSchema.optional(),
     /** re-encode and push this camera's frames to an RTMP/RTSP server; absent means no push */
     egress: cameraEgressSchema.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((camera, ctx) => {
+    const rate = pixelRate(camera);
+    const max = inputLimits().megapixelsPerSecond;
+    if (rate !== undefined && rate / 1e6 > max) {
+      const message = `${camera.width ?? '?'}x${camera.height ?? '?'} at ${camera.fps ?? '?'} fps is ${(rate / 1e6).toFixed(0)} megapixels per second; at most ${max.toFixed(0)} (${ENV_NAMES.megapixelsPerSecond})`;
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['fps'], message });
+    }
+  });
+
+/** Pixels per second a camera asks for, where that is known: a test pattern fills in its defaults (1280x720 at 25). */
+function pixelRate(camera: { url: string; fps?: number; width?: number; height?: number }): number | undefined {
+  const synthetic = /^test:\/\//i.test(camera.url.trim());
+  const fps = camera.fps ?? (synthetic ? 25 : undefined);
+  const width = camera.width ?? (synthetic ? (camera.height ? (camera.height * 16) / 9 : 1280) : undefined);
+  const height = camera.height ?? (synthetic ? (camera.width ? (camera.width * 9) / 16 : 720) : undefined);
+  return fps === undefined || width === undefined || height === undefined ? undefined : width * height * fps;
+}
 
 export type CameraConfig = z.output<typeof cameraConfigSchema>;
 export type CameraInput = z.input<typeof cameraConfigSchema>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { withinCount } from './limits';
 
 /** One detected object. Coordinates are normalised to the frame (0..1), so any client can draw them at any size. */
 export interface Detection {
@@ -49,7 +50,7 @@ export const zoneSchema = z
   .object({
     id: z.string().min(1).max(64),
     /** polygon in normalised coordinates, at least a triangle */
-    polygon: z.array(point).min(3),
+    polygon: z.array(point).min(3).superRefine(withinCount('zonePoints')),
   })
   .strict();
 
@@ -62,13 +63,13 @@ export const ruleSchema = z.discriminatedUnion('kind', [
       id: z.string().min(1).max(64),
       kind: z.literal('ppe'),
       /** equipment a person must wear: a class name such as `helmet` or `harness` */
-      require: z.string().min(1),
+      require: z.string().min(1).max(100),
       /** the class a model outputs for the missing equipment directly (default `no_<require>`) */
-      missingClass: z.string().min(1).optional(),
+      missingClass: z.string().min(1).max(100).optional(),
       /** person class (default `person`) */
-      person: z.string().min(1).default('person'),
+      person: z.string().min(1).max(100).default('person'),
       /** only people inside this zone count */
-      zone: z.string().optional(),
+      zone: z.string().max(64).optional(),
     })
     .strict(),
   z
@@ -76,8 +77,8 @@ export const ruleSchema = z.discriminatedUnion('kind', [
       id: z.string().min(1).max(64),
       kind: z.literal('intrusion'),
       /** classes that must not be inside the zone, e.g. ['person'] or ['motion'] */
-      classes: z.array(z.string().min(1)).min(1),
-      zone: z.string(),
+      classes: z.array(z.string().min(1).max(100)).min(1).superRefine(withinCount('ruleClasses')),
+      zone: z.string().max(64),
     })
     .strict(),
 ]);
@@ -87,7 +88,7 @@ export type RuleConfig = z.output<typeof ruleSchema>;
 export const detectionParamsSchema = z
   .object({
     /** minimum score per class; `*` for the rest */
-    minConfidence: z.record(z.string(), z.number().min(0).max(1)).optional(),
+    minConfidence: z.record(z.string().max(100), z.number().min(0).max(1)).superRefine(withinCount('ruleClasses')).optional(),
     /** consecutive frames a rule must hold before it is a violation */
     minFrames: z.number().int().min(1).max(1000).optional(),
     /** IoU above which NMS suppresses a box of the same class */
@@ -103,8 +104,8 @@ export const cameraDetectSchema = z
     /** `model`: the ONNX model (gated by motion unless motionGate is false); `motion`: motion boxes only */
     detector: z.enum(['model', 'motion']).default('model'),
     motionGate: z.boolean().default(true),
-    zones: z.array(zoneSchema).default([]),
-    rules: z.array(ruleSchema).default([]),
+    zones: z.array(zoneSchema).superRefine(withinCount('zones')).default([]),
+    rules: z.array(ruleSchema).superRefine(withinCount('rules')).default([]),
   })
   .merge(detectionParamsSchema)
   .strict()

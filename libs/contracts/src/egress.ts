@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { withinLength } from './limits';
 import { STREAMS } from './channels';
 import { maskCredentials } from './source';
 
@@ -33,7 +34,7 @@ export const cameraEgressSchema = z
   .object({
     enabled: z.boolean().default(true),
     /** rtmp://host/app/stream, rtmps://..., or rtsp://host:port/path (ANNOUNCE/RECORD over TCP) */
-    url: z.string().min(1).superRefine((url, ctx) => {
+    url: z.string().min(1).superRefine(withinLength('urlLength')).superRefine((url, ctx) => {
       const problem = egressUrlProblem(url);
       if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
     }),

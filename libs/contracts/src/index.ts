@@ -7,3 +7,4 @@ export * from './socket-events';
 export * from './detection';
 export * from './alarm';
 export * from './egress';
+export * from './limits';

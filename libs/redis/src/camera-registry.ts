@@ -30,6 +30,11 @@ export class CameraRegistry implements OnModuleInit {
     return json === null ? undefined : this.check.read('camera', id, json, cameraConfigSchema, (camera) => camera.id);
   }
 
+  /** How many records the registry holds (valid or not: each takes room). */
+  async count(): Promise<number> {
+    return this.redis.hlen(keys.cameras);
+  }
+
   /** Returns true when the camera is new. */
   async upsert(camera: CameraConfig): Promise<boolean> {
     const added = await this.redis.hset(keys.cameras, camera.id, JSON.stringify(camera));

@@ -1,7 +1,7 @@
 import { BadRequestException, ConflictException, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import type { ClientProxy } from '@nestjs/microservices';
 import { describeIssues, describeRefusal, SourcePolicy } from '@vigil/config';
-import { CAMERA_ID_PATTERN, cameraConfigSchema, controlEvents, maskCredentials, statusView, type CameraConfig, type CameraView } from '@vigil/contracts';
+import { CAMERA_ID_PATTERN, cameraConfigSchema, controlEvents, inputLimits, maskCredentials, statusView, type CameraConfig, type CameraView } from '@vigil/contracts';
 import { CameraRegistry } from '@vigil/redis';
 import { CONTROL_CLIENT } from '../control';
 import { API_STATUS_DETAIL } from './status-detail';
@@ -36,6 +36,7 @@ export class CamerasService {
   async create(body: unknown): Promise<CameraView> {
     const camera = await this.parseCamera(body);
     if (await this.registry.get(camera.id)) throw new ConflictException(`camera "${camera.id}" already exists (PUT /api/cameras/${camera.id} replaces it)`);
+    await this.checkRoom();
     await this.registry.upsert(camera);
     this.changed(camera.id, 'added');
     return view(camera, null, null);
@@ -45,6 +46,7 @@ export class CamerasService {
     checkId(id);
     const camera = await this.parseCamera(body && typeof body === 'object' && !Array.isArray(body) ? { id, ...body } : body);
     if (camera.id !== id) throw new BadRequestException(`id: the body says "${camera.id}" but the path says "${id}"`);
+    if (!(await this.registry.get(id))) await this.checkRoom();
     await this.registry.upsert(camera);
     this.changed(id, 'updated');
     return view(camera, (await this.registry.status(id)) ?? null, null);
@@ -53,6 +55,12 @@ export class CamerasService {
   async remove(id: string): Promise<void> {
     if (!(await this.registry.remove(checkId(id)))) throw new NotFoundException(`unknown camera "${id}"`);
     this.changed(id, 'removed');
+  }
+
+  /** One more camera fits under MAX_CAMERAS. */
+  private async checkRoom(): Promise<void> {
+    const max = inputLimits().cameras;
+    if ((await this.registry.count()) >= max) throw new BadRequestException(`cameras: there are ${max} already, the most allowed (MAX_CAMERAS)`);
   }
 
   /** The schema, then the source policy (media roots, devices, blocked networks): a 400 naming the field. */

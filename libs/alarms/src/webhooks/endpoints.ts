@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '@vigil/contracts';
+import { WEBHOOK_EVENT_TYPES, withinLength, type WebhookEventType } from '@vigil/contracts';
 import { decodeWebhookSecret } from './signature';
 
 /** One receiver of alarm webhooks, validated. */
@@ -28,7 +28,8 @@ const urlSchema = z
   .string()
   .url()
   // zod runs refinements even after .url() failed; an unparsable string is already reported by .url().
-  .refine((url) => !URL.canParse(url) || /^https?:$/.test(new URL(url).protocol), 'must be an http:// or https:// URL');
+  .refine((url) => !URL.canParse(url) || /^https?:$/.test(new URL(url).protocol), 'must be an http:// or https:// URL')
+  .superRefine(withinLength('urlLength'));
 
 /** One entry of the config file's `webhooks:` list. */
 export const webhookEndpointSchema = z
