@@ -175,7 +175,9 @@ describe('hostile inputs against the all-in-one process', { timeout: 300_000 }, 
       { id: 'x', url: 'test://ball', egress: { url: `rtmp://host/live/${'k'.repeat(100_000)}` } },
     ];
     for (const body of bad) await refuse(kind, 'POST', '/api/cameras', body);
-    for (const body of bad.slice(0, 20)) await refuse('REST: bad body (PUT)', 'PUT', '/api/cameras/gate-copy', body);
+    // PUT takes its id from the path, so a body of only a url is a good one there
+    const badForPut = bad.filter((body) => JSON.stringify(body) !== JSON.stringify({ url: 'test://ball' }));
+    for (const body of badForPut.slice(0, 20)) await refuse('REST: bad body (PUT)', 'PUT', '/api/cameras/gate-copy', body);
     const deep = '['.repeat(10_000) + ']'.repeat(10_000);
     for (const text of ['{"id":"x","url":"test://ball","__proto__":{"admin":true}}', 'not json', '{"id": "x", ', deep, '{"id":"x","url":"test://ball"}'.repeat(2), '\u0000']) await refuse('REST: malformed JSON', 'POST', '/api/cameras', text);
     await refuse('REST: oversized body', 'POST', '/api/cameras', { id: 'x', url: 'test://ball', name: 'n'.repeat(2_000_000) });

@@ -10,6 +10,8 @@ export class FrameTap {
   readonly frames: Frame[] = [];
   /** frames received since the tap opened */
   received = 0;
+  /** messages on the channel that were not frame envelopes */
+  junk = 0;
 
   private constructor(private readonly redis: Redis) {}
 
@@ -17,7 +19,14 @@ export class FrameTap {
     const redis = new Redis(redisUrl);
     const tap = new FrameTap(redis);
     redis.on('messageBuffer', (_channel: Buffer, message: Buffer) => {
-      tap.frames.push(decodeFrame(message));
+      let frame: Frame;
+      try {
+        frame = decodeFrame(message);
+      } catch {
+        tap.junk += 1; // a test that publishes junk on the channel: not a frame
+        return;
+      }
+      tap.frames.push(frame);
       if (tap.frames.length > KEEP) tap.frames.shift();
       tap.received += 1;
     });
