@@ -109,7 +109,8 @@ describe('hostile inputs against the all-in-one process', { timeout: 300_000 }, 
     for (const scheme of ['rtsp', 'http']) {
       for (const user of users) {
         const target = join(canary, `pwned-${++n}`);
-        const payload = `! fakesink filesrc location=/etc/hostname ! filesink location=${target} ${scheme === 'rtsp' ? 'rtspsrc' : 'souphttpsrc'} location=x`;
+        // the live attack: the payload ends in a new source element and "user-id=", which swallows the quote after it
+        const payload = `! fakesink filesrc location=/etc/hostname ! filesink location=${target} ${scheme === 'rtsp' ? 'rtspsrc location=rtsp' : 'souphttpsrc location=http'}://x/y user-id=`;
         const host = scheme === 'rtsp' ? `127.0.0.1:${rtsp.port}/yard` : '127.0.0.1:9/x.mjpg';
         const url = `${scheme}://${encodeURIComponent(user)}:${encodeURIComponent(payload)}@${host}?q=${encodeURIComponent(payload)}`;
         await accept('REST: injection payload in URL (legal, harmless)', { id: `inject-${n}`, url, codec: 'h264', width: 160, height: 120, fps: 5 });
@@ -120,10 +121,16 @@ describe('hostile inputs against the all-in-one process', { timeout: 300_000 }, 
       await refuse('REST: injection payload in file path (outside media roots)', 'POST', '/api/cameras', { id: `inject-${n}`, url: `/tmp/x${path}${target}`, codec: 'h264' });
     }
     // give the pipelines time to be built and run (the rtsp ones really connect), then look for their files
-    await waitFor('the injected cameras tried to connect', async () => {
-      const statuses = await probe.hgetall(keys.cameraStatus);
-      return Object.keys(statuses).filter((id) => id.startsWith('inject-')).length >= users.length * 2;
-    }, 60_000);
+    // the rtsp ones reach the real server (it asks for no password) and must go live; the http ones fail
+    // to connect and retry: either way their pipelines were built and set playing, which is when a
+    // filesink would write. Stop at once if a file appears.
+    await waitFor('every injected rtsp camera live, every http one retried twice', async () => {
+      assert.deepEqual(readdirSync(canary), [], 'no payload wrote a file');
+      const statuses = Object.values(await probe.hgetall(keys.cameraStatus)).map((json) => JSON.parse(json) as { id: string; state: string; reconnects: number; pipeline?: string });
+      const injected = statuses.filter((status) => status.id.startsWith('inject-'));
+      const done = injected.filter((status) => (status.pipeline?.startsWith('rtspsrc') ? status.state === 'live' : status.reconnects >= 2));
+      return done.length >= users.length * 2;
+    }, 120_000);
     await stillStreaming();
     assert.deepEqual(readdirSync(canary), [], 'no payload wrote a file');
     // the accepted cameras are legal ones and cost a capture each: remove them so memory is compared like for like
