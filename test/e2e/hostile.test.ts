@@ -138,6 +138,34 @@ describe('hostile inputs against the all-in-one process', { timeout: 300_000 }, 
     await waitFor('their captures stopped', () => descendants(vigil.child.process.pid!).length <= childrenBefore, 30_000);
   });
 
+  test('secrets in camera, egress and query URLs reach no API answer, metric or log line', async () => {
+    const secrets = ['Hunter2Secret', 'StreamKey9xq', 'QueryTok3n', 'sk8f3aQ7vLm2Zp9R4tW6yB1c'];
+    const log: string[] = [];
+    const stop = vigil.child.onLine((line) => log.push(line.text));
+    try {
+      const cameras = [
+        { id: 'mask-rtsp', url: `rtsp://admin:${secrets[0]}@127.0.0.1:9/s?token=${secrets[2]}`, codec: 'h264', egress: { url: `rtmp://127.0.0.1:9/live/${secrets[1]}`, stream: 'raw' } },
+        { id: 'mask-http', url: `http://127.0.0.1:9/video.cgi?user=admin&password=${secrets[0]}`, egress: { url: `rtmp://127.0.0.1:9/live/${secrets[3]}`, stream: 'raw' } },
+      ];
+      for (const camera of cameras) await accept('REST: secrets to mask (legal)', camera);
+      await waitFor('both cameras failed to connect and egress tried to push', async () => {
+        const statuses = Object.values(await probe.hgetall(keys.cameraStatus)).map((json) => JSON.parse(json) as { id: string; reconnects: number });
+        return statuses.filter((status) => status.id.startsWith('mask-') && status.reconnects >= 1).length === 2;
+      }, 60_000);
+      const outputs = await Promise.all(['/api/cameras', '/api/cameras/mask-rtsp', '/api/egress', '/metrics'].map(async (path) => `${path}: ${await (await fetch(`${vigil.url}${path}`)).text()}`));
+      for (const text of [...outputs, ...log, ...vigil.child.lastLines().map((line) => line.text)]) {
+        for (const secret of secrets) {
+          const at = text.indexOf(secret);
+          assert.ok(at < 0, `a secret in ${text.slice(0, 20)}: ...${text.slice(Math.max(0, at - 250), at + 40)}`);
+        }
+      }
+      assert.ok(outputs[0]!.includes('rtmp://127.0.0.1:9/live/***'), 'the egress URL is shown masked');
+    } finally {
+      stop();
+      for (const id of ['mask-rtsp', 'mask-http']) await fetch(`${vigil.url}/api/cameras/${id}`, { method: 'DELETE' });
+    }
+  });
+
   test('registry records written straight into Redis are refused', async () => {
     const target = join(canary, 'pwned-redis');
     const base = { url: 'test://ball', enabled: true, codec: 'auto', decoder: 'auto', transport: 'tcp', realtime: true, width: 160, height: 120, fps: 5 };

@@ -75,7 +75,7 @@ describe('resolveWebhookEndpoints', () => {
 
 describe('maskUrl', () => {
   test('hides credentials and query tokens but keeps host and path', () => {
-    assert.equal(maskUrl('https://user:pw@hooks.example.com/a/b?token=abc'), 'https://***@hooks.example.com/a/b?***');
+    assert.equal(maskUrl('https://user:pw@hooks.example.com/a/b?token=abc'), 'https://user:***@hooks.example.com/a/b?token=***');
     assert.equal(maskUrl('http://127.0.0.1:9000/hook'), 'http://127.0.0.1:9000/hook');
   });
 });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { WEBHOOK_EVENT_TYPES, withinLength, type WebhookEventType } from '@vigil/contracts';
+import { maskCredentials, WEBHOOK_EVENT_TYPES, withinLength, type WebhookEventType } from '@vigil/contracts';
 import { decodeWebhookSecret } from './signature';
 
 /** One receiver of alarm webhooks, validated. */
@@ -111,17 +111,7 @@ export function urlEndpointId(url: string): string {
 
 /** The URL for logs and errors: user info and query (where tokens hide) replaced. */
 export function maskUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.username || parsed.password) {
-      parsed.username = '***';
-      parsed.password = '';
-    }
-    if (parsed.search) parsed.search = '?***';
-    return parsed.toString();
-  } catch {
-    return '(invalid url)';
-  }
+  return URL.canParse(url) ? maskCredentials(new URL(url).toString()) : '(invalid url)';
 }
 
 function issuePath(path: (string | number)[]): string {

@@ -1,4 +1,4 @@
-import type { CameraConfig, Source } from '@vigil/contracts';
+import { maskCredentials, type CameraConfig, type Source } from '@vigil/contracts';
 import type { DecoderChoice } from './decoder';
 import { caps, element, link, token, type Fraction } from './launch';
 
@@ -206,7 +206,8 @@ function splitCredentials(url: string, mask: boolean): { location: string; user?
   parsed.username = '';
   parsed.password = '';
   return {
-    location: parsed.toString(),
+    // masked: also the secrets a query string or a path may hold (?password=, a token segment)
+    location: mask ? maskCredentials(parsed.toString()) : parsed.toString(),
     user: user === undefined ? undefined : mask ? '***' : user,
     password: password === undefined ? undefined : mask ? '***' : password,
   };
