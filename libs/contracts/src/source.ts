@@ -74,15 +74,3 @@ function decodePath(path: string): string {
     throw new SourceError('file url has a malformed percent-escape');
   }
 }
-
-/**
- * Replaces the password (and user) in any URL-looking substring with `***`, so that camera
- * credentials never reach a log line, an API response or an error message.
- */
-export function maskCredentials(text: string): string {
-  // userinfo runs to the LAST "@" of the authority: an unescaped "@" in a password is common
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)([^/?#\s]+)@/gi, (_match, scheme: string, userinfo: string) => {
-    const user = userinfo.split(':')[0];
-    return userinfo.includes(':') ? `${scheme}${user}:***@` : `${scheme}***@`;
-  });
-}
