@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { MASK, maskEndpointUrl, maskerFor, maskText, maskUrl, secretsOf } from '@vigil/contracts';
+import { MASK, maskCredentials, maskEndpointUrl, maskerFor, maskText, maskUrl, secretsOf } from '@vigil/contracts';
 
 /** Fails with the output when `secret` (or its percent-encoded form) survived the mask. */
 function assertHidden(output: string, secret: string, input: string): void {
@@ -15,6 +15,12 @@ describe('maskUrl: user info', () => {
     assert.equal(maskUrl('http://tok3n@cam.local/mjpg'), 'http://***@cam.local/mjpg');
     assert.equal(maskUrl('redis://:s3cret@127.0.0.1:6379/0'), 'redis://:***@127.0.0.1:6379/0');
     assert.equal(maskUrl('mqtt://vigil:s3cret@broker:1883'), 'mqtt://vigil:***@broker:1883');
+  });
+
+  test('bug: a password with an unescaped "@" was half shown by the mask (moved here from source.test)', () => {
+    assert.equal(maskText('rtsp://admin:p@ss@cam/s'), 'rtsp://admin:***@cam/s');
+    assert.equal(maskText('see rtsp://a:x@y@h1/s and http://b:z@h2/'), 'see rtsp://a:***@h1/s and http://b:***@h2/');
+    assert.equal(maskCredentials, maskText, 'the older name still works for existing callers');
   });
 
   test('a password with raw "@", "?" and "#" is hidden to its last "@"', () => {
