@@ -11,6 +11,8 @@ export interface RedisServerOptions {
   startTimeoutMs?: number;
   /** Mirror redis-server's log to our stderr. */
   echo?: boolean;
+  /** requirepass: clients must AUTH, and `url` carries the password (redis://:<password>@...). Letters, digits, - and _ only. */
+  password?: string;
 }
 
 export interface RedisServerHandle {
@@ -40,7 +42,10 @@ export async function startRedisServer(opts: RedisServerOptions = {}): Promise<R
 }
 
 async function startOnPort(binary: string, port: number, opts: RedisServerOptions): Promise<RedisServerHandle> {
+  const { password } = opts;
+  if (password !== undefined && !/^[A-Za-z0-9_-]+$/.test(password)) throw new RangeError('redis password: letters, digits, - and _ only');
   const child = spawnManaged(`redis-server:${port}`, binary, [
+    ...(password === undefined ? [] : ['--requirepass', password]),
     '--port', String(port),
     '--bind', '127.0.0.1',
     '--save', '',
@@ -56,7 +61,7 @@ async function startOnPort(binary: string, port: number, opts: RedisServerOption
     // Our own log line, not just a PONG: a PONG alone could come from a foreign redis that
     // already owned the port while ours is failing with "Address already in use".
     await waitForLine(child, /Ready to accept connections/, timeoutMs);
-    while (!(await answersPing(port))) {
+    while (!(await answersPing(port, '127.0.0.1', 500, password))) {
       if (!child.running || Date.now() > deadline) {
         throw new Error(`redis-server did not answer PING on port ${port} within ${timeoutMs} ms: ${child.describe()}`);
       }
@@ -68,15 +73,15 @@ async function startOnPort(binary: string, port: number, opts: RedisServerOption
   }
 
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: password === undefined ? `redis://127.0.0.1:${port}` : `redis://:${password}@127.0.0.1:${port}`,
     port,
     child,
     stop: () => child.stop(),
   };
 }
 
-/** Sends an inline PING over a raw socket; true on +PONG. Errors mean "not yet". */
-export function answersPing(port: number, host = '127.0.0.1', timeoutMs = 500): Promise<boolean> {
+/** Sends an inline PING (after AUTH, given a password) over a raw socket; true on +PONG. Errors mean "not yet". */
+export function answersPing(port: number, host = '127.0.0.1', timeoutMs = 500, password?: string): Promise<boolean> {
   return new Promise<boolean>((resolve) => {
     const socket = connect({ port, host });
     let reply = '';
@@ -86,10 +91,12 @@ export function answersPing(port: number, host = '127.0.0.1', timeoutMs = 500): 
     };
     socket.setTimeout(timeoutMs, () => finish(false));
     socket.once('error', () => finish(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('connect', () => socket.write(password === undefined ? 'PING\r\n' : `AUTH ${password}\r\nPING\r\n`));
+    const expected = password === undefined ? 1 : 2;
     socket.on('data', (chunk) => {
       reply += chunk.toString('utf8');
-      if (reply.includes('\r\n')) finish(reply.startsWith('+PONG'));
+      const lines = reply.split('\r\n');
+      if (lines.length > expected) finish(lines[expected - 1]!.startsWith('+PONG'));
     });
   });
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CameraInput } from '@vigil/contracts';
-import { spawnManaged, waitForLine, type ManagedChild } from './child';
+import { spawnManaged, waitForLine, type ManagedChild, type OutputLine } from './child';
 import { freePort } from './free-port';
 import { findRepoFile } from './repo-root';
 
@@ -18,6 +18,8 @@ export interface VigilOptions {
   env?: Record<string, string>;
   echo?: boolean;
   startTimeoutMs?: number;
+  /** every output line from the first one on (lastLines() keeps only the most recent) */
+  onLine?: (line: OutputLine) => void;
 }
 
 export interface VigilHandle {
@@ -53,6 +55,7 @@ export async function startVigil(options: VigilOptions): Promise<VigilHandle> {
   }
   const entry = findRepoFile(`dist/apps/${app}/src/main.js`);
   const child = spawnManaged(app, process.execPath, [entry], { env: { ...env, NO_COLOR: '1' }, echo: options.echo, maxLines: 200 });
+  if (options.onLine) child.onLine(options.onLine);
   await waitForLine(child, /listening on http/, options.startTimeoutMs ?? 30_000);
   return { url: `http://127.0.0.1:${port}`, port, alarmsDir: env.ALARMS_DIR!, child, stop: () => child.stop('SIGTERM', 8000) };
 }

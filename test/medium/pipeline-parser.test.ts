@@ -8,7 +8,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classifySource, maskCredentials, TEST_PATTERNS, type CameraConfig, type Source } from '@vigil/contracts';
+import { classifySource, maskUrl, TEST_PATTERNS, type CameraConfig, type Source } from '@vigil/contracts';
 import { buildPipeline, chooseDecoder, type DecoderChoice } from '@vigil/media';
 import { parseWithGstreamer, type ParseRequest } from '../support/gst-parser';
 
@@ -196,7 +196,7 @@ describe('pipeline building, checked by GStreamer’s own parser', () => {
       requests.push({ launch: pipeline.launch, read: plan.read });
       if (n % MASKED_EVERY !== 0) continue;
       // the masked line the API shows must describe the same pipeline, with *** for credentials
-      const masked = plan.read.map(([i, prop, value]): [number, string, string] => [i, prop, prop === 'user-id' || prop === 'user-pw' ? '***' : i === 0 && prop === 'location' && /^(rtsp|http)/.test(c.source.kind) ? maskCredentials(value) : value]);
+      const masked = plan.read.map(([i, prop, value]): [number, string, string] => [i, prop, prop === 'user-id' || prop === 'user-pw' ? '***' : i === 0 && prop === 'location' && /^(rtsp|http)/.test(c.source.kind) ? maskUrl(value) : value]);
       expected.push({ factories: plan.factories, read: masked });
       requests.push({ launch: pipeline.masked, read: masked });
     }

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { maskUrl, resolveWebhookEndpoints, urlEndpointId, WebhookConfigError } from '../../libs/alarms/src/webhooks';
+import { resolveWebhookEndpoints, urlEndpointId, WebhookConfigError } from '../../libs/alarms/src/webhooks';
 
 const secret = `whsec_${randomBytes(32).toString('base64')}`;
 const otherSecret = `whsec_${randomBytes(32).toString('base64')}`;
@@ -62,7 +62,7 @@ describe('resolveWebhookEndpoints', () => {
   test('duplicate ids are refused, also between the environment and the file', () => {
     assert.throws(
       () => resolveWebhookEndpoints({ env: { WEBHOOK_URL: 'https://a.example.com', WEBHOOK_SECRET: secret }, file: [{ id: 'env', url: 'https://b.example.com', secret }] }),
-      /endpoint id "env" is used by both https:\/\/a\.example\.com\/ and https:\/\/b\.example\.com\//,
+      /endpoint id "env" is used by both https:\/\/a\.example\.com and https:\/\/b\.example\.com;/,
     );
     assert.throws(() => resolveWebhookEndpoints({ file: [{ url: 'https://same.example.com', secret }, { url: 'https://same.example.com', secret: otherSecret }] }), /is used by both/);
   });
@@ -70,12 +70,5 @@ describe('resolveWebhookEndpoints', () => {
   test('repeated event types collapse to one', () => {
     const [endpoint] = resolveWebhookEndpoints({ file: [{ url: 'https://a.example.com', secret, events: ['alarm.start', 'alarm.start'] }] });
     assert.deepEqual(endpoint?.events, ['alarm.start']);
-  });
-});
-
-describe('maskUrl', () => {
-  test('hides credentials and query tokens but keeps host and path', () => {
-    assert.equal(maskUrl('https://user:pw@hooks.example.com/a/b?token=abc'), 'https://user:***@hooks.example.com/a/b?token=***');
-    assert.equal(maskUrl('http://127.0.0.1:9000/hook'), 'http://127.0.0.1:9000/hook');
   });
 });

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { withinLength } from './limits';
 import { STREAMS } from './channels';
-import { maskCredentials } from './source';
 
 const EGRESS_SCHEMES = ['rtmp:', 'rtmps:', 'rtsp:'] as const;
 export type EgressProtocol = 'rtmp' | 'rtsp';
@@ -17,7 +16,8 @@ export function egressUrlProblem(url: string): string | undefined {
   try {
     parsed = new URL(url);
   } catch {
-    return `not a URL: "${maskCredentials(url).slice(0, 80)}"`;
+    // the URL itself stays out of the message: where it is malformed, masking cannot be trusted
+    return 'not a URL';
   }
   if (!(EGRESS_SCHEMES as readonly string[]).includes(parsed.protocol)) return `unsupported egress url scheme "${parsed.protocol}//" (rtmp://, rtmps:// or rtsp://)`;
   if (!parsed.hostname) return 'the url has no host';

@@ -1,6 +1,7 @@
 export * from './envelope';
 export * from './channels';
 export * from './source';
+export * from './mask';
 export * from './camera';
 export * from './camera-status-view';
 export * from './socket-events';

@@ -82,5 +82,3 @@ function decodePath(path: string): string {
     throw new SourceError('file url has a malformed percent-escape');
   }
 }
-
-export { maskCredentials } from './mask';

@@ -1,4 +1,4 @@
-import { maskCredentials, type Source } from '@vigil/contracts';
+import { maskerFor, type Source } from '@vigil/contracts';
 import type { VideoCodec } from './pipeline/decoder';
 import { notAnOption, run } from './exec';
 
@@ -16,7 +16,7 @@ export class CodecProbe {
     args.push('-i', notAnOption(source.location, 'the source location'));
     const result = await run('ffprobe', args, this.timeoutMs);
     if (result.code !== 0) {
-      const detail = maskCredentials(result.stderr.trim().split('\n').pop() ?? '') || `ffprobe exited with ${result.code}`;
+      const detail = maskerFor(source.location)(result.stderr.trim().split('\n').pop() ?? '') || `ffprobe exited with ${result.code}`;
       throw new Error(`cannot read the stream: ${detail}`);
     }
     const name = (JSON.parse(result.stdout) as { streams?: { codec_name?: string }[] }).streams?.[0]?.codec_name;

@@ -1,4 +1,6 @@
+import { inspect } from 'node:util';
 import { ConsoleLogger, type LogLevel } from '@nestjs/common';
+import { maskText } from '@vigil/contracts';
 
 /**
  * NestJS's own start-up chatter: a line per module initialised, per controller, per route mapped and per socket
@@ -9,7 +11,8 @@ const START_UP_CONTEXTS = new Set(['NestFactory', 'InstanceLoader', 'RoutesResol
 
 /**
  * Nest's console logger with that chatter moved to debug, so a start at the default level is a few lines: what
- * runs, which decoder and encoder were chosen, and the URL to open.
+ * runs, which decoder and encoder were chosen, and the URL to open. Every line and stack it prints goes through
+ * maskText last: callers mask what they know, this catches a URL in an error message nobody expected to hold one.
  */
 export class VigilLogger extends ConsoleLogger {
   constructor(levels: LogLevel[]) {
@@ -21,6 +24,21 @@ export class VigilLogger extends ConsoleLogger {
     if (isStartUpChatter(rest)) super.debug(message, ...rest);
     else super.log(message, ...rest);
   }
+
+  protected override printMessages(messages: unknown[], context?: string, logLevel?: LogLevel, writeStreamType?: 'stdout' | 'stderr', errorStack?: unknown): void {
+    super.printMessages(messages.map(maskLogged), context, logLevel, writeStreamType, typeof errorStack === 'string' ? maskText(errorStack) : errorStack);
+  }
+
+  protected override printStackTrace(stack: string): void {
+    super.printStackTrace(stack && maskText(stack));
+  }
+}
+
+/** Strings are masked as they are; anything else (an Error, an object) is first written out as Nest would. */
+function maskLogged(message: unknown): unknown {
+  if (typeof message === 'string') return maskText(message);
+  if (typeof message === 'function') return message;
+  return maskText(inspect(message));
 }
 
 /** Nest passes the context as the last optional parameter. */

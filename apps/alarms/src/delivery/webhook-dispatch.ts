@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
-import type { AlarmEvent } from '@vigil/contracts';
-import { AlarmSettings, maskUrl, WebhookOutbox } from '@vigil/alarms';
+import { maskEndpointUrl, type AlarmEvent } from '@vigil/contracts';
+import { AlarmSettings, WebhookOutbox } from '@vigil/alarms';
 import { webhookPayload, webhookTypeOf } from './webhook-payload';
 
 /** Alarm start and end events into the durable webhook outbox, and the outbox's worker that sends them. */
@@ -34,7 +34,7 @@ export class WebhookDispatch implements OnApplicationBootstrap {
       return;
     }
     await this.outbox.start();
-    this.logger.log(`webhooks to ${this.settings.webhooks.map((endpoint) => `${endpoint.id} (${maskUrl(endpoint.url)})`).join(', ')}`);
+    this.logger.log(`webhooks to ${this.settings.webhooks.map((endpoint) => `${endpoint.id} (${maskEndpointUrl(endpoint.url)})`).join(', ')}`);
   }
 
   /** Resolves once the deliveries are durably queued (or the event is not one webhooks carry). */

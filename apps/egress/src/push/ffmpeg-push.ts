@@ -1,6 +1,6 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
-import { maskCredentials } from '@vigil/contracts';
+import { maskText } from '@vigil/contracts';
 import { trackChild } from '@vigil/media';
 
 const STDERR_LINES = 8;
@@ -51,7 +51,7 @@ export class FfmpegPush {
     this.child.stdin.on('error', () => undefined);
     this.child.stdin.on('drain', () => events.drain());
     lines(this.child.stderr, (line) => {
-      this.stderr.push(maskCredentials(line));
+      this.stderr.push(maskText(line));
       if (this.stderr.length > STDERR_LINES) this.stderr.shift();
     });
     lines(this.child.stdout, (line) => {

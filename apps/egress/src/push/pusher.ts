@@ -1,4 +1,4 @@
-import { type CameraEgressConfig, type EgressState, type EgressStatus, type Frame, maskCredentials } from '@vigil/contracts';
+import { type CameraEgressConfig, type EgressState, type EgressStatus, type Frame, maskerFor, maskUrl } from '@vigil/contracts';
 import { backoffDelay, type BackoffOptions, type H264EncoderName } from '@vigil/media';
 import { ArrivalRate } from './arrival-rate';
 import { DropOldestQueue } from './drop-oldest-queue';
@@ -35,6 +35,8 @@ export interface PusherOptions {
 /** a push live this long before it failed starts its backoff again from the shortest delay */
 const STABLE_MS = 10_000;
 const CHECK_MS = 500;
+/** longest reason shown (ffmpeg's last lines can be long) */
+const MAX_REASON = 500;
 
 interface Run {
   push: FfmpegPush;
@@ -62,6 +64,8 @@ export class Pusher {
   private readonly rate = new ArrivalRate();
   private readonly timer: NodeJS.Timeout;
   private readonly reported = new Set<string>();
+  /** ffmpeg echoes the push URL, and librtmp the stream key alone */
+  private readonly mask: (text: string) => string;
   private run?: Run;
   private retry?: NodeJS.Timeout;
   private attempt = 0;
@@ -75,6 +79,7 @@ export class Pusher {
 
   constructor(options: PusherOptions) {
     this.options = { ffmpeg: 'ffmpeg', idleMs: 5000, stallMs: 15_000, queueFrames: 3, fpsCap: 30, ...options };
+    this.mask = maskerFor(options.config.url);
     this.queue = new DropOldestQueue(this.options.queueFrames);
     this.timer = setInterval(() => this.check(), CHECK_MS);
     if ('error' in options.encoder) this.setState('error', options.encoder.error);
@@ -115,7 +120,7 @@ export class Pusher {
     const { config } = this.options;
     return {
       camera: this.camera,
-      url: maskCredentials(config.url),
+      url: maskUrl(config.url),
       stream: config.stream,
       state: this.state,
       ...(this.reason ? { reason: this.reason } : {}),
@@ -238,9 +243,11 @@ export class Pusher {
   }
 
   private setState(state: EgressState, reason?: string): void {
-    if (state === this.state && reason === this.reason) return;
+    // masked before it is cut short: a cut could split a secret and leave its start unrecognised
+    const shown = reason === undefined ? undefined : this.mask(reason).slice(0, MAX_REASON);
+    if (state === this.state && shown === this.reason) return;
     this.state = state;
-    this.reason = reason === undefined ? undefined : maskCredentials(reason);
+    this.reason = shown;
     this.since = Date.now();
     // a server that stays down cycles connecting -> error: the first round is told, the rest are repeats
     const key = `${state}:${this.reason ?? ''}`;
@@ -254,5 +261,5 @@ export class Pusher {
 /** "ffmpeg exit code 1: <its last lines>", for the status and the log. */
 function describeEnding(ending: PushEnding): string {
   const detail = ending.stderr.slice(-2).join(' | ');
-  return `ffmpeg ${ending.ending}${detail ? `: ${detail}` : ''}`.slice(0, 500);
+  return `ffmpeg ${ending.ending}${detail ? `: ${detail}` : ''}`;
 }

@@ -1,6 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import { describeRefusal, type SourcePolicy, type VigilConfig } from '@vigil/config';
-import { maskCredentials, type CameraConfig, type CameraState, type CameraStatus } from '@vigil/contracts';
+import { maskCredentials, maskerFor, type CameraConfig, type CameraState, type CameraStatus } from '@vigil/contracts';
 import { backoffDelay, CaptureProcessHandle, type CaptureJob, type CaptureStats, type PipelinePlanner, type PlannedPipeline } from '@vigil/media';
 import type { CameraRegistry } from '@vigil/redis';
 import { FpsMeter } from './fps-meter';
@@ -32,6 +32,8 @@ export class CameraRunner {
   private since = Date.now();
   private capture?: CaptureProcessHandle;
   private plan?: PlannedPipeline;
+  /** the plan's masked pipeline, masked again here: it still holds query tokens and path secrets of the URL */
+  private pipeline?: string;
   private attempt = 0;
   private reconnects = 0;
   private nextSeq = 0;
@@ -47,11 +49,14 @@ export class CameraRunner {
   private retryTimer?: NodeJS.Timeout;
   private readonly ticker: NodeJS.Timeout;
   private readonly fps = new FpsMeter();
+  /** GStreamer's and ffprobe's errors can echo the camera URL, or its password alone */
+  private readonly mask: (text: string) => string;
 
   constructor(
     readonly camera: CameraConfig,
     private readonly deps: CameraRunnerDeps,
   ) {
+    this.mask = maskerFor(camera.url);
     this.ticker = setInterval(() => this.tick(), Math.min(STATUS_INTERVAL_MS, deps.config.watchdogMs / 4));
     this.ticker.unref();
   }
@@ -75,7 +80,7 @@ export class CameraRunner {
       state: this.state,
       reason: this.reason,
       decoder: this.plan?.decoder,
-      pipeline: this.plan?.masked,
+      pipeline: this.pipeline,
       width: this.size?.width,
       height: this.size?.height,
       frames: this.frames,
@@ -101,12 +106,13 @@ export class CameraRunner {
     try {
       plan = await this.deps.planner.plan(this.camera, this.deps.config.decoderPreference, this.deps.config.watchdogMs, verdict.source);
     } catch (error) {
-      this.fail('error', maskCredentials((error as Error).message));
+      this.fail('error', (error as Error).message);
       return;
     }
     if (this.stopped) return;
     if (plan.decoder !== this.plan?.decoder) this.deps.logger.log(`camera ${this.camera.id}: decoder ${plan.decoderReason}`);
     this.plan = plan;
+    this.pipeline = this.mask(plan.masked);
     this.stallReason = undefined;
     this.processCounts = { frames: 0, dropped: 0 };
     this.lastProgressAt = Date.now();
@@ -180,7 +186,8 @@ export class CameraRunner {
     this.publishStatus();
   }
 
-  private setState(state: CameraState, reason?: string): void {
+  private setState(state: CameraState, rawReason?: string): void {
+    const reason = rawReason === undefined ? undefined : this.mask(rawReason);
     const changed = state !== this.state || reason !== this.reason;
     if (state !== this.state) {
       this.since = Date.now();

@@ -1,7 +1,7 @@
 import { BadRequestException, ConflictException, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import type { ClientProxy } from '@nestjs/microservices';
 import { describeIssues, describeRefusal, SourcePolicy } from '@vigil/config';
-import { CAMERA_ID_PATTERN, cameraConfigSchema, controlEvents, inputLimits, maskCredentials, statusView, type CameraConfig, type CameraView } from '@vigil/contracts';
+import { CAMERA_ID_PATTERN, cameraConfigSchema, controlEvents, inputLimits, maskerFor, maskUrl, statusView, type CameraConfig, type CameraStatus, type CameraView } from '@vigil/contracts';
 import { CameraRegistry } from '@vigil/redis';
 import { CONTROL_CLIENT } from '../control';
 import { API_STATUS_DETAIL } from './status-detail';
@@ -85,6 +85,12 @@ function checkId(id: string): string {
 }
 
 function view(camera: CameraConfig, status: CameraView['status'], inference: CameraView['inference']): CameraView {
-  const egress = camera.egress && { ...camera.egress, url: maskCredentials(camera.egress.url) };
-  return { ...camera, url: maskCredentials(camera.url), ...(egress ? { egress } : {}), status: status && statusView({ ...status, pipeline: status.pipeline && maskCredentials(status.pipeline) }, API_STATUS_DETAIL), inference };
+  const egress = camera.egress && { ...camera.egress, url: maskUrl(camera.egress.url) };
+  return { ...camera, url: maskUrl(camera.url), ...(egress ? { egress } : {}), status: status && statusView(maskStatus(camera, status), API_STATUS_DETAIL), inference };
+}
+
+/** Ingest masks what it writes; the status is read back from Redis all the same, where anything may have written it. */
+function maskStatus(camera: CameraConfig, status: CameraStatus): CameraStatus {
+  const mask = maskerFor(camera.url);
+  return { ...status, ...(status.reason !== undefined ? { reason: mask(status.reason) } : {}), ...(status.pipeline !== undefined ? { pipeline: mask(status.pipeline) } : {}) };
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { maskCredentials, WEBHOOK_EVENT_TYPES, withinLength, type WebhookEventType } from '@vigil/contracts';
+import { maskEndpointUrl, WEBHOOK_EVENT_TYPES, withinLength, type WebhookEventType } from '@vigil/contracts';
 import { decodeWebhookSecret } from './signature';
 
 /** One receiver of alarm webhooks, validated. */
@@ -69,9 +69,9 @@ export function resolveWebhookEndpoints(sources: WebhookConfigSources): WebhookE
   for (const endpoint of endpoints) {
     const previous = seen.get(endpoint.id);
     if (previous !== undefined) {
-      throw new WebhookConfigError(`webhooks: endpoint id "${endpoint.id}" is used by both ${previous} and ${maskUrl(endpoint.url)}; give one an id`);
+      throw new WebhookConfigError(`webhooks: endpoint id "${endpoint.id}" is used by both ${previous} and ${maskEndpointUrl(endpoint.url)}; give one an id`);
     }
-    seen.set(endpoint.id, maskUrl(endpoint.url));
+    seen.set(endpoint.id, maskEndpointUrl(endpoint.url));
   }
   return endpoints;
 }
@@ -107,11 +107,6 @@ function fromFile(file: unknown): WebhookEndpoint[] {
 /** An endpoint without an id is named after its URL, so the name survives restarts and reordering of the list. */
 export function urlEndpointId(url: string): string {
   return `url-${createHash('sha256').update(url).digest('hex').slice(0, 12)}`;
-}
-
-/** The URL for logs and errors: user info and query (where tokens hide) replaced. */
-export function maskUrl(url: string): string {
-  return URL.canParse(url) ? maskCredentials(new URL(url).toString()) : '(invalid url)';
 }
 
 function issuePath(path: (string | number)[]): string {

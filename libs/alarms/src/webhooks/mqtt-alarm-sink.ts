@@ -1,7 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { connect, type MqttClient } from 'mqtt';
-import type { AlarmEvent } from '@vigil/contracts';
-import { maskUrl } from './endpoints';
+import { maskerFor, maskUrl, type AlarmEvent } from '@vigil/contracts';
 
 export interface MqttAlarmSinkOptions {
   /** mqtt://, mqtts://, ws:// or wss:// URL; credentials may sit in it */
@@ -57,6 +56,8 @@ export class MqttAlarmSink {
     if (this.client) return;
     const { url, clientId, connectTimeoutMs, reconnectPeriodMs } = this.options;
     const where = maskUrl(url);
+    // the client's errors may name the broker URL, credentials and all
+    const mask = maskerFor(url);
     const client = connect(url, { clientId, connectTimeout: connectTimeoutMs, reconnectPeriod: reconnectPeriodMs, clean: true });
     this.client = client;
     let down = false;
@@ -68,7 +69,7 @@ export class MqttAlarmSink {
       if (down) this.logger.log(`MQTT ${where}: connected again`);
       down = false;
     });
-    client.on('error', (error) => this.logger.warn(`MQTT ${where}: ${error.message}`));
+    client.on('error', (error) => this.logger.warn(`MQTT ${where}: ${mask(error.message)}`));
 
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => fail(new Error(`MQTT ${where}: no connection within ${connectTimeoutMs} ms`)), connectTimeoutMs);
@@ -85,7 +86,7 @@ export class MqttAlarmSink {
         cleanup();
         client.end(true);
         this.client = undefined;
-        reject(new Error(`MQTT ${where}: cannot connect: ${error.message}`));
+        reject(new Error(`MQTT ${where}: cannot connect: ${mask(error.message)}`));
       };
       client.once('connect', ok);
       client.once('error', fail);

@@ -1,4 +1,4 @@
-import { maskUrl } from './endpoints';
+import { maskerFor } from '@vigil/contracts';
 
 export interface WebhookHttpResponse {
   status: number;
@@ -25,7 +25,9 @@ export class WebhookHttpClient {
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
-      throw new WebhookTransportError(`POST ${maskUrl(url)}: ${describeFetchError(error, timeoutMs)}`);
+      // undici's messages can name the URL ("Failed to parse URL from ..."), path token and all
+      const mask = maskerFor(url, 'endpoint');
+      throw new WebhookTransportError(`POST ${mask(url)}: ${mask(describeFetchError(error, timeoutMs))}`);
     }
     // Drain the body so the connection goes back to the pool instead of lingering until GC.
     await response.arrayBuffer().catch(() => undefined);

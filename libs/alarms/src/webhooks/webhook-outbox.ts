@@ -1,11 +1,11 @@
 import { EventEmitter } from 'node:events';
 import { Logger } from '@nestjs/common';
 import { Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
-import { keys, WEBHOOK_EVENT_TYPES, type AlarmWebhookPayload } from '@vigil/contracts';
+import { keys, maskEndpointUrl, maskerFor, maskText, WEBHOOK_EVENT_TYPES, type AlarmWebhookPayload } from '@vigil/contracts';
 import { WebhookDeadLetters, type WebhookDeadLetter } from './dead-letters';
 import { deliveryJobId, webhookMessageId, type WebhookAttemptRecord, type WebhookJobData } from './delivery-job';
 import { classifyResponse, deliveryState, type WebhookDelivery } from './delivery-state';
-import { maskUrl, type WebhookEndpoint } from './endpoints';
+import type { WebhookEndpoint } from './endpoints';
 import { resolveOutboxOptions, type ResolvedOutboxOptions, type WebhookOutboxOptions } from './outbox-options';
 import { retryDelay } from './retry-schedule';
 import { webhookHeaders } from './signature';
@@ -42,6 +42,8 @@ export class WebhookOutbox extends EventEmitter<WebhookOutboxEvents> {
   private readonly logger = new Logger(WebhookOutbox.name);
   private readonly options: ResolvedOutboxOptions;
   private readonly endpoints: Map<string, WebhookEndpoint>;
+  /** per endpoint id: errors can echo its URL or its path token alone */
+  private readonly maskers: Map<string, (text: string) => string>;
   private readonly queue: Queue<WebhookJobData>;
   private readonly http: WebhookHttpClient;
   private readonly dead: WebhookDeadLetters;
@@ -52,6 +54,7 @@ export class WebhookOutbox extends EventEmitter<WebhookOutboxEvents> {
     super();
     this.options = resolveOutboxOptions(options);
     this.endpoints = new Map(this.options.endpoints.map((endpoint) => [endpoint.id, endpoint]));
+    this.maskers = new Map(this.options.endpoints.map((endpoint) => [endpoint.id, maskerFor(endpoint.url, 'endpoint')]));
     this.http = new WebhookHttpClient(this.options.userAgent);
     this.dead = new WebhookDeadLetters(this.options.redisUrl, this.options.maxDeadLetters);
     this.queue = new Queue<WebhookJobData>(keys.webhookQueue, {
@@ -81,7 +84,7 @@ export class WebhookOutbox extends EventEmitter<WebhookOutboxEvents> {
         camera: payload.data.camera,
         eventType: payload.type,
         endpointId: endpoint.id,
-        endpointUrl: maskUrl(endpoint.url),
+        endpointUrl: maskEndpointUrl(endpoint.url),
         body,
       } satisfies WebhookJobData,
       opts: this.jobOptions(deliveryJobId(messageId, endpoint.id)),
@@ -131,8 +134,13 @@ export class WebhookOutbox extends EventEmitter<WebhookOutboxEvents> {
   }
 
   /** Newest first. */
-  deadLetters(limit = 100): Promise<WebhookDeadLetter[]> {
-    return this.dead.list(limit);
+  async deadLetters(limit = 100): Promise<WebhookDeadLetter[]> {
+    // masked again on the way out: a letter written by an older version, or by hand, may hold more than it should
+    return (await this.dead.list(limit)).map((letter) => ({
+      ...letter,
+      endpoint: { ...letter.endpoint, url: maskEndpointUrl(letter.endpoint.url) },
+      lastError: this.mask(letter.endpoint.id, letter.lastError),
+    }));
   }
 
   /** Stops taking deliveries, lets those in flight finish (each is bounded by requestTimeoutMs), then disconnects. */
@@ -179,7 +187,7 @@ export class WebhookOutbox extends EventEmitter<WebhookOutboxEvents> {
       await job.updateProgress({ lastStatus: status, lastError: null, lastAttemptAt: deliveredAt } satisfies WebhookAttemptRecord);
       return { status, deliveredAt };
     }
-    const where = `POST ${maskUrl(endpoint.url)}`;
+    const where = `POST ${maskEndpointUrl(endpoint.url)}`;
     return this.fail(job, status, verdict === 'gone' ? `${where}: 410 Gone, the receiver asked to stop` : `${where}: HTTP ${status}`, verdict === 'gone');
   }
 
@@ -187,8 +195,10 @@ export class WebhookOutbox extends EventEmitter<WebhookOutboxEvents> {
    * Records the try and throws so BullMQ retries. On the last try the dead letter is written first, so a crash
    * right after cannot lose it (it can at worst write it twice, when the crashed try is run again).
    */
-  private async fail(job: Job<WebhookJobData>, status: number | null, error: string, final: boolean): Promise<never> {
+  private async fail(job: Job<WebhookJobData>, status: number | null, reason: string, final: boolean): Promise<never> {
     const tries = job.attemptsMade + 1;
+    // BullMQ keeps the thrown message as the job's failedReason, in Redis: masked before it goes anywhere
+    const error = this.mask(job.data.endpointId, reason);
     await job.updateProgress({ lastStatus: status, lastError: error, lastAttemptAt: Date.now() } satisfies WebhookAttemptRecord);
     if (final || tries >= (job.opts.attempts ?? 1)) {
       await this.writeDeadLetter(job, tries, error, status);
@@ -204,16 +214,17 @@ export class WebhookOutbox extends EventEmitter<WebhookOutboxEvents> {
         await this.writeDeadLetter(job, job.attemptsMade, `${error.message} (the delivering process died ${job.stalledCounter ?? '?'} times)`, null);
       }
       const state = await job.getState();
-      const report = { ...outcome(job), error: error.message };
+      const report = { ...outcome(job), error: this.mask(job.data.endpointId, error.message) };
+      const to = `webhook ${job.data.messageId} to ${maskEndpointUrl(job.data.endpointUrl)}`;
       if (state === 'failed') {
-        this.logger.warn(`webhook ${job.data.messageId} to ${job.data.endpointUrl} is dead after ${report.attempts} tries: ${error.message}`);
+        this.logger.warn(`${to} is dead after ${report.attempts} tries: ${report.error}`);
         this.emit('dead', report);
       } else {
-        this.logger.warn(`webhook ${job.data.messageId} to ${job.data.endpointUrl}: try ${report.attempts} of ${job.opts.attempts} failed, will retry: ${error.message}`);
+        this.logger.warn(`${to}: try ${report.attempts} of ${job.opts.attempts} failed, will retry: ${report.error}`);
         this.emit('retrying', report);
       }
     } catch (failure) {
-      this.logger.error(`webhook ${job.data.messageId}: recording failure "${error.message}" failed: ${(failure as Error).message}`);
+      this.logger.error(`webhook ${job.data.messageId}: recording failure "${this.mask(job.data.endpointId, error.message)}" failed: ${maskText((failure as Error).message)}`);
     }
   }
 
@@ -223,28 +234,34 @@ export class WebhookOutbox extends EventEmitter<WebhookOutboxEvents> {
       messageId: data.messageId,
       alarmId: data.alarmId,
       eventType: data.eventType,
-      endpoint: { id: data.endpointId, url: data.endpointUrl },
+      endpoint: { id: data.endpointId, url: maskEndpointUrl(data.endpointUrl) },
       payload: JSON.parse(data.body) as AlarmWebhookPayload,
       attempts,
-      lastError,
+      lastError: this.mask(data.endpointId, lastError),
       lastStatus,
       deadAt: Date.now(),
     });
   }
 
+  /** An endpoint no longer configured has no known URL left to look for: the general mask still applies. */
+  private mask(endpointId: string, text: string): string {
+    return (this.maskers.get(endpointId) ?? maskText)(text);
+  }
+
   private async describe(job: Job<WebhookJobData>): Promise<WebhookDelivery> {
     const state = await job.getState();
     const progress = (typeof job.progress === 'object' ? job.progress : {}) as Partial<WebhookAttemptRecord>;
+    // Our record is authoritative once written: after a successful retry it says null, not the old failure.
+    const lastError = progress.lastError !== undefined ? progress.lastError : job.failedReason || null;
     return {
       messageId: job.data.messageId,
       alarmId: job.data.alarmId,
       endpointId: job.data.endpointId,
-      endpointUrl: job.data.endpointUrl,
+      endpointUrl: maskEndpointUrl(job.data.endpointUrl),
       eventType: job.data.eventType,
       state: deliveryState(state, job.attemptsMade),
       attempts: triesMade(job, state),
-      // Our record is authoritative once written: after a successful retry it says null, not the old failure.
-      lastError: progress.lastError !== undefined ? progress.lastError : job.failedReason || null,
+      lastError: lastError === null ? null : this.mask(job.data.endpointId, lastError),
       lastStatus: progress.lastStatus ?? null,
       deliveredAt: state === 'completed' ? (job.returnvalue as { deliveredAt?: number } | null)?.deliveredAt ?? job.finishedOn ?? null : null,
     };

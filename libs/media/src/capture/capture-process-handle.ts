@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
-import { maskCredentials } from '@vigil/contracts';
+import { maskText } from '@vigil/contracts';
 import { trackChild } from '../child-processes';
 import type { CaptureJob, CaptureMessage, CaptureStats, SupervisorMessage } from './messages';
 
@@ -105,7 +105,7 @@ export class CaptureProcessHandle extends EventEmitter<CaptureProcessEvents> {
   private keepStderr(chunk: string): void {
     for (const line of chunk.split('\n')) {
       if (!line.trim()) continue;
-      this.stderr.push(maskCredentials(line));
+      this.stderr.push(maskText(line));
       if (this.stderr.length > STDERR_LINES) this.stderr.shift();
     }
   }

@@ -4,7 +4,7 @@
  * read the camera's credentials); reports over IPC.
  */
 import Redis from 'ioredis';
-import { maskCredentials } from '@vigil/contracts';
+import { maskText } from '@vigil/contracts';
 import { FramePublisher } from '@vigil/redis/frame-publisher';
 import { jpegSize } from '../jpeg-size';
 import type { CaptureJob, CaptureMessage, CaptureStats, SupervisorMessage } from './messages';
@@ -23,7 +23,7 @@ function send(message: CaptureMessage): void {
 }
 
 function end(reason: 'eos' | 'error', message: string): never {
-  send({ type: 'ended', reason, message: maskCredentials(message), stats });
+  send({ type: 'ended', reason, message: maskText(message), stats });
   process.exit(0);
 }
 

@@ -1,4 +1,4 @@
-import { maskCredentials, type CameraConfig, type Source } from '@vigil/contracts';
+import { maskUrl, type CameraConfig, type Source } from '@vigil/contracts';
 import type { DecoderChoice } from './decoder';
 import { caps, element, link, token, type Fraction } from './launch';
 
@@ -207,7 +207,7 @@ function splitCredentials(url: string, mask: boolean): { location: string; user?
   parsed.password = '';
   return {
     // masked: also the secrets a query string or a path may hold (?password=, a token segment)
-    location: mask ? maskCredentials(parsed.toString()) : parsed.toString(),
+    location: mask ? maskUrl(parsed.toString()) : parsed.toString(),
     user: user === undefined ? undefined : mask ? '***' : user,
     password: password === undefined ? undefined : mask ? '***' : password,
   };
