@@ -39,7 +39,16 @@ export function stillRunning(pids: readonly number[]): string[] {
 
 /** The argv of every process below `pid`, as any user of the machine reads it (/proc/<pid>/cmdline). */
 export function descendantArgv(pid: number): { pid: number; argv: string[] }[] {
-  return descendants(pid).flatMap((child) => {
+  return argvOf(descendants(pid));
+}
+
+/** The argv of `pid` itself and of every process below it. */
+export function processArgv(pid: number): { pid: number; argv: string[] }[] {
+  return argvOf([pid, ...descendants(pid)]);
+}
+
+function argvOf(pids: readonly number[]): { pid: number; argv: string[] }[] {
+  return pids.flatMap((child) => {
     try {
       return [{ pid: child, argv: readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0').filter(Boolean) }];
     } catch {
