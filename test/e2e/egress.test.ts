@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import Redis from 'ioredis';
-import { channels, type CameraView, type EgressStatus } from '@vigil/contracts';
+import { channels, type EgressStatus } from '@vigil/contracts';
 import {
   startRedisServer,
   startRtmpServer,
@@ -19,10 +19,12 @@ import {
   type VigilHandle,
 } from '../../scripts/support';
 import { getJson, metric, sendJson } from '../support/api';
+import { processArgv } from '../support/process-tree';
 import { sampleStream } from '../support/stream-sample';
 import { waitFor } from '../support/wait';
 
 const SIZE = { width: 480, height: 270 };
+const YARD_PATH = 'live/yard-s3cret-k3y';
 
 describe('egress end to end', { timeout: 120_000 }, () => {
   let redis: RedisServerHandle;
@@ -51,8 +53,8 @@ describe('egress end to end', { timeout: 120_000 }, () => {
             zones: [{ id: 'restricted', polygon: [[0.5, 0.1], [0.95, 0.1], [0.95, 0.95], [0.5, 0.95]] }],
             rules: [{ id: 'intrusion', kind: 'intrusion', classes: ['motion'], zone: 'restricted' }],
           },
-          // credentials in the URL: node-media-server ignores them, the API and logs must not show them
-          egress: { url: rtmp.url('live/yard').replace('rtmp://', 'rtmp://pusher:s3cret@'), bitrate: 600 },
+          // the stream key is the secret: no process's argv may show it
+          egress: { url: rtmp.url(YARD_PATH), bitrate: 600 },
         },
       ],
     });
@@ -76,18 +78,33 @@ describe('egress end to end', { timeout: 120_000 }, () => {
     // egress is the only subscriber of the annotated channel: its frames exist only because it asked for them
     const [, subscribers] = (await probe.pubsub('NUMSUB', channels.frames('yard', 'annotated'))) as [string, number];
     assert.equal(subscribers, 1);
-    const sample = await sampleStream(rtmp.url('live/yard'), 2);
+    const sample = await sampleStream(rtmp.url(YARD_PATH), 2);
     assert.equal(sample.codec, 'h264');
     assert.deepEqual([sample.width, sample.height], [SIZE.width, SIZE.height]);
     assert.ok(sample.frames > 0);
     const status = (await egressOf('yard'))!;
     assert.equal(status.stream, 'annotated');
     assert.ok(status.pushed > 0);
-    assert.equal(status.url.includes('s3cret'), false, 'the egress status shows the password');
     assert.ok((await metric(vigil.url, 'vigil_egress_frames_pushed_total', { camera: 'yard' }))! > 0);
     assert.equal(await metric(vigil.url, 'vigil_egress_state', { camera: 'yard', state: 'live' }), 1);
-    const { body: camera } = await getJson<CameraView>(`${vigil.url}/api/cameras/yard`);
-    assert.equal(JSON.stringify(camera).includes('s3cret'), false, 'GET /api/cameras shows the egress password');
+  });
+
+  test("while the push is live, no process of vigil's shows the stream key, the push URL or the Redis URL in its argv", async () => {
+    await waitFor('the yard push to be live', async () => (await egressOf('yard'))?.state === 'live', 40_000);
+    const processes = processArgv(vigil.child.process.pid!);
+    assert.ok(processes.some(({ argv }) => argv[0] === 'ffmpeg'), `ffmpeg runs: ${JSON.stringify(processes)}`);
+    for (const { pid, argv } of processes) {
+      for (const secret of ['s3cret-k3y', rtmp.url(YARD_PATH), redis.url, rtsp.url('/yard')]) {
+        assert.ok(!argv.some((arg) => arg.includes(secret)), `pid ${pid} shows ${secret}: ${argv.join(' ')}`);
+      }
+    }
+  });
+
+  test('an rtmp egress url with user:password is refused with a 400 naming the field, and the password is not repeated', async () => {
+    const refused = await sendJson('POST', `${vigil.url}/api/cameras`, { id: 'withpass', url: 'test://ball', egress: { url: rtmp.url('live/x').replace('rtmp://', 'rtmp://pusher:s3cret@') } });
+    assert.equal(refused.status, 400);
+    assert.match(JSON.stringify(refused.body), /egress\.url.*user:password/);
+    assert.equal(JSON.stringify(refused.body).includes('s3cret'), false);
   });
 
   test('a camera added over the API starts a push (raw stream), and removing it stops the push', async () => {

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 /** Every process below `pid` (children, their children, ...), from one `ps` listing. */
 export function descendants(pid: number): number[] {
@@ -34,4 +35,24 @@ export function stillRunning(pids: readonly number[]): string[] {
     .split('\n')
     .filter((line) => line.trim() && !/^\s*\d+\s+Z/.test(line))
     .map((line) => line.trim().slice(0, 160));
+}
+
+/** The argv of every process below `pid`, as any user of the machine reads it (/proc/<pid>/cmdline). */
+export function descendantArgv(pid: number): { pid: number; argv: string[] }[] {
+  return argvOf(descendants(pid));
+}
+
+/** The argv of `pid` itself and of every process below it. */
+export function processArgv(pid: number): { pid: number; argv: string[] }[] {
+  return argvOf([pid, ...descendants(pid)]);
+}
+
+function argvOf(pids: readonly number[]): { pid: number; argv: string[] }[] {
+  return pids.flatMap((child) => {
+    try {
+      return [{ pid: child, argv: readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0').filter(Boolean) }];
+    } catch {
+      return []; // exited in the meantime
+    }
+  });
 }

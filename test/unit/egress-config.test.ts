@@ -45,6 +45,12 @@ describe('the egress section of a camera', () => {
     assert.match(refusal({}), /cameras\[1\]\.egress\.url: Required/);
   });
 
+  test('an rtmp url with user:password is refused (ffmpeg would show them in ps); a control character is refused', () => {
+    assert.match(refusal({ url: 'rtmp://pusher:s3cret@media/live/x' }), /cameras\[1\]\.egress\.url: an rtmp url cannot carry user:password/);
+    assert.doesNotMatch(refusal({ url: 'rtmps://pusher:s3cret@media/live/x' }), /s3cret/);
+    assert.match(refusal({ url: 'rtmp://media/live/x\nrtmp_app=y' }), /cameras\[1\]\.egress\.url: the url holds a control character/);
+  });
+
   test('a refused URL never repeats its credentials', () => {
     const message = refusal({ url: 'ftp://admin:hunter2@media/live' });
     assert.doesNotMatch(message, /hunter2/);

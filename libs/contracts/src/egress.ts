@@ -21,6 +21,11 @@ export function egressUrlProblem(url: string): string | undefined {
   }
   if (!(EGRESS_SCHEMES as readonly string[]).includes(parsed.protocol)) return `unsupported egress url scheme "${parsed.protocol}//" (rtmp://, rtmps:// or rtsp://)`;
   if (!parsed.hostname) return 'the url has no host';
+  // the URL parser drops line breaks silently; ffmpeg would get them, and its preset lines would end there
+  // eslint-disable-next-line no-control-regex
+  if (/[\0-\x1f\x7f]/.test(url)) return 'the url holds a control character (a line break, a tab, ...)';
+  // ffmpeg's RTMP takes a user and password only from the URL on its command line, which every user can read
+  if (parsed.protocol !== 'rtsp:' && (parsed.username || parsed.password)) return 'an rtmp url cannot carry user:password (ffmpeg would show them to every user of the machine); put the secret in the stream key';
   // RTMP needs an application and a stream name (rtmp://host/live/yard); RTSP a path the server records to
   if (parsed.pathname.replace(/\/+/g, '') === '') return 'the url has no stream path, e.g. rtmp://host/live/yard or rtsp://host:8554/yard';
   return undefined;

@@ -1,22 +1,43 @@
 import { maskerFor, type Source } from '@vigil/contracts';
 import type { VideoCodec } from './pipeline/decoder';
 import { notAnOption, run } from './exec';
+import { singleInputList } from './ffconcat-input';
 
 const CODECS: Record<string, VideoCodec> = { h264: 'h264', hevc: 'h265', h265: 'h265' };
 
-/** Finds the video codec of a file or RTSP source with ffprobe (used when a camera says `codec: auto`). */
+// a short analysis window: the codec name is in the first packets; the default waits ~2 s on RTSP
+const ANALYZE_US = '500000';
+
+/**
+ * Finds the video codec of a file or RTSP source with ffprobe (used when a camera says `codec: auto`).
+ *
+ * The source never reaches ffprobe's argv, which every user of the machine can read (`ps`): it goes in an ffconcat
+ * list on stdin. The list also fixes which protocols the probe may use, so a source cannot lead ffprobe to files
+ * or other protocols: an RTSP probe opens no file, a file probe no connection.
+ */
 export class CodecProbe {
   constructor(private readonly timeoutMs = 10_000) {}
 
   async probe(source: Source, transport: 'tcp' | 'udp'): Promise<VideoCodec> {
-    const args = ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=codec_name', '-of', 'json'];
-    // a short analysis window: the codec name is in the first packets; the default waits ~2 s on RTSP
-    if (source.kind === 'rtsp') args.push('-rtsp_transport', transport, '-analyzeduration', '500000');
-    // -i takes the next argument as the input whatever it looks like; the check keeps it that way if -i goes
-    args.push('-i', notAnOption(source.location, 'the source location'));
-    const result = await run('ffprobe', args, this.timeoutMs);
+    // the list keeps it out of option parsing already; the source policy refuses such paths, and so does this
+    notAnOption(source.location, 'the source location');
+    const rtsp = source.kind === 'rtsp';
+    const list = rtsp
+      ? singleInputList(source.location, { rtsp_transport: transport, analyzeduration: ANALYZE_US })
+      // file: so a path with a colon is not read as a protocol name
+      : singleInputList(`file:${source.location}`);
+    const args = [
+      '-v', 'error', '-f', 'concat', '-safe', '0',
+      // pipe: the list itself; rtsp opens tcp (and udp + rtp with transport udp, tls for rtsps)
+      '-protocol_whitelist', rtsp ? 'pipe,tcp,udp,rtp,tls' : 'pipe,file',
+      '-analyzeduration', ANALYZE_US,
+      '-select_streams', 'v:0', '-show_entries', 'stream=codec_name', '-of', 'json', '-i', 'pipe:0',
+    ];
+    const result = await run('ffprobe', args, this.timeoutMs, list);
     if (result.code !== 0) {
-      const detail = maskerFor(source.location)(result.stderr.trim().split('\n').pop() ?? '') || `ffprobe exited with ${result.code}`;
+      // ffprobe names the input it failed on, here the list: "pipe:0: Connection refused"
+      const last = (result.stderr.trim().split('\n').pop() ?? '').replace(/^pipe:0: /, '');
+      const detail = maskerFor(source.location)(last) || `ffprobe exited with ${result.code}`;
       throw new Error(`cannot read the stream: ${detail}`);
     }
     const name = (JSON.parse(result.stdout) as { streams?: { codec_name?: string }[] }).streams?.[0]?.codec_name;

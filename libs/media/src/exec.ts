@@ -7,8 +7,11 @@ export interface ExecResult {
   stderr: string;
 }
 
-/** Runs a tool and resolves with its output whatever the exit code; rejects only if it cannot start. */
-export function run(command: string, args: readonly string[], timeoutMs: number): Promise<ExecResult> {
+/**
+ * Runs a tool and resolves with its output whatever the exit code; rejects only if it cannot start. `input` is
+ * written to its stdin (the way to hand it a secret: argv is readable by every user), which is closed either way.
+ */
+export function run(command: string, args: readonly string[], timeoutMs: number, input = ''): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
     const child = execFile(command, args, { timeout: timeoutMs, maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
       if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') {
@@ -19,6 +22,9 @@ export function run(command: string, args: readonly string[], timeoutMs: number)
       resolve({ code, stdout, stderr });
     });
     trackChild(child);
+    // EPIPE when the tool exits without reading: its exit code says why
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(input);
   });
 }
 

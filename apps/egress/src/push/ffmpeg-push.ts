@@ -1,7 +1,10 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { closeSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { maskText } from '@vigil/contracts';
 import { trackChild } from '@vigil/media';
+import { PRESET_FD, type PushCommand } from './push-args';
+import { privateFd } from './private-fd';
 
 const STDERR_LINES = 8;
 /** after stdin closes, ffmpeg flushes and disconnects; past this it is killed */
@@ -34,8 +37,16 @@ export class FfmpegPush {
   private exited = false;
   private readonly done: Promise<void>;
 
-  constructor(ffmpeg: string, args: readonly string[], events: FfmpegPushEvents) {
-    this.child = trackChild(spawn(ffmpeg, args, { stdio: ['pipe', 'pipe', 'pipe'] }));
+  constructor(ffmpeg: string, command: PushCommand, events: FfmpegPushEvents) {
+    // the preset (secret options) is the child's fd 3; the child keeps its own copy of the descriptor
+    const preset = command.preset === undefined ? undefined : privateFd(command.preset);
+    const stdio: (number | 'pipe')[] = ['pipe', 'pipe', 'pipe'];
+    if (preset !== undefined) stdio[PRESET_FD] = preset;
+    try {
+      this.child = trackChild(spawn(ffmpeg, command.args, { stdio }) as ChildProcessByStdio<Writable, Readable, Readable>);
+    } finally {
+      if (preset !== undefined) closeSync(preset);
+    }
     let settle!: () => void;
     this.done = new Promise((resolve) => (settle = resolve));
     const finish = (ending: string): void => {

@@ -1,5 +1,6 @@
 import { egressProtocol } from '@vigil/contracts';
 import { notAnOption, type H264EncoderName } from '@vigil/media';
+import { rtmpTarget } from './rtmp-target';
 
 export interface LiveEncodeSettings {
   /** constant output frame rate */
@@ -33,13 +34,26 @@ export function liveEncoderArgs(encoder: H264EncoderName, settings: LiveEncodeSe
   return [...codec, ...bitrate, '-g', gop, '-keyint_min', gop, ...(encoder === 'x264' ? ['-sc_threshold', '0'] : []), '-pix_fmt', 'yuv420p'];
 }
 
+export interface PushCommand {
+  args: string[];
+  /** `key=value` lines ffmpeg reads from its fd 3 (`-fpre /dev/fd/3`): options that must stay out of argv */
+  preset?: string;
+}
+
+/** Where ffmpeg finds the preset: the child's fd 3 (see privateFd). */
+export const PRESET_FD = 3;
+
 /**
  * The ffmpeg command line of one push: JPEG frames on stdin, stamped with the wall clock as they are read (so the
  * video plays at the speed frames came, whatever their rate), made constant-rate (`-fps_mode cfr`: repeats or drops
  * frames, which players and RTMP servers expect), encoded, and sent as FLV over RTMP or as RTSP (ANNOUNCE/RECORD
  * over TCP). Progress goes to stdout as key=value blocks, which is how we learn that frames reach the server.
+ *
+ * ffmpeg's argv is readable by every user of the machine, so an RTMP push names only scheme://host:port there; the
+ * application and the stream name (the stream key) come from a preset on fd 3, as ffmpeg's RTMP options rtmp_app
+ * and rtmp_playpath, split from the URL as ffmpeg itself would (rtmp-target.ts).
  */
-export function pushArgs(spec: PushSpec): string[] {
+export function pushArgs(spec: PushSpec): PushCommand {
   const input = [
     '-hide_banner', '-loglevel', 'error', '-nostdin',
     // a 1 ms input time base keeps the wall-clock stamps exact (image2pipe would otherwise round them to 1/25 s)
@@ -50,11 +64,36 @@ export function pushArgs(spec: PushSpec): string[] {
   ];
   // yuv420p needs even sizes; the JPEGs are usually yuvj420p (full range), converted here
   const video = ['-vf', 'scale=trunc(iw/2)*2:trunc(ih/2)*2,format=yuv420p', '-fps_mode', 'cfr', '-r', String(spec.fps), '-an'];
+  const head = [...input, ...video, ...liveEncoderArgs(spec.encoder, spec), '-progress', 'pipe:1', '-stats_period', '1'];
   // an output URL has no -i to shield it: one that looked like an option would be read as one
   const url = notAnOption(spec.url, 'the egress url');
-  const output = egressProtocol(url) === 'rtsp'
-    ? ['-f', 'rtsp', '-rtsp_transport', 'tcp', url]
+  if (egressProtocol(url) === 'rtsp') return { args: [...head, '-f', 'rtsp', '-rtsp_transport', 'tcp', url] };
+  const target = rtmpTarget(url);
+  // an empty value cannot be written (ffmpeg refuses the line); left out, ffmpeg derives the same empty one
+  const preset = presetLines({ rtmp_app: target.app, rtmp_playpath: target.playpath });
+  return {
     // rw_timeout (µs): a server that stops reading fails the push instead of hanging it
-    : ['-rw_timeout', '10000000', '-f', 'flv', '-flvflags', 'no_duration_filesize', url];
-  return [...input, ...video, ...liveEncoderArgs(spec.encoder, spec), '-progress', 'pipe:1', '-stats_period', '1', ...output];
+    args: [...head, '-rw_timeout', '10000000', '-f', 'flv', '-flvflags', 'no_duration_filesize', '-fpre', `/dev/fd/${PRESET_FD}`, target.origin],
+    preset,
+  };
+}
+
+// ffmpeg reads a preset with fgets into 1000 bytes: a longer line would be cut, and its rest read as another option
+const PRESET_LINE_BYTES = 998;
+
+/**
+ * An ffmpeg preset: one `key=value` line each, the value running to the end of the line. A line break would start a
+ * line of the caller's choosing, so control characters are refused; so is a line ffmpeg would cut.
+ */
+export function presetLines(options: Readonly<Record<string, string>>): string {
+  let text = '';
+  for (const [key, value] of Object.entries(options)) {
+    if (value === '') continue;
+    // eslint-disable-next-line no-control-regex
+    if (/[\0-\x1f\x7f]/.test(value)) throw new RangeError('the egress url holds a control character');
+    const line = `${key}=${value}`;
+    if (Buffer.byteLength(line) > PRESET_LINE_BYTES) throw new RangeError(`the egress url's ${key.replace('rtmp_', '')} is too long for ffmpeg (at most ${PRESET_LINE_BYTES - key.length - 1} bytes)`);
+    text += `${line}\n`;
+  }
+  return text;
 }

@@ -3,7 +3,7 @@ import { backoffDelay, type BackoffOptions, type H264EncoderName } from '@vigil/
 import { ArrivalRate } from './arrival-rate';
 import { DropOldestQueue } from './drop-oldest-queue';
 import { FfmpegPush, type PushEnding } from './ffmpeg-push';
-import { pushArgs } from './push-args';
+import { pushArgs, type PushCommand } from './push-args';
 
 export interface PusherEvents {
   pushed?(camera: string): void;
@@ -146,9 +146,9 @@ export class Pusher {
     if (!('name' in this.options.encoder) || !this.lastFrame) return;
     const { config, ffmpeg } = this.options;
     const fps = config.fps ?? this.rate.fps(this.options.fpsCap);
-    let args: string[];
+    let command: PushCommand;
     try {
-      args = pushArgs({ url: config.url, encoder: this.options.encoder.name, fps, bitrateKbps: config.bitrate, keyframeSeconds: config.keyframeSeconds });
+      command = pushArgs({ url: config.url, encoder: this.options.encoder.name, fps, bitrateKbps: config.bitrate, keyframeSeconds: config.keyframeSeconds });
     } catch (error) {
       // a URL that ffmpeg would read as an option (a record written straight into Redis): refused, no ffmpeg runs
       this.setState('error', (error as Error).message);
@@ -156,21 +156,20 @@ export class Pusher {
     }
     const now = Date.now();
     this.queue.clear();
-    // the callbacks fire only after this returns, once `run` is set
-    const run: Run = {
-      push: new FfmpegPush(ffmpeg, args, {
+    const run = { fps, width: this.lastFrame.width, height: this.lastFrame.height, startedAt: now, sent: 0, progressAt: now } as Run;
+    this.run = run;
+    try {
+      // the callbacks fire only after this returns, once `run` is set
+      run.push = new FfmpegPush(ffmpeg, command, {
         progress: (frames) => this.onProgress(run, frames),
         drain: () => this.flush(),
         exit: (ending) => this.onExit(run, ending),
-      }),
-      fps,
-      width: this.lastFrame.width,
-      height: this.lastFrame.height,
-      startedAt: now,
-      sent: 0,
-      progressAt: now,
-    };
-    this.run = run;
+      });
+    } catch (error) {
+      // ffmpeg could not be started at all (its preset could not be written): a failed start, retried with backoff
+      this.onExit(run, { ending: `could not start ${ffmpeg}: ${(error as Error).message}`, stderr: [] });
+      return;
+    }
     this.lastFps = fps;
     this.setState('connecting');
   }
