@@ -22,8 +22,9 @@ describe('REST API across separate ingest and publish processes', { timeout: 120
     redis = await startRedisServer();
     probe = new Redis(redis.url);
     // a long lease renewal period: the camera must start because of the control message, not the timer
-    ingest = await startVigil({ app: 'ingest', redisUrl: redis.url, env: { LEASE_MS: '60000' } });
-    publish = await startVigil({ app: 'publish', redisUrl: redis.url });
+    // a URL limit far above the default: the 90 KB URL test is about fork's argv limit, not LIMIT_URL_LENGTH
+    ingest = await startVigil({ app: 'ingest', redisUrl: redis.url, env: { LEASE_MS: '60000', LIMIT_URL_LENGTH: '200000' } });
+    publish = await startVigil({ app: 'publish', redisUrl: redis.url, env: { LIMIT_URL_LENGTH: '200000' } });
   });
 
   after(async () => {
