@@ -36,7 +36,6 @@ const SECRET = {
   deadCameraPassword: 'DeadPw-8h4c',
   deadCameraToken: 'DeadTok-2n6b',
   httpCameraPassword: 'HttpPw-9r3d',
-  pusherPassword: 'PushPw-1y5k',
   streamKey: 'StreamKey-4w8p',
   deadStreamKey: 'DeadKey-6t1j',
   hookToken: 'HookTok-3e7u',
@@ -97,7 +96,7 @@ describe('no secret reaches the API, /metrics or the log', { timeout: 180_000 },
         // codec auto: ffprobe reads it first, and its error names the URL
         { id: 'dead', url: `rtsp://admin:${SECRET.deadCameraPassword}@127.0.0.1:${closedPort}/x?token=${SECRET.deadCameraToken}`, codec: 'auto' },
         { id: 'web', url: `http://127.0.0.1:${closedPort}/mjpg?user=admin&password=${SECRET.httpCameraPassword}` },
-        { id: 'gate', url: 'test://smpte', ...SMALL, egress: { url: rtmp.url(`live/${SECRET.streamKey}`).replace('rtmp://', `rtmp://pusher:${SECRET.pusherPassword}@`), stream: 'raw', bitrate: 300 } },
+        { id: 'gate', url: 'test://smpte', ...SMALL, egress: { url: rtmp.url(`live/${SECRET.streamKey}`), stream: 'raw', bitrate: 300 } },
         { id: 'dock', url: 'test://snow', ...SMALL, egress: { url: `rtmp://127.0.0.1:${closedPort}/live/${SECRET.deadStreamKey}`, stream: 'raw', bitrate: 300 } },
       ],
       config: {
@@ -123,7 +122,7 @@ describe('no secret reaches the API, /metrics or the log', { timeout: 180_000 },
       const status = (await readJson<EgressStatus[]>('/api/egress')).find((entry) => entry.camera === 'gate');
       return status?.state === 'live' ? status : undefined;
     }, 60_000, 500);
-    assert.equal(gate.url, `rtmp://pusher:***@127.0.0.1:${rtmp.port}/live/***`);
+    assert.equal(gate.url, `rtmp://127.0.0.1:${rtmp.port}/live/***`);
     const dock = await waitFor('the dock push to fail', async () => {
       const status = await readJson<EgressStatus>('/api/egress/dock');
       return status.state === 'error' && status.reason?.startsWith('ffmpeg') ? status : undefined;
@@ -143,7 +142,7 @@ describe('no secret reaches the API, /metrics or the log', { timeout: 180_000 },
     // the pipeline's values carry GStreamer's escapes (`\\?`, `\\=`); the query is masked either way
     assert.match(cam.status!.pipeline!, /location=.*rtsp:\/\/127\.0\.0\.1:\d+\/cam\\*\?/);
     assert.equal(cameras.get('web')!.url, `http://127.0.0.1:${closedPort}/mjpg?user=***&password=***`);
-    assert.equal(cameras.get('gate')!.egress!.url, `rtmp://pusher:***@127.0.0.1:${rtmp.port}/live/***`);
+    assert.equal(cameras.get('gate')!.egress!.url, `rtmp://127.0.0.1:${rtmp.port}/live/***`);
     for (const id of ['yard', 'cam', 'dead', 'web', 'gate', 'dock']) await read(`/api/cameras/${id}`);
   });
 
@@ -191,7 +190,7 @@ describe('no secret reaches the API, /metrics or the log', { timeout: 180_000 },
     assert.match(metrics, /vigil_egress_state\{camera="gate",state="live"\} 1/, '/metrics was read');
     await read('/healthz');
     await vigil.stop();
-    assert.ok(log.some((line) => line.text.includes(`egress of the raw stream to rtmp://pusher:***@127.0.0.1:${rtmp.port}/live/***`)), 'the egress start is logged');
+    assert.ok(log.some((line) => line.text.includes(`egress of the raw stream to rtmp://127.0.0.1:${rtmp.port}/live/***`)), 'the egress start is logged');
     assert.ok(log.some((line) => /webhooks to slack \(http:\/\/127\.0\.0\.1:\d+\/\*\*\*\), down \(http:\/\/127\.0\.0\.1:\d+\/\*\*\*\)/.test(line.text)), 'the webhooks are logged');
     assert.ok(log.some((line) => /camera dead: error \(.+\)/.test(line.text)), "the dead camera's error is logged");
     assert.ok(log.some((line) => /stopped in \d+ ms/.test(line.text)), 'the log runs to the end');
