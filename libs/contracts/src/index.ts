@@ -6,3 +6,6 @@ export * from './socket-events';
 export * from './detection';
 export * from './alarm';
 export * from './egress';
+export * from './jpeg-size';
+export * from './bus-events';
+export * from './bus-messages';
