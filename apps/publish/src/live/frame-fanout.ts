@@ -69,7 +69,14 @@ export class FrameFanout {
 
   attach(server: Server): void {
     this.server = server;
-    this.metrics.observe(server, () => [...this.held.values()].reduce((sum, count) => sum + count, 0));
+    this.metrics.observe(server, () => this.holdings().subscriptions);
+  }
+
+  /** What the fanout holds: all zero once every client left, whatever order their requests and disconnects came in. */
+  holdings(): { feeds: number; cameras: number; subscriptions: number } {
+    let subscriptions = 0;
+    for (const count of this.held.values()) subscriptions += count;
+    return { feeds: this.feeds.size, cameras: this.watches.size, subscriptions };
   }
 
   /**
