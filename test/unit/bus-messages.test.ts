@@ -17,20 +17,9 @@ import {
   type AlarmEvent,
   type BusRead,
   type DetectionsEvent,
-  type Frame,
   type ViolationEvent,
 } from '@vigil/contracts';
-
-/** A JPEG as far as a header check can tell: start, a start-of-frame of that size, a scan, the end marker. */
-function jpeg(width: number, height: number, end = true): Buffer {
-  const sof = [0xff, 0xc0, 0x00, 0x0b, 8, height >> 8, height & 0xff, width >> 8, width & 0xff, 1, 1, 0x11, 0];
-  const sos = [0xff, 0xda, 0x00, 0x08, 1, 1, 0, 0, 63, 0];
-  return Buffer.from([0xff, 0xd8, ...sof, ...sos, 0x12, 0x34, 0x56, ...(end ? [0xff, 0xd9] : [])]);
-}
-
-function frame(overrides: Partial<Frame> = {}): Frame {
-  return { camera: 'yard', stream: 'raw', seq: 7, ts: 1_700_000_000_000, width: 640, height: 360, format: 'jpeg', data: jpeg(640, 360), ...overrides };
-}
+import { headerOnlyJpeg as jpeg, testAlarmEvent, testDetections, testFrame as frame } from '../support/bus-fixtures';
 
 const YARD = { camera: 'yard', stream: 'raw' } as const;
 const MAX = 64 * 1024;
@@ -43,41 +32,8 @@ function refused<T>(read: BusRead<T>, reason: (typeof BAD_MESSAGE_REASONS)[numbe
   assert.doesNotMatch(read.detail, /[\n\r\u0000-\u001f\u007f-\uffff]/, 'the detail is one printable ASCII line');
 }
 
-const detections = (overrides: Record<string, unknown> = {}): DetectionsEvent =>
-  ({
-    camera: 'yard',
-    seq: 3,
-    ts: 1_700_000_000_000,
-    width: 640,
-    height: 360,
-    detections: [{ label: 'person', classId: 0, score: 0.9, box: [0.1, 0.2, 0.3, 0.4] }],
-    detector: 'motion',
-    inferenceMs: 4.2,
-    ...overrides,
-  }) as DetectionsEvent;
-
-const alarm = (overrides: Record<string, unknown> = {}): AlarmEvent =>
-  ({
-    type: 'start',
-    alarm: {
-      id: '00lx3k2a9abcdef0123',
-      camera: 'yard',
-      rule: 'no-entry',
-      kind: 'intrusion',
-      classes: ['person'],
-      score: 0.8,
-      startedAt: 1_700_000_000_000,
-      lastSeenAt: 1_700_000_000_500,
-      endedAt: null,
-      state: 'active',
-      violations: 3,
-      detections: [],
-      seq: 10,
-      snapshot: false,
-      clip: { state: 'recording' },
-      ...overrides,
-    },
-  }) as AlarmEvent;
+const detections = (overrides: Record<string, unknown> = {}): DetectionsEvent => testDetections(overrides as Partial<DetectionsEvent>);
+const alarm = (overrides: Record<string, unknown> = {}): AlarmEvent => testAlarmEvent(overrides as Partial<AlarmEvent['alarm']>);
 
 const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
 

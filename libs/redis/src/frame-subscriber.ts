@@ -74,7 +74,9 @@ export class BusSubscriber implements OnModuleDestroy {
     return [...this.links.values()].flatMap((link) => [...link.channels.keys()]);
   }
 
+  /** RedisConnections closes the connections next: those closes are ours, not Redis's. */
   onModuleDestroy(): void {
+    for (const link of this.links.values()) link.released = true;
     this.links.clear();
   }
 

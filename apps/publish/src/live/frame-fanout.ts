@@ -69,7 +69,6 @@ export class FrameFanout {
 
   attach(server: Server): void {
     this.server = server;
-    this.metrics.observe(server, () => this.holdings().subscriptions);
   }
 
   /** What the fanout holds: all zero once every client left, whatever order their requests and disconnects came in. */

@@ -56,6 +56,7 @@ export class FramesGateway implements OnGatewayInit, OnGatewayConnection, OnGate
 
   afterInit(server: Server): void {
     this.fanout.attach(server);
+    this.metrics.observe(server, () => ({ subscriptions: this.fanout.holdings().subscriptions, pendingRequests: this.requests.pending() }));
     server.use((socket, next) => {
       const address = clientAddress(socket.handshake, this.config.socket.trustProxyHops);
       if (!this.addresses.take(address)) {

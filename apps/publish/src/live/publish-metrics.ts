@@ -68,7 +68,7 @@ export class PublishMetrics {
   }
 
   /** Gauges of the live view's sockets, rooms and subscriptions, read when scraped: a leak shows as one that never falls. */
-  observe(server: Server, subscriptions: () => number): void {
+  observe(server: Server, counts: () => { subscriptions: number; pendingRequests: number }): void {
     this.metrics.gauge({
       name: 'vigil_publish_sockets',
       help: 'Socket.IO connections open',
@@ -89,7 +89,14 @@ export class PublishMetrics {
       name: 'vigil_publish_subscriptions',
       help: 'Subscriptions (camera, stream and format) held by Socket.IO connections',
       collect() {
-        this.set(subscriptions());
+        this.set(counts().subscriptions);
+      },
+    });
+    this.metrics.gauge({
+      name: 'vigil_publish_socket_requests_pending',
+      help: 'Socket.IO requests under way, all connections together',
+      collect() {
+        this.set(counts().pendingRequests);
       },
     });
   }

@@ -13,7 +13,7 @@ const MAX_ERROR_CHARS = 300;
  * out of the handler, and the outcome counted. A socket that disconnected meanwhile gets no answer (`gone`).
  */
 export class SocketRequests {
-  private readonly pending = new Map<string, number>();
+  private readonly underWay = new Map<string, number>();
 
   constructor(private readonly metrics: PublishMetrics) {}
 
@@ -22,22 +22,22 @@ export class SocketRequests {
       this.metrics.requests.inc({ event, outcome: 'no_ack' });
       return;
     }
-    const pending = this.pending.get(socket.id) ?? 0;
+    const pending = this.underWay.get(socket.id) ?? 0;
     if (pending >= MAX_PENDING_REQUESTS) {
       this.metrics.requests.inc({ event, outcome: 'busy' });
       reply(ack, { ok: false, error: `${pending} requests are under way on this connection, the most allowed: wait for their answers` });
       return;
     }
-    this.pending.set(socket.id, pending + 1);
+    this.underWay.set(socket.id, pending + 1);
     let result: Ack;
     try {
       result = await work();
     } catch (error) {
       result = { ok: false, error: `cannot ${event}: ${(error as Error).message}` };
     } finally {
-      const left = (this.pending.get(socket.id) ?? 1) - 1;
-      if (left > 0) this.pending.set(socket.id, left);
-      else this.pending.delete(socket.id);
+      const left = (this.underWay.get(socket.id) ?? 1) - 1;
+      if (left > 0) this.underWay.set(socket.id, left);
+      else this.underWay.delete(socket.id);
     }
     if (!socket.connected) {
       this.metrics.requests.inc({ event, outcome: 'gone' });
@@ -45,6 +45,13 @@ export class SocketRequests {
     }
     this.metrics.requests.inc({ event, outcome: result.ok ? 'ok' : 'refused' });
     reply(ack, result.ok ? result : { ok: false, error: result.error.slice(0, MAX_ERROR_CHARS) });
+  }
+
+  /** Requests under way, all connections together. */
+  pending(): number {
+    let count = 0;
+    for (const n of this.underWay.values()) count += n;
+    return count;
   }
 
   /** An event nobody handles: `ok: false` if it came with an ack callback. */
