@@ -7,7 +7,7 @@
  */
 import Redis from 'ioredis';
 import { FramePublisher } from '../libs/redis/src/frame-publisher';
-import { jpegSize } from '../libs/media/src/jpeg-size';
+import { jpegSize } from '../libs/contracts/src/jpeg-size';
 import { OpenCvCapture } from '../libs/media/src/capture/opencv-capture';
 import { startRedisServer, type RedisServerHandle } from '../scripts/support';
 import { benchClip } from './clip';
@@ -28,7 +28,7 @@ interface Sample {
 async function publishLoop(launch: string, redis: RedisServerHandle): Promise<Sample> {
   const client = new Redis(redis.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
   await new Promise<void>((resolve) => client.once('ready', () => resolve()));
-  const publisher = new FramePublisher(client, 4);
+  const publisher = new FramePublisher(client, { maxInFlight: 4 });
   const capture = OpenCvCapture.open(launch);
   try {
     if (!(await capture.readJpeg())) throw new Error('no first frame');

@@ -58,6 +58,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         loop: true,
         statsIntervalMs: 1000,
         maxInFlight: 4,
+        maxFrameBytes: 8 * 1024 * 1024,
       };
       // no IPC channel: the capture process then only publishes, and is killed by stop(); its job comes on stdin
       const entry = findRepoFile('dist/libs/media/src/capture/capture-process.js');

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { jpegSize } from '../libs/media/src/jpeg-size';
+import { jpegSize } from '../libs/contracts/src/jpeg-size';
 import { generateImageSequence } from '../scripts/support';
 import { repoRoot } from './clip';
 

@@ -220,7 +220,7 @@ describe('alarms end to end', { timeout: 180_000 }, () => {
 
   test('a malformed violation entry is skipped with a log line, and later ones still raise alarms', async () => {
     await probe.xadd(keys.violations, '*', 'event', '{not json');
-    await waitFor('the log line', () => vigil.child.lastLines().some((line) => /is not a violation/.test(line.text)));
+    await waitFor('the log line', () => vigil.child.lastLines().some((line) => /dropped a bad message on vigil:violations \(json: /.test(line.text)));
     assert.equal(await probe.xpending(keys.violations, keys.violationsGroup).then((reply) => Number((reply as unknown[])[0])), 0, 'nothing left pending');
   });
 });

@@ -47,13 +47,13 @@ describe('inference batch stages', { timeout: 60_000 }, () => {
     return { name, config: modelConfigSchema.parse({ path: `${name}.onnx` }), worker, detector, classNames: TEST_CLASSES, input: { width: spec.size, height: spec.size }, batch };
   };
   /** Stages for one camera, `gate`, with `outputs` as the only way out. */
-  const stagesFor = (loaded: LoadedModel, outputs: Partial<Record<'detections' | 'annotated' | 'violation', unknown>>): DetectionStages => {
+  const stagesFor = (loaded: LoadedModel, outputs: Partial<Record<'detections' | 'annotated' | 'violation', unknown>>, metrics = new MetricsService()): DetectionStages => {
     const camera = new CameraDetection(cameraConfigSchema.parse({ id: 'gate', url: 'test://ball', detect: { detector: 'model', motionGate: false } }), loaded.config);
     return new DetectionStages({
       model: loaded,
       camera: (id) => (id === 'gate' ? camera : undefined),
       outputs: { detections: () => undefined, annotated: async () => 0, violation: async () => undefined, ...outputs } as unknown as DetectionOutputs,
-      metrics: new InferenceMetrics(new MetricsService()),
+      metrics: new InferenceMetrics(metrics),
       demand: new AnnotatedDemand(1500, () => now),
       logger: new Logger('test'),
     });
@@ -136,5 +136,20 @@ describe('inference batch stages', { timeout: 60_000 }, () => {
       assert.equal(events.length, frames, `one detections event per frame of a batch of ${frames}`);
       for (const event of events) assert.deepEqual(event.detections, dynamic[0]!.detections, `batch of ${frames}, frame ${event.seq}`);
     }
+  });
+
+  // the bug: one camera's undecodable frame failed the whole batch, and every other frame in it with it
+  test('a frame whose JPEG does not decode drops out of its batch alone, counted for its camera', async () => {
+    const metrics = new MetricsService();
+    const events: DetectionsEvent[] = [];
+    const each = stagesFor(model, { detections: (event: DetectionsEvent) => events.push(event) }, metrics);
+    // the header of a real JPEG (tables and the frame's size) and its end marker, but no scan: no image to decode
+    const scan = jpeg.indexOf(Buffer.from([0xff, 0xda]));
+    const corrupt = Buffer.concat([jpeg.subarray(0, scan), Buffer.from([0xff, 0xd9])]);
+    const frame = (seq: number, data: Buffer): Frame => ({ camera: 'gate', stream: 'raw', seq, ts: 1000 + seq, width: 1920, height: 1080, format: 'jpeg', data });
+    await each.finish(await each.run(await each.prepare([{ camera: 'gate', frame: frame(0, corrupt) }, { camera: 'gate', frame: frame(1, jpeg) }])));
+    assert.deepEqual(events.map((event) => event.seq), [1], 'the good frame of the batch went through');
+    const counted = (await metrics.text()).split('\n').find((line) => line.startsWith('vigil_bus_bad_messages_total{'));
+    assert.equal(counted, 'vigil_bus_bad_messages_total{consumer="inference",camera="gate",reason="jpeg"} 1');
   });
 });

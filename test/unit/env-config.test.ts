@@ -40,6 +40,8 @@ describe('loadConfig', () => {
       reconnect: { minMs: 500, maxMs: 30_000 },
       leaseMs: 15_000,
       clientQueueMax: 8,
+      frameMaxBytes: 8 * 1024 * 1024,
+      socket: { subscriptionsMax: 64, perAddressMax: 32, eventQueueMax: 64, messageMaxBytes: 16_384, trustProxyHops: 0 },
       ingestPort: 8081,
       decoderPreference: 'auto',
       model: { path: undefined, labels: undefined, provider: undefined },
@@ -86,6 +88,12 @@ describe('loadConfig', () => {
       RECONNECT_MAX_MS: '5000',
       LEASE_MS: '3000',
       CLIENT_QUEUE_MAX: '3',
+      FRAME_MAX_BYTES: '1048576',
+      SOCKET_SUBSCRIPTIONS_MAX: '4',
+      SOCKETS_PER_ADDRESS_MAX: '2',
+      SOCKET_EVENT_QUEUE_MAX: '16',
+      SOCKET_MESSAGE_MAX_BYTES: '2048',
+      TRUST_PROXY_HOPS: '1',
       INGEST_PORT: '9001',
       DECODER: 'cpu',
       MODEL_PATH: '/models/ppe.onnx',
@@ -126,6 +134,8 @@ describe('loadConfig', () => {
       reconnect: { minMs: 100, maxMs: 5000 },
       leaseMs: 3000,
       clientQueueMax: 3,
+      frameMaxBytes: 1_048_576,
+      socket: { subscriptionsMax: 4, perAddressMax: 2, eventQueueMax: 16, messageMaxBytes: 2048, trustProxyHops: 1 },
       ingestPort: 9001,
       decoderPreference: 'cpu',
       model: { path: '/models/ppe.onnx', labels: '/models/ppe.txt', provider: 'cpu' },
@@ -158,6 +168,16 @@ describe('loadConfig', () => {
     refused({ DEVICE_ALLOW: '/dev/video0,/dev/sda' }, /DEVICE_ALLOW: "\/dev\/sda" is not a \/dev\/videoN device/);
     refused({ ALLOWED_NETWORKS: '169.254.0.0/33' }, /ALLOWED_NETWORKS: "169\.254\.0\.0\/33" is not an address or a network/);
     refused({ ALLOWED_NETWORKS: 'metadata.internal' }, /ALLOWED_NETWORKS: "metadata\.internal" is not an address/);
+  });
+
+  test('bus and socket bounds outside their ranges are refused, naming the variable', () => {
+    refused({ FRAME_MAX_BYTES: String(40 * 1024 * 1024) }, /FRAME_MAX_BYTES/);
+    refused({ FRAME_MAX_BYTES: '100' }, /FRAME_MAX_BYTES/);
+    refused({ SOCKET_SUBSCRIPTIONS_MAX: '0' }, /SOCKET_SUBSCRIPTIONS_MAX/);
+    refused({ SOCKET_MESSAGE_MAX_BYTES: String(64 * 1024 * 1024) }, /SOCKET_MESSAGE_MAX_BYTES/);
+    refused({ TRUST_PROXY_HOPS: '-1' }, /TRUST_PROXY_HOPS/);
+    // detections must not give way before frames do: a frame is two packets
+    refused({ CLIENT_QUEUE_MAX: '40', SOCKET_EVENT_QUEUE_MAX: '64' }, /SOCKET_EVENT_QUEUE_MAX: must be more than twice CLIENT_QUEUE_MAX/);
   });
 
   test('reads only the env object it is given, not process.env', () => {

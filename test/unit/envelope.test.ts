@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeFrame, decodeFrameOf, encodeFrame, EnvelopeError, ENVELOPE_VERSION, type Frame } from '@vigil/contracts';
+import { decodeFrame, encodeFrame, EnvelopeError, ENVELOPE_VERSION, type Frame } from '@vigil/contracts';
 
 const HEADER = 24;
 
@@ -181,21 +181,5 @@ describe('encodeFrame refuses what decodeFrame would reject', () => {
     for (const bad of [{ seq: 1.5 }, { seq: -1 }, { ts: Number.NaN }, { ts: -5 }, { ts: Number.POSITIVE_INFINITY }]) {
       rejects(() => encodeFrame(frame(bad)), /bad (seq|timestamp)/);
     }
-  });
-});
-
-describe('decodeFrameOf: a subscriber drops a bad message with a line naming the camera', () => {
-  test('a good message decodes and warns nothing', () => {
-    const lines: string[] = [];
-    const original = frame();
-    assert.deepEqual(decodeFrameOf('yard', encodeFrame(original), (line) => lines.push(line))?.seq, original.seq);
-    assert.deepEqual(lines, []);
-  });
-
-  test('a bad message gives undefined and one line with the camera and the reason', () => {
-    const lines: string[] = [];
-    assert.equal(decodeFrameOf('yard', Buffer.from('nope'), (line) => lines.push(line)), undefined);
-    assert.equal(lines.length, 1);
-    assert.match(lines[0]!, /^camera yard: dropped a bad frame message: envelope too short/);
   });
 });

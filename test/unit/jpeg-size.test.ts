@@ -1,7 +1,7 @@
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { jpegSize } from '@vigil/media';
+import { jpegSize } from '@vigil/contracts';
 
 /** One JPEG segment: marker, big-endian length (which counts itself), body. */
 function segment(marker: number, body: number[]): number[] {

@@ -1,6 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { EGRESS_STATES, type EgressState } from '@vigil/contracts';
-import { MetricsService } from '@vigil/metrics';
+import { BadMessages, MetricsService } from '@vigil/metrics';
 import type { PusherEvents } from './push/pusher';
 
 /** The egress side's Prometheus metrics, per camera. */
@@ -10,12 +10,15 @@ export class EgressMetrics {
   private readonly dropped;
   private readonly reconnects;
   private readonly state;
+  /** frames off the bus that were not valid */
+  readonly badMessages: BadMessages;
 
   constructor(metrics: MetricsService) {
     this.pushed = metrics.counter({ name: 'vigil_egress_frames_pushed_total', help: 'Frames handed to the egress encoder', labelNames: ['camera'] });
     this.dropped = metrics.counter({ name: 'vigil_egress_frames_dropped_total', help: 'Frames dropped because the egress encoder was behind', labelNames: ['camera'] });
     this.reconnects = metrics.counter({ name: 'vigil_egress_reconnects_total', help: 'Egress restarts after a failure', labelNames: ['camera'] });
     this.state = metrics.gauge({ name: 'vigil_egress_state', help: 'Egress state per camera (1 for the current state)', labelNames: ['camera', 'state'] });
+    this.badMessages = new BadMessages(metrics, 'egress', new Logger('Egress'));
   }
 
   /** What a pusher reports, counted here. */

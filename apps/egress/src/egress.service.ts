@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, NotFoundException, OnApplicationBootstrap } from '@nestjs/common';
 import { loadCamerasFile, VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
-import { type CameraConfig, channels, decodeFrameOf, type EgressStatus } from '@vigil/contracts';
+import { type CameraConfig, channels, readFrameMessage, type EgressStatus } from '@vigil/contracts';
 import { CoalescingTask } from '@vigil/platform';
 import { BusSubscriber, CameraRegistry, CameraShares, planCameras, type CameraShare, type MessageHandler } from '@vigil/redis';
 import { EgressEncoders } from './egress-encoders';
@@ -112,19 +112,20 @@ export class EgressService implements OnApplicationBootstrap, BeforeApplicationS
     this.metrics.setState(id, pusher.status().state);
     const channel = channels.frames(id, egress.stream);
     const handler: MessageHandler = (message) => {
-      const frame = decodeFrameOf(id, message, (line) => this.logger.warn(line));
+      const read = readFrameMessage(message, { camera: id, stream: egress.stream }, this.config.frameMaxBytes);
+      const frame = this.metrics.badMessages.accept(id, channel, read);
       if (frame) pusher.offer(frame);
     };
     this.entries.set(id, { pusher, channel, handler, camera });
     this.logger.log(`camera ${id}: egress of the ${egress.stream} stream to ${pusher.status().url}`);
-    await this.bus.add(channel, handler);
+    await this.bus.add(id, channel, handler);
   }
 
   private async stop(id: string): Promise<void> {
     const entry = this.entries.get(id);
     if (!entry) return;
     this.entries.delete(id);
-    await this.bus.remove(entry.channel, entry.handler).catch(() => undefined);
+    await this.bus.remove(id, entry.channel, entry.handler).catch(() => undefined);
     await entry.pusher.close();
     this.metrics.forget(id);
     this.logger.log(`camera ${id}: egress stopped`);

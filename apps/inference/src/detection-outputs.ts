@@ -1,6 +1,8 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
+import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
 import { channels, encodeFrame, keys, type DetectionsEvent, type Frame, type ViolationEvent } from '@vigil/contracts';
+import { ThrottledLog } from '@vigil/metrics';
 import { RedisConnections } from '@vigil/redis';
 
 /** Violations kept in the stream for consumers that were away (alarms acknowledge theirs). */
@@ -11,8 +13,12 @@ const VIOLATIONS_MAXLEN = 10_000;
 export class DetectionOutputs implements OnModuleInit {
   private readonly logger = new Logger('Outputs');
   private redis!: Redis;
+  private readonly oversized = new ThrottledLog((line) => this.logger.warn(line), { intervalMs: 60_000 });
 
-  constructor(private readonly connections: RedisConnections) {}
+  constructor(
+    private readonly connections: RedisConnections,
+    @Inject(VIGIL_CONFIG) private readonly config: VigilConfig,
+  ) {}
 
   onModuleInit(): void {
     this.redis = this.connections.create('inference-outputs', { enableOfflineQueue: false });
@@ -24,8 +30,13 @@ export class DetectionOutputs implements OnModuleInit {
 
   /** Resolves to how many clients received the frame (PUBLISH's reply), 0 when the publish failed. */
   annotated(source: Frame, jpeg: Buffer): Promise<number> {
-    const frame = { ...source, stream: 'annotated', data: jpeg };
-    return this.redis.publish(channels.frames(source.camera, 'annotated'), encodeFrame(frame)).catch((error: Error) => {
+    const envelope = encodeFrame({ ...source, stream: 'annotated', data: jpeg });
+    if (envelope.length > this.config.frameMaxBytes) {
+      // every subscriber would drop it, and one such frame must not reach Redis's output limits
+      this.oversized.log(source.camera, `camera ${source.camera}: an annotated frame of ${envelope.length} bytes is larger than FRAME_MAX_BYTES (${this.config.frameMaxBytes}); not published`);
+      return Promise.resolve(0);
+    }
+    return this.redis.publish(channels.frames(source.camera, 'annotated'), envelope).catch((error: Error) => {
       this.logger.debug(`publish failed: ${error.message}`);
       return 0;
     });

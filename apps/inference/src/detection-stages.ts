@@ -1,11 +1,13 @@
 import type { Logger } from '@nestjs/common';
-import type { Detection, Frame } from '@vigil/contracts';
+import type { Mat } from '@u4/opencv4nodejs';
+import { channels, type Detection, type Frame } from '@vigil/contracts';
 import {
   annotateFrame,
   DecodedFrame,
   decodeForInput,
   evaluateRules,
   filterByConfidence,
+  FrameDecodeError,
   letterboxBatch,
   minConfidenceFor,
   TensorPool,
@@ -32,6 +34,8 @@ export interface Item {
   gated: boolean;
   /** what this frame does for the camera's annotated stream (decided when the batch was taken) */
   annotated: AnnotatedAction;
+  /** its JPEG did not decode: dropped from the batch (and counted), the other cameras' frames go on */
+  undecodable?: boolean;
 }
 
 /** A batch after `prepare`: the model's input for the frames that go to the model. */
@@ -85,12 +89,13 @@ export class DetectionStages implements BatchStages<Frame, Prepared, Ran> {
       items.push({ state, frame, decoded: new DecodedFrame(frame), motion: [], inferenceMs: 0, detector: 'motion', gated: false, annotated });
     }
     try {
-      await Promise.all(items.filter((item) => item.state.usesMotion).map((item) => this.detectMotion(item)));
-      for (const item of items) {
+      const moving = await this.eachDecodable(items, (item) => (item.state.usesMotion ? this.detectMotion(item) : Promise.resolve()));
+      for (const item of moving) {
         if (item.state.usesModel && item.state.detect.motionGate && item.motion.length === 0) item.gated = true;
         else if (!item.state.usesModel) item.detections = item.motion;
       }
-      return { items, model: await this.modelInput(items.filter((item) => item.state.usesModel && !item.gated)) };
+      const model = await this.modelInput(moving.filter((item) => item.state.usesModel && !item.gated));
+      return { items: moving.filter((item) => !item.undecodable), model };
     } catch (error) {
       release(items);
       throw error;
@@ -115,10 +120,30 @@ export class DetectionStages implements BatchStages<Frame, Prepared, Ran> {
   async finish(ran: Ran): Promise<void> {
     try {
       this.boxes(ran);
-      await Promise.all(ran.items.map((item) => this.finishItem(item)));
+      await this.eachDecodable(ran.items, (item) => this.finishItem(item));
     } finally {
       release(ran.items);
     }
+  }
+
+  /**
+   * Runs `step` on every item and gives back those it worked for. A frame whose JPEG does not decode (corrupt bytes
+   * that passed the bus's header checks) is dropped and counted for its camera; it no longer fails the whole batch,
+   * which took every other camera's frame down with it. Any other error still fails the batch.
+   */
+  private async eachDecodable(items: Item[], step: (item: Item) => Promise<void>): Promise<Item[]> {
+    const results = await Promise.allSettled(items.map(step));
+    const failure = results.find((result) => result.status === 'rejected' && !(result.reason instanceof FrameDecodeError));
+    if (failure) throw (failure as PromiseRejectedResult).reason;
+    return items.filter((item, index) => {
+      const result = results[index]!;
+      if (result.status === 'fulfilled') return true;
+      item.undecodable = true;
+      item.decoded.release();
+      const camera = item.frame.camera;
+      this.deps.metrics.badMessages.drop(camera, channels.frames(camera, 'raw'), 'jpeg', (result.reason as Error).message);
+      return false;
+    });
   }
 
   private async detectMotion(item: Item): Promise<void> {
@@ -134,14 +159,19 @@ export class DetectionStages implements BatchStages<Frame, Prepared, Ran> {
   private async modelInput(items: Item[]): Promise<Prepared['model']> {
     const { model } = this.deps;
     if (!model || !this.pool || items.length === 0) return undefined;
-    const images = await Promise.all(items.map((item) => (item.annotated === 'annotate' ? item.decoded.bgr() : decodeForInput(item.decoded, model.input))));
+    const images = new Map<Item, Mat>();
+    const decoded = await this.eachDecodable(items, async (item) => {
+      images.set(item, await (item.annotated === 'annotate' ? item.decoded.bgr() : decodeForInput(item.decoded, model.input)));
+    });
+    if (decoded.length === 0) return undefined;
     const buffer = this.pool.take();
-    const letterboxed = await letterboxBatch(images, model.input, buffer);
+    const inputs = decoded.map((item) => images.get(item)!);
+    const letterboxed = await letterboxBatch(inputs, model.input, buffer);
     // a model exported with a fixed batch takes exactly that many images: a partial batch runs padded with whatever
     // the reused buffer held, and the padding's outputs are never read (the detector reads one per item)
     const tensor = model.worker.info.batch === 'dynamic' ? letterboxed : { ...letterboxed, data: buffer, batch: model.batch };
     // boxes come back normalised to the image letterboxed, so a reduced decode maps them as well as the full one
-    return { items, tensor, sizes: images.map((image) => ({ width: image.cols, height: image.rows })) };
+    return { items: decoded, tensor, sizes: inputs.map((image) => ({ width: image.cols, height: image.rows })) };
   }
 
   private boxes({ model: input, output }: Ran): void {

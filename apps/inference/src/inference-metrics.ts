@@ -1,5 +1,5 @@
-import { Injectable } from '@nestjs/common';
-import { MetricsService } from '@vigil/metrics';
+import { Injectable, Logger } from '@nestjs/common';
+import { BadMessages, MetricsService } from '@vigil/metrics';
 
 @Injectable()
 export class InferenceMetrics {
@@ -8,6 +8,8 @@ export class InferenceMetrics {
   readonly gated;
   readonly violations;
   readonly runSeconds;
+  /** frames off the bus that were not valid or did not decode */
+  readonly badMessages: BadMessages;
 
   constructor(metrics: MetricsService) {
     this.inferred = metrics.counter({ name: 'vigil_inference_frames_total', help: 'Frames the detector looked at', labelNames: ['camera', 'detector'] });
@@ -19,5 +21,6 @@ export class InferenceMetrics {
     this.gated = metrics.counter({ name: 'vigil_inference_gated_total', help: 'Frames the motion gate spared the model (still scene)', labelNames: ['camera'] });
     this.violations = metrics.counter({ name: 'vigil_violations_total', help: 'Violation events raised', labelNames: ['camera', 'rule'] });
     this.runSeconds = metrics.counter({ name: 'vigil_inference_run_seconds_total', help: 'Time inside the model runs', labelNames: ['model'] });
+    this.badMessages = new BadMessages(metrics, 'inference', new Logger('Inference'));
   }
 }

@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
-import { channels, decodeFrameOf, keys, type CameraConfig, type Frame } from '@vigil/contracts';
+import { channels, keys, readFrameMessage, type CameraConfig, type Frame } from '@vigil/contracts';
 import { BatchScheduler, LatestFrameSlots, ruleLabelProblems } from '@vigil/detect';
 import { CoalescingTask } from '@vigil/platform';
 import { BusSubscriber, CameraRegistry, CameraShares, planCameras, RedisConnections, type CameraShare, type MessageHandler } from '@vigil/redis';
@@ -108,7 +108,7 @@ export class InferenceService implements OnApplicationBootstrap, BeforeApplicati
     if (state.problem) this.logger.warn(`camera ${camera.id}: ${state.problem}`);
     const handler: MessageHandler = (message) => this.onFrame(camera.id, message);
     this.cameras.set(camera.id, { state, handler });
-    await this.bus.add(channels.frames(camera.id, 'raw'), handler);
+    await this.bus.add(camera.id, channels.frames(camera.id, 'raw'), handler);
     this.logger.log(`camera ${camera.id}: detection on (${state.usesModel ? `model${state.detect.motionGate ? ', motion-gated' : ''}` : 'motion'}, ${state.detect.rules.length} rule(s))`);
   }
 
@@ -118,14 +118,15 @@ export class InferenceService implements OnApplicationBootstrap, BeforeApplicati
     this.cameras.delete(id);
     this.slots.drop(id);
     this.demand.forget(id);
-    await this.bus.remove(channels.frames(id, 'raw'), entry.handler);
+    await this.bus.remove(id, channels.frames(id, 'raw'), entry.handler);
     await this.status.hdel(keys.inferenceStatus, id).catch(() => undefined);
   }
 
   private onFrame(camera: string, message: Buffer): void {
     const entry = this.cameras.get(camera);
     if (!entry || entry.state.problem) return;
-    const frame = decodeFrameOf(camera, message, (line) => this.logger.warn(line));
+    const read = readFrameMessage(message, { camera, stream: 'raw' }, this.config.frameMaxBytes);
+    const frame = this.metrics.badMessages.accept(camera, channels.frames(camera, 'raw'), read);
     if (!frame) return;
     if (this.slots.put(camera, frame)) {
       entry.state.counters.skipped += 1;

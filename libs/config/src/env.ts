@@ -36,6 +36,31 @@ const envSchema = z.object({
   LEASE_MS: integer(1000, 600_000).default(15_000),
   /** frames queued for one Socket.IO client before further frames to it are dropped */
   CLIENT_QUEUE_MAX: integer(1, 1000).default(8),
+  // bounds of the frame bus and the live view: past one, a frame or message is dropped and counted, or a
+  // Socket.IO request is refused with `ok: false` and a message naming the variable
+  /**
+   * bytes one frame envelope may have on the bus: ingest does not publish a larger frame (a run of them is a camera
+   * error) and every subscriber drops one; below Redis's 32 MiB client-output-buffer-limit for pub/sub, which one
+   * frame must never reach
+   */
+  FRAME_MAX_BYTES: integer(65_536, 31 * 1024 * 1024).default(8 * 1024 * 1024),
+  /** subscriptions (camera, stream, format) one Socket.IO connection may hold */
+  SOCKET_SUBSCRIPTIONS_MAX: integer(1, 10_000).default(64),
+  /** Socket.IO connections one client address may hold at once */
+  SOCKETS_PER_ADDRESS_MAX: integer(1, 100_000).default(32),
+  /**
+   * packets a Socket.IO client may have waiting before its `detections` events are dropped; an `alarm` event to such
+   * a client disconnects it instead (the page reconnects and reloads its alarms). More than twice CLIENT_QUEUE_MAX, so
+   * frames give way first
+   */
+  SOCKET_EVENT_QUEUE_MAX: integer(4, 10_000).default(64),
+  /** bytes one message from a Socket.IO client may have (Socket.IO's maxHttpBufferSize); a larger one closes it */
+  SOCKET_MESSAGE_MAX_BYTES: integer(1024, 1024 * 1024).default(16_384),
+  /**
+   * reverse proxies in front of publish whose X-Forwarded-For is believed, for SOCKETS_PER_ADDRESS_MAX: 0 (the
+   * default) ignores the header and counts the peer address; N counts the address N hops back along it
+   */
+  TRUST_PROXY_HOPS: integer(0, 10).default(0),
   /** port of the ingest app's own health and metrics endpoint when it runs alone */
   INGEST_PORT: integer(1, 65535).default(8081),
   /** decoder preference for cameras that say `auto`: force cpu to ignore NVDEC */
@@ -165,6 +190,8 @@ export interface VigilConfig {
   reconnect: { minMs: number; maxMs: number };
   leaseMs: number;
   clientQueueMax: number;
+  frameMaxBytes: number;
+  socket: SocketLimits;
   ingestPort: number;
   decoderPreference: 'auto' | 'cpu' | 'gpu';
   /** model settings from the environment (they override the cameras file's model section) */
@@ -174,6 +201,15 @@ export interface VigilConfig {
   egress: { port: number; encoder: 'auto' | 'nvenc' | 'x264' };
   /** where cameras may read from */
   sources: SourcePolicyOptions;
+}
+
+/** Bounds of the live view's Socket.IO connections (see the variables' docs in envSchema). */
+export interface SocketLimits {
+  subscriptionsMax: number;
+  perAddressMax: number;
+  eventQueueMax: number;
+  messageMaxBytes: number;
+  trustProxyHops: number;
 }
 
 /** What the environment says about alarms; the config file's `alarms` and `webhooks` sections fill the rest. */
@@ -205,6 +241,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): VigilConfig {
   if (e.RECONNECT_MAX_MS < e.RECONNECT_MIN_MS) {
     throw new ConfigError('invalid environment: RECONNECT_MAX_MS: must be at least RECONNECT_MIN_MS');
   }
+  if (e.SOCKET_EVENT_QUEUE_MAX <= 2 * e.CLIENT_QUEUE_MAX) {
+    throw new ConfigError('invalid environment: SOCKET_EVENT_QUEUE_MAX: must be more than twice CLIENT_QUEUE_MAX (a frame is two packets)');
+  }
   const limits: InputLimits = {
     urlLength: e.LIMIT_URL_LENGTH,
     cameras: e.MAX_CAMERAS,
@@ -232,6 +271,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): VigilConfig {
     reconnect: { minMs: e.RECONNECT_MIN_MS, maxMs: e.RECONNECT_MAX_MS },
     leaseMs: e.LEASE_MS,
     clientQueueMax: e.CLIENT_QUEUE_MAX,
+    frameMaxBytes: e.FRAME_MAX_BYTES,
+    socket: {
+      subscriptionsMax: e.SOCKET_SUBSCRIPTIONS_MAX,
+      perAddressMax: e.SOCKETS_PER_ADDRESS_MAX,
+      eventQueueMax: e.SOCKET_EVENT_QUEUE_MAX,
+      messageMaxBytes: e.SOCKET_MESSAGE_MAX_BYTES,
+      trustProxyHops: e.TRUST_PROXY_HOPS,
+    },
     ingestPort: e.INGEST_PORT,
     decoderPreference: e.DECODER,
     model: { path: e.MODEL_PATH, labels: e.MODEL_LABELS, provider: e.MODEL_PROVIDER },

@@ -107,16 +107,3 @@ function formatOf(code: number): FrameFormat {
 function isDimension(n: number): boolean {
   return Number.isInteger(n) && n > 0 && n <= 0xffff;
 }
-
-/**
- * Decodes a frame message of `camera`'s channel; a message that is not a frame is reported through `warn`, naming
- * the camera, and gives undefined, so a subscriber drops it and carries on.
- */
-export function decodeFrameOf(camera: string, message: Buffer, warn: (line: string) => void): Frame | undefined {
-  try {
-    return decodeFrame(message);
-  } catch (error) {
-    warn(`camera ${camera}: dropped a bad frame message: ${(error as Error).message}`);
-    return undefined;
-  }
-}

@@ -9,3 +9,6 @@ export * from './detection';
 export * from './alarm';
 export * from './egress';
 export * from './limits';
+export * from './jpeg-size';
+export * from './bus-events';
+export * from './bus-messages';

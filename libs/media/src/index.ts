@@ -1,7 +1,8 @@
 export * from './backoff';
 export * from './child-processes';
 export { notAnOption } from './exec';
-export * from './jpeg-size';
+// the JPEG header reader moved to contracts (the bus checks frames with it); media's users still find it here
+export { jpegSize } from '@vigil/contracts';
 export * from './codec-probe';
 export * from './gstreamer-probe';
 export * from './pipeline/decoder';

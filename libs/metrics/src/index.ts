@@ -1,3 +1,5 @@
 export * from './metrics.service';
 export * from './metrics.module';
 export * from './metrics.controller';
+export * from './throttled-log';
+export * from './bad-messages';

@@ -28,6 +28,12 @@ export class RedisConnections implements OnApplicationShutdown {
     return client;
   }
 
+  /** Closes one connection before shutdown (a camera's bus connection when its last channel goes). */
+  async close(client: Redis): Promise<void> {
+    this.open.delete(client);
+    await client.quit().catch(() => client.disconnect());
+  }
+
   /** The last shutdown phase: services stop their work (and write final state) in beforeApplicationShutdown. */
   async onApplicationShutdown(): Promise<void> {
     await Promise.all([...this.open].map((client) => client.quit().catch(() => client.disconnect())));

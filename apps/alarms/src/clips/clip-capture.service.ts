@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
-import { channels, decodeFrameOf, type AlarmClip, type AlarmRecord, type Frame } from '@vigil/contracts';
+import { channels, readFrameMessage, type AlarmClip, type AlarmRecord, type Frame } from '@vigil/contracts';
 import { annotateFrame, DecodedFrame } from '@vigil/detect';
 import { AlarmSettings, ClipEncoder, ClipRecording, ClipStore, clipWindow, type ClipWindow, FrameRing, selectClipFrames, StagedClips } from '@vigil/alarms';
 import { BusSubscriber, CameraRegistry, type MessageHandler } from '@vigil/redis';
@@ -210,7 +210,8 @@ export class ClipCapture implements BeforeApplicationShutdown {
   private onFrame(camera: string, message: Buffer): void {
     const watch = this.watches.get(camera);
     if (!watch) return;
-    const frame = decodeFrameOf(camera, message, (line) => this.logger.warn(line));
+    const read = readFrameMessage(message, { camera, stream: 'raw' }, this.config.frameMaxBytes);
+    const frame = this.metrics.badMessages.accept(camera, channels.frames(camera, 'raw'), read);
     if (!frame) return;
     const dropped = watch.ring.stats.dropped;
     watch.ring.push(frame);
@@ -278,14 +279,14 @@ export class ClipCapture implements BeforeApplicationShutdown {
     const maxAgeMs = this.settings.policy.preMs + RING_MARGIN_MS;
     const watch: Watch = { ring: new FrameRing<Frame>({ camera, maxAgeMs }), handler: (message) => this.onFrame(camera, message) };
     this.watches.set(camera, watch);
-    await this.bus.add(channels.frames(camera, 'raw'), watch.handler);
+    await this.bus.add(camera, channels.frames(camera, 'raw'), watch.handler);
   }
 
   private async unwatch(camera: string): Promise<void> {
     const watch = this.watches.get(camera);
     if (!watch) return;
     this.watches.delete(camera);
-    await this.bus.remove(channels.frames(camera, 'raw'), watch.handler);
+    await this.bus.remove(camera, channels.frames(camera, 'raw'), watch.handler);
   }
 }
 

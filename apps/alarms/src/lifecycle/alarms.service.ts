@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
-import { keys, type AlarmEvent, type AlarmRecord, type ViolationEvent } from '@vigil/contracts';
+import { keys, readViolationMessage, type AlarmEvent, type AlarmRecord } from '@vigil/contracts';
 import { alarmIdFor, AlarmSettings, AlarmStore, AlarmTracker } from '@vigil/alarms';
 import { RedisConnections, StreamConsumer, type StreamEntry } from '@vigil/redis';
 import { ClipCapture } from '../clips/clip-capture.service';
@@ -80,16 +80,9 @@ export class AlarmsService implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   private async onEntry(entry: StreamEntry): Promise<void> {
-    let violation: ViolationEvent;
-    try {
-      violation = JSON.parse(entry.fields.event ?? '') as ViolationEvent;
-      if (typeof violation.camera !== 'string' || typeof violation.rule !== 'string' || typeof violation.ts !== 'number') throw new Error('missing camera, rule or ts');
-    } catch (error) {
-      // acknowledged and dropped: a malformed entry would otherwise come back forever
-      this.logger.warn(`violations entry ${entry.id} is not a violation (${(error as Error).message}); skipped`);
-      this.metrics.badViolations.inc();
-      return;
-    }
+    // a bad entry is acknowledged and dropped (it would otherwise come back forever), counted and logged once a minute
+    const violation = this.metrics.badMessages.accept(entry.fields.camera ?? '', keys.violations, readViolationMessage(entry.fields.event));
+    if (!violation) return;
     const before = this.tracker.suppressed(violation.camera, violation.rule);
     await this.apply(this.tracker.onViolation(violation, entry.id));
     if (this.tracker.suppressed(violation.camera, violation.rule) > before) this.metrics.suppressed.inc({ camera: violation.camera, rule: violation.rule });

@@ -38,7 +38,7 @@ export class CameraRunner {
   private reconnects = 0;
   private nextSeq = 0;
   private frames = 0;
-  private processCounts = { frames: 0, dropped: 0 };
+  private processCounts = { frames: 0, dropped: 0, oversized: 0 };
   private lastFrameAt?: number;
   private lastProgressAt = 0;
   private size?: { width: number; height: number };
@@ -114,7 +114,7 @@ export class CameraRunner {
     this.plan = plan;
     this.pipeline = this.mask(plan.masked);
     this.stallReason = undefined;
-    this.processCounts = { frames: 0, dropped: 0 };
+    this.processCounts = { frames: 0, dropped: 0, oversized: 0 };
     this.lastProgressAt = Date.now();
     const start = this.deps.startCapture ?? CaptureProcessHandle.start;
     const capture = start({
@@ -127,6 +127,7 @@ export class CameraRunner {
       loop: plan.loops,
       statsIntervalMs: STATS_INTERVAL_MS,
       maxInFlight: 4,
+      maxFrameBytes: this.deps.config.frameMaxBytes,
     });
     this.capture = capture;
     capture.on('seqs', (until) => (this.nextSeq = Math.max(this.nextSeq, until)));
@@ -137,9 +138,11 @@ export class CameraRunner {
   private onStats(stats: CaptureStats): void {
     const newFrames = stats.frames - this.processCounts.frames;
     const newDropped = stats.dropped - this.processCounts.dropped;
-    this.processCounts = { frames: stats.frames, dropped: stats.dropped };
+    const newOversized = stats.oversized - this.processCounts.oversized;
+    this.processCounts = { frames: stats.frames, dropped: stats.dropped, oversized: stats.oversized };
     if (newFrames > 0) this.deps.metrics.frames.inc({ camera: this.camera.id }, newFrames);
     if (newDropped > 0) this.deps.metrics.dropped.inc({ camera: this.camera.id }, newDropped);
+    if (newOversized > 0) this.deps.metrics.oversized.inc({ camera: this.camera.id }, newOversized);
     this.frames += newFrames;
     this.nextSeq = Math.max(this.nextSeq, stats.lastSeq + 1);
     if (stats.lastFrameAt !== undefined && stats.lastFrameAt !== this.lastFrameAt) {

@@ -7,6 +7,7 @@ import { MetricsService } from '@vigil/metrics';
 export class IngestMetrics {
   readonly frames;
   readonly dropped;
+  readonly oversized;
   readonly reconnects;
   readonly state;
   readonly fps;
@@ -18,6 +19,11 @@ export class IngestMetrics {
     help: 'Frames captured but dropped before Redis (Redis down or behind)',
     labelNames: ['camera'],
   });
+    this.oversized = metrics.counter({
+      name: 'vigil_ingest_frames_oversized_total',
+      help: 'Frames captured but not published because they were larger than FRAME_MAX_BYTES',
+      labelNames: ['camera'],
+    });
     this.reconnects = metrics.counter({ name: 'vigil_ingest_reconnects_total', help: 'Capture restarts after a failure or stall', labelNames: ['camera'] });
     this.state = metrics.gauge({
     name: 'vigil_ingest_camera_state',
@@ -32,7 +38,7 @@ export class IngestMetrics {
   }
 
   forget(camera: string): void {
-    for (const metric of [this.frames, this.dropped, this.reconnects, this.fps]) metric.remove({ camera });
+    for (const metric of [this.frames, this.dropped, this.oversized, this.reconnects, this.fps]) metric.remove({ camera });
     for (const state of CAMERA_STATES) this.state.remove({ camera, state });
   }
 }

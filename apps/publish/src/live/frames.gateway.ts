@@ -1,21 +1,26 @@
-import { Logger } from '@nestjs/common';
-import { ConnectedSocket, MessageBody, OnGatewayDisconnect, OnGatewayInit, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import { Inject, Logger } from '@nestjs/common';
+import { Ack, ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayDisconnect, OnGatewayInit, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import type { Server, Socket } from 'socket.io';
 import { z } from 'zod';
-import { describeIssues } from '@vigil/config';
-import { CLIENT_FORMATS, STREAMS, type Ack, type CameraConfig, type StreamName } from '@vigil/contracts';
+import { describeIssues, VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
+import { CAMERA_ID_PATTERN, CLIENT_FORMATS, STREAMS, type Ack as AckResult, type CameraConfig, type StreamName } from '@vigil/contracts';
 import { CamerasService } from '../cameras/cameras.service';
-import { FrameFanout } from './frame-fanout';
+import { AddressSlots, clientAddress } from './client-address';
+import { FrameFanout, SubscriptionRefused } from './frame-fanout';
+import { PublishMetrics } from './publish-metrics';
+import { SocketRequests } from './socket-requests';
 
 const subscribeSchema = z
   .object({
-    camera: z.string().min(1).max(64),
+    camera: z.string().regex(CAMERA_ID_PATTERN, 'must be a camera id (1-64 letters, digits, "-" or "_")'),
     stream: z.enum(STREAMS).default('raw'),
     format: z.enum(CLIENT_FORMATS).default('jpeg'),
   })
   .strict();
 
 const unsubscribeSchema = subscribeSchema.extend({ format: z.enum(CLIENT_FORMATS).optional() });
+
+const EVENTS = new Set(['subscribe', 'unsubscribe']);
 
 /**
  * Why a camera has no such stream, or undefined when it has. Only inference writes the annotated stream, so a
@@ -28,26 +33,72 @@ export function streamUnavailable(camera: CameraConfig, stream: StreamName): str
   return undefined;
 }
 
-/** Socket.IO on the HTTP port: `subscribe` / `unsubscribe` with an ack, `frame` events out. */
-@WebSocketGateway({ maxHttpBufferSize: 64 * 1024 })
-export class FramesGateway implements OnGatewayInit, OnGatewayDisconnect {
+/**
+ * Socket.IO on the HTTP port: `subscribe` / `unsubscribe` with an ack, `frame`, `detections` and `alarm` events out.
+ * Every client is hostile until shown otherwise: at most SOCKETS_PER_ADDRESS_MAX connections per address, each
+ * message within SOCKET_MESSAGE_MAX_BYTES (BoundedIoAdapter), each payload checked, each request answered.
+ */
+@WebSocketGateway()
+export class FramesGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
   private readonly logger = new Logger('Gateway');
+  private readonly addresses: AddressSlots;
+  private readonly requests: SocketRequests;
 
   constructor(
     private readonly fanout: FrameFanout,
     private readonly cameras: CamerasService,
-  ) {}
+    private readonly metrics: PublishMetrics,
+    @Inject(VIGIL_CONFIG) private readonly config: VigilConfig,
+  ) {
+    this.addresses = new AddressSlots(config.socket.perAddressMax);
+    this.requests = new SocketRequests(metrics);
+  }
 
   afterInit(server: Server): void {
     this.fanout.attach(server);
+    this.metrics.observe(server, () => ({ subscriptions: this.fanout.holdings().subscriptions, pendingRequests: this.requests.pending() }));
+    server.use((socket, next) => {
+      const address = clientAddress(socket.handshake, this.config.socket.trustProxyHops);
+      if (!this.addresses.take(address)) {
+        this.metrics.refusedConnections.inc();
+        next(new Error(`too many connections from ${address}: SOCKETS_PER_ADDRESS_MAX is ${this.addresses.max}`));
+        return;
+      }
+      // once, whichever comes first: a socket can be dropped between this and its connect without a disconnect event
+      let held = true;
+      const release = (): void => {
+        if (held) this.addresses.release(address);
+        held = false;
+        socket.conn.off('close', release);
+      };
+      socket.once('disconnect', release);
+      socket.conn.once('close', release);
+      next();
+    });
+  }
+
+  handleConnection(socket: Socket): void {
+    socket.onAny((event: string, ...args: unknown[]) => {
+      if (!EVENTS.has(event)) this.requests.unknown(args);
+    });
   }
 
   async handleDisconnect(socket: Socket): Promise<void> {
+    this.logger.debug(`socket ${socket.id} disconnected`);
     await this.fanout.disconnect(socket);
   }
 
   @SubscribeMessage('subscribe')
-  async subscribe(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown): Promise<Ack> {
+  async subscribe(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown, @Ack() ack: unknown): Promise<void> {
+    await this.requests.answer(socket, 'subscribe', ack, () => this.trySubscribe(socket, body));
+  }
+
+  @SubscribeMessage('unsubscribe')
+  async unsubscribe(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown, @Ack() ack: unknown): Promise<void> {
+    await this.requests.answer(socket, 'unsubscribe', ack, () => this.tryUnsubscribe(socket, body));
+  }
+
+  private async trySubscribe(socket: Socket, body: unknown): Promise<AckResult> {
     const parsed = subscribeSchema.safeParse(body);
     if (!parsed.success) return { ok: false, error: `bad subscribe request: ${describeIssues(parsed.error)}` };
     const { camera, stream, format } = parsed.data;
@@ -56,24 +107,21 @@ export class FramesGateway implements OnGatewayInit, OnGatewayDisconnect {
       if (!config) return { ok: false, error: `unknown camera "${camera}"` };
       const refused = streamUnavailable(config, stream);
       if (refused) return { ok: false, error: refused };
-      await this.fanout.subscribe(socket, camera, stream, format);
-      return { ok: true };
+      // false: the socket disconnected while this waited, and nothing of the subscription is left
+      const subscribed = await this.fanout.subscribe(socket, camera, stream, format);
+      return subscribed ? { ok: true } : { ok: false, error: 'disconnected' };
     } catch (error) {
+      if (error instanceof SubscriptionRefused) return { ok: false, error: error.message };
       this.logger.warn(`subscribe to ${camera}/${stream} failed: ${(error as Error).message}`);
       return { ok: false, error: `cannot subscribe: ${(error as Error).message}` };
     }
   }
 
-  @SubscribeMessage('unsubscribe')
-  async unsubscribe(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown): Promise<Ack> {
+  private async tryUnsubscribe(socket: Socket, body: unknown): Promise<AckResult> {
     const parsed = unsubscribeSchema.safeParse(body);
     if (!parsed.success) return { ok: false, error: `bad unsubscribe request: ${describeIssues(parsed.error)}` };
     const { camera, stream, format } = parsed.data;
-    try {
-      const removed = await this.fanout.unsubscribe(socket, camera, stream, format);
-      return removed ? { ok: true } : { ok: false, error: `not subscribed to ${camera}/${stream}` };
-    } catch (error) {
-      return { ok: false, error: `cannot unsubscribe: ${(error as Error).message}` };
-    }
+    const removed = await this.fanout.unsubscribe(socket, camera, stream, format);
+    return removed ? { ok: true } : { ok: false, error: `not subscribed to ${camera}/${stream}` };
   }
 }

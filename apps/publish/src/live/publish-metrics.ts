@@ -1,7 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import type { Server } from 'socket.io';
 import { CAMERA_STATES } from '@vigil/contracts';
-import { MetricsService } from '@vigil/metrics';
+import { BadMessages, MetricsService } from '@vigil/metrics';
 import { CameraRegistry } from '@vigil/redis';
+
+/** what became of a Socket.IO request: `gone` when the socket disconnected before the answer */
+export type RequestOutcome = 'ok' | 'refused' | 'gone' | 'no_ack' | 'busy';
 
 @Injectable()
 export class PublishMetrics {
@@ -9,9 +13,16 @@ export class PublishMetrics {
   readonly framesOut;
   readonly dropped;
   readonly viewers;
-  readonly badMessages;
+  readonly eventsDropped;
+  readonly requests;
+  readonly refusedConnections;
+  /** frames and events off the bus that were not valid */
+  readonly badMessages: BadMessages;
 
-  constructor(metrics: MetricsService, registry: CameraRegistry) {
+  constructor(
+    private readonly metrics: MetricsService,
+    registry: CameraRegistry,
+  ) {
     this.framesIn = metrics.counter({ name: 'vigil_publish_frames_in_total', help: 'Frames received from Redis', labelNames: ['camera', 'stream'] });
     this.framesOut = metrics.counter({
       name: 'vigil_publish_frames_out_total',
@@ -24,7 +35,14 @@ export class PublishMetrics {
       labelNames: ['camera', 'stream', 'reason'],
     });
     this.viewers = metrics.gauge({ name: 'vigil_publish_viewers', help: 'Socket.IO subscriptions per camera and stream', labelNames: ['camera', 'stream'] });
-    this.badMessages = metrics.counter({ name: 'vigil_publish_bad_messages_total', help: 'Redis messages that were not valid frame envelopes', labelNames: ['channel'] });
+    this.eventsDropped = metrics.counter({
+      name: 'vigil_publish_events_dropped_total',
+      help: 'Detections and alarm events not sent to a client because it had SOCKET_EVENT_QUEUE_MAX packets waiting (an alarm disconnects it)',
+      labelNames: ['camera', 'event', 'reason'],
+    });
+    this.requests = metrics.counter({ name: 'vigil_publish_socket_requests_total', help: 'Socket.IO requests by event and outcome', labelNames: ['event', 'outcome'] });
+    this.refusedConnections = metrics.counter({ name: 'vigil_publish_sockets_refused_total', help: 'Socket.IO connections refused by SOCKETS_PER_ADDRESS_MAX' });
+    this.badMessages = new BadMessages(metrics, 'publish', new Logger('Fanout'));
 
     // camera states and rates come from the registry, so every publish replica shows every camera
     metrics.gauge({
@@ -45,6 +63,40 @@ export class PublishMetrics {
       async collect() {
         this.reset();
         for (const [camera, status] of await registry.statuses()) this.set({ camera }, status.fps);
+      },
+    });
+  }
+
+  /** Gauges of the live view's sockets, rooms and subscriptions, read when scraped: a leak shows as one that never falls. */
+  observe(server: Server, counts: () => { subscriptions: number; pendingRequests: number }): void {
+    this.metrics.gauge({
+      name: 'vigil_publish_sockets',
+      help: 'Socket.IO connections open',
+      collect() {
+        this.set(server.sockets.sockets.size);
+      },
+    });
+    this.metrics.gauge({
+      name: 'vigil_publish_rooms',
+      help: 'Socket.IO rooms of the live view (frames and detections of a camera) with at least one member',
+      collect() {
+        let rooms = 0;
+        for (const name of server.sockets.adapter.rooms.keys()) if (name.startsWith('frames:') || name.startsWith('detections:')) rooms += 1;
+        this.set(rooms);
+      },
+    });
+    this.metrics.gauge({
+      name: 'vigil_publish_subscriptions',
+      help: 'Subscriptions (camera, stream and format) held by Socket.IO connections',
+      collect() {
+        this.set(counts().subscriptions);
+      },
+    });
+    this.metrics.gauge({
+      name: 'vigil_publish_socket_requests_pending',
+      help: 'Socket.IO requests under way, all connections together',
+      collect() {
+        this.set(counts().pendingRequests);
       },
     });
   }

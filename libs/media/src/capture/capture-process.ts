@@ -4,18 +4,19 @@
  * read the camera's credentials); reports over IPC.
  */
 import Redis from 'ioredis';
-import { maskText } from '@vigil/contracts';
+import { jpegSize, maskText } from '@vigil/contracts';
 import { FramePublisher } from '@vigil/redis/frame-publisher';
-import { jpegSize } from '../jpeg-size';
 import type { CaptureJob, CaptureMessage, CaptureStats, SupervisorMessage } from './messages';
 import { OpenCvCapture } from './opencv-capture';
 import { SeqBlocks } from './seq-blocks';
 
 /** about 10 s of frames at 25 fps: one IPC message per block, and at most this many numbers skipped at a restart */
 const SEQ_BLOCK = 256;
+/** a lone oversized frame (a burst of detail) is dropped; this many in a row mean the camera's settings are too big */
+const OVERSIZED_IN_A_ROW = 10;
 
 let job: CaptureJob;
-let stats: CaptureStats = { frames: 0, dropped: 0, bytes: 0, lastSeq: -1 };
+let stats: CaptureStats = { frames: 0, dropped: 0, oversized: 0, bytes: 0, lastSeq: -1 };
 let stopping = false;
 
 function send(message: CaptureMessage): void {
@@ -30,7 +31,7 @@ function end(reason: 'eos' | 'error', message: string): never {
 function start(received: CaptureJob): void {
   if (job !== undefined) return;
   job = received;
-  stats = { frames: 0, dropped: 0, bytes: 0, lastSeq: job.seqStart - 1 };
+  stats = { frames: 0, dropped: 0, oversized: 0, bytes: 0, lastSeq: job.seqStart - 1 };
   main().catch((error: Error) => end('error', error.message));
 }
 
@@ -49,7 +50,8 @@ process.on('disconnect', () => process.exit(0));
 async function main(): Promise<void> {
   const redis = new Redis(job.redisUrl, { connectionName: `vigil:capture:${job.camera}`, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
   redis.on('error', () => undefined); // counted as drops; the supervisor logs Redis trouble once
-  const publisher = new FramePublisher(redis, job.maxInFlight);
+  const publisher = new FramePublisher(redis, { maxInFlight: job.maxInFlight, maxBytes: job.maxFrameBytes });
+  let oversizedInARow = 0;
   setInterval(() => send({ type: 'stats', stats }), job.statsIntervalMs).unref();
 
   let capture = openCapture();
@@ -75,6 +77,13 @@ async function main(): Promise<void> {
     if (outcome === 'sent') {
       stats.frames += 1;
       stats.bytes += jpeg.length;
+      oversizedInARow = 0;
+    } else if (outcome === 'too_large') {
+      stats.oversized += 1;
+      oversizedInARow += 1;
+      if (oversizedInARow >= OVERSIZED_IN_A_ROW) {
+        end('error', `its JPEG frames (${jpeg.length} bytes, ${size.width}x${size.height}) are larger than FRAME_MAX_BYTES (${job.maxFrameBytes}): lower its width, height or jpegQuality`);
+      }
     } else {
       stats.dropped += 1;
     }

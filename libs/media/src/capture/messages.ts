@@ -21,6 +21,8 @@ export interface CaptureJob {
   statsIntervalMs: number;
   /** unacknowledged Redis publishes before frames are dropped */
   maxInFlight: number;
+  /** envelope bytes a frame may have (FRAME_MAX_BYTES); larger frames are dropped, and a run of them ends the capture */
+  maxFrameBytes: number;
 }
 
 export interface CaptureStats {
@@ -28,6 +30,8 @@ export interface CaptureStats {
   frames: number;
   /** frames dropped because Redis was down or behind */
   dropped: number;
+  /** frames dropped because they were larger than maxFrameBytes */
+  oversized: number;
   bytes: number;
   lastSeq: number;
   lastFrameAt?: number;
