@@ -11,25 +11,15 @@ import assert from 'node:assert/strict';
 import { classifySource, maskUrl, TEST_PATTERNS, type CameraConfig, type Source } from '@vigil/contracts';
 import { buildPipeline, chooseDecoder, type DecoderChoice } from '@vigil/media';
 import { parseWithGstreamer, type ParseRequest } from '../support/gst-parser';
+import { mulberry32 } from '../support/seeded-random';
 
 const CASES = 2000;
 /** the masked line is parsed for every MASKED_EVERY-th case (parsing is the slow part) */
 const MASKED_EVERY = 4;
 const SEED = 0x5eed_0010;
 
-/** mulberry32: a small seeded generator, so a failure can be replayed */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
-const random = generator(SEED);
+const random = mulberry32(SEED);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 const chance = (p: number): boolean => random() < p;
 

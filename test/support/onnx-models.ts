@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { onnx } from 'onnx-proto';
+import { mulberry32 } from './seeded-random';
 
 /**
  * Small YOLO-shaped ONNX models whose output is a known function of the input, so a test decides which boxes,
@@ -192,17 +193,6 @@ function addComputeLoad(load: ComputeLoad, size: number, head: string, output: s
   );
 }
 
-/** A small seeded generator: the same weights on every run. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Sets the marker pixels of one anchor of image `image` in an NCHW input made for `spec`. */
 export function writeAnchor(input: Float32Array, spec: YoloTestModelSpec, image: number, anchor: number, marker: AnchorMarker): void {

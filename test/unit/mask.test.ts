@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { MASK, maskCredentials, maskEndpointUrl, maskerFor, maskText, maskUrl, secretsOf } from '@vigil/contracts';
+import { mulberry32 } from '../support/seeded-random';
 
 /** Fails with the output when `secret` (or its percent-encoded form) survived the mask. */
 function assertHidden(output: string, secret: string, input: string): void {
@@ -213,20 +214,10 @@ describe('maskerFor', () => {
   });
 });
 
-/** A small seeded generator: the generated cases are the same on every run. */
-function generator(seed: number): (n: number) => number {
-  let state = seed >>> 0;
-  return (n) => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * n;
-  };
-}
 
 describe('attacker-style: generated secrets in every place a URL holds one', () => {
-  const random = generator(10);
+  const next = mulberry32(10);
+  const random = (n: number): number => next() * n;
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random(items.length))]!;
   // printable ASCII and some unicode, but no "/" or whitespace (those cannot be in a raw password: see above)
   const hostile = [...'abcXYZ019!"#$%&\'()*+,;=?@[]\\^`{|}~:-._', 'é', 'ж', '🔑', '\u202e'];
