@@ -91,8 +91,12 @@ describe('source policy at every boundary of the all-in-one process', { timeout:
     await waitForLine(vigil.child, /camera sneaky-file: error \(refused by the source policy: url: "\/etc\/passwd" is not inside MEDIA_ROOTS/, 15_000);
     await waitForLine(vigil.child, /camera sneaky-net: error \(refused by the source policy: url: 169\.254\.169\.254 is in 169\.254\.0\.0\/16/, 15_000);
     for (const id of ['sneaky-file', 'sneaky-net']) {
-      const full = JSON.parse((await probe.hget(keys.cameraStatus, id)) ?? 'null') as CameraStatus | null;
-      assert.match(full?.reason ?? '', /^refused by the source policy: /, `${id}: the full reason in the registry`);
+      // the log line comes first; the status write to Redis follows it
+      const full = await waitFor(`${id}: the full reason in the registry`, async () => {
+        const status = JSON.parse((await probe.hget(keys.cameraStatus, id)) ?? 'null') as CameraStatus | null;
+        return status?.reason ? status : undefined;
+      });
+      assert.match(full.reason ?? '', /^refused by the source policy: /, `${id}: the full reason in the registry`);
       const shown = await waitFor(`${id} in error over the API`, async () => {
         const status = (await getJson<CameraView>(api(`/${id}`))).body.status;
         return status?.state === 'error' ? status : undefined;
