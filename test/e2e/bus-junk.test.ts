@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import Redis from 'ioredis';
 import { io, type Socket } from 'socket.io-client';
-import { channels, encodeFrame, keys, type Ack, type DetectionsEvent, type FrameEvent } from '@vigil/contracts';
+import { channels, encodeFrame, keys, type Ack, type CameraView, type DetectionsEvent, type FrameEvent } from '@vigil/contracts';
 import { startRedisServer, startVigil, waitForLine, type OutputLine, type RedisServerHandle, type VigilHandle } from '../../scripts/support';
-import { metric } from '../support/api';
+import { getJson, metric } from '../support/api';
 import { headerOnlyJpeg, testAlarmEvent, testDetections, testFrame } from '../support/bus-fixtures';
 import { waitFor } from '../support/wait';
 
@@ -71,9 +71,11 @@ describe('bad messages on the bus', { timeout: 180_000 }, () => {
         // every consumer reads the yard's raw frames: inference and alarms (detect), egress (stream: raw), publish (the viewer)
         { id: 'yard', url: 'test://ball', width: 320, height: 180, fps: 10, detect: { detector: 'motion' }, egress: { url: 'rtmp://127.0.0.1:9/live/yard', stream: 'raw' } },
         { id: 'gate', url: 'test://snow', width: 320, height: 180, fps: 10 },
+        // noise at full quality: every JPEG is far past FRAME_MAX_BYTES
+        { id: 'huge', url: 'test://snow', width: 1280, height: 720, fps: 5, jpegQuality: 100 },
       ],
+      onLine: (line) => lines.push(line),
     });
-    vigil.child.onLine((line) => lines.push(line));
     await waitForLine(vigil.child, /camera yard: detection on/, 30_000);
     viewer = io(vigil.url, { transports: ['websocket'], reconnection: false });
     viewer.on('frame', (frame: FrameEvent) => frames.push(frame));
@@ -150,6 +152,15 @@ describe('bad messages on the bus', { timeout: 180_000 }, () => {
     for (const consumer of CONSUMERS) assert.equal(droppedLines(CONTEXTS[consumer]).length, 1, `${consumer}: ${droppedLines(CONTEXTS[consumer]).join('\n')}`);
     assert.equal(droppedLines('Alarms', 'unknown').length, 1);
     for (const line of lines) assert.doesNotMatch(line.text, /^\[Nest\] ERROR forged line/, 'no forged log line');
+  });
+
+  test('a camera whose frames are all past FRAME_MAX_BYTES ends its capture saying so, and is never shown live', async () => {
+    const reason = /camera huge: error \(its JPEG frames \(\d+ bytes, 1280x720\) are larger than FRAME_MAX_BYTES \(262144\): lower its width, height or jpegQuality\)/;
+    await waitFor('the reason in the log', () => lines.some((line) => reason.test(line.text)), 60_000);
+    const status = (await getJson<CameraView>(`${vigil.url}/api/cameras/huge`)).body.status;
+    assert.notEqual(status?.state, 'live');
+    assert.equal(lines.some((line) => /camera huge: live/.test(line.text)), false, 'refused frames are not progress');
+    assert.equal(frames.some((frame) => frame.camera === 'huge'), false);
   });
 
   test('good frames of both cameras keep flowing to the viewer and through inference', async () => {

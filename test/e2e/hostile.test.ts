@@ -47,7 +47,7 @@ describe('hostile inputs against the all-in-one process', { timeout: 300_000 }, 
   };
 
   /** A refusal: 4xx with a message. */
-  const refuse = async (kind: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+  const refuse = async (kind: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}, mentions?: string) => {
     const response = await fetch(`${vigil.url}${path}`, {
       method,
       headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
@@ -59,6 +59,7 @@ describe('hostile inputs against the all-in-one process', { timeout: 300_000 }, 
     if (response.status !== 431 && response.status !== 413) {
       const message = (JSON.parse(text) as { message?: unknown }).message;
       assert.ok(typeof message === 'string' || Array.isArray(message), `${label}: a message says why (${text.slice(0, 200)})`);
+      if (mentions) assert.match(String(message), new RegExp(mentions), `${label}: the message names the bound`);
     }
     count(kind, 'refused');
   };
@@ -203,13 +204,20 @@ describe('hostile inputs against the all-in-one process', { timeout: 300_000 }, 
       { id: 'x', url: 'test://ball', jpegQuality: 0 }, { id: 'x', url: 'test://ball', jpegQuality: 101 }, { id: 'x', url: 'test://ball', jpegQuality: 80.5 }, { id: 'x', url: 'test://ball', jpegQuality: '80 ! filesink' },
       { id: 'x', url: 'test://ball', codec: 'vp9' }, { id: 'x', url: 'test://ball', decoder: 'quantum' }, { id: 'x', url: 'test://ball', transport: 'tcp ! x' }, { id: 'x', url: 'test://ball', enabled: 'yes' },
       { id: 'x', url: 'test://ball', pipeline: 'videotestsrc ! filesink location=/tmp/x' }, { id: 'x', url: 'test://ball', name: 'n'.repeat(201) },
-      { id: 'x', url: 'test://ball', detect: { zones: [{ name: 'z', points: Array.from({ length: 100_000 }, (_, i) => [i % 1, i % 1]) }] } },
-      { id: 'x', url: 'test://ball', detect: { zones: Array.from({ length: 10_000 }, (_, i) => ({ name: `z${i}`, points: [[0, 0], [1, 0], [1, 1]] })) } },
       { id: 'x', url: 'test://ball', detect: 'yes' }, { id: 'x', url: 'test://ball', detect: { rules: 'all' } },
       { id: 'x', url: 'test://ball', egress: { url: 'file:///tmp/x.flv' } }, { id: 'x', url: 'test://ball', egress: { url: '-y' } },
       { id: 'x', url: 'test://ball', egress: { url: `rtmp://host/live/${'k'.repeat(100_000)}` } },
     ];
     for (const body of bad) await refuse(kind, 'POST', '/api/cameras', body);
+    // past each count bound but under the body limit, so that the bound itself answers, naming its variable
+    const zone = { id: 'z', polygon: [[0, 0], [1, 0], [1, 1]] };
+    const counted: Array<[string, unknown]> = [
+      ['LIMIT_ZONE_POINTS', { zones: [{ id: 'z', polygon: Array.from({ length: 2_000 }, (_, i) => [(i % 7) / 7, (i % 5) / 5]) }] }],
+      ['LIMIT_ZONES', { zones: Array.from({ length: 500 }, (_, i) => ({ ...zone, id: `z${i}` })) }],
+      ['LIMIT_RULES', { zones: [zone], rules: Array.from({ length: 300 }, (_, i) => ({ id: `r${i}`, kind: 'intrusion', zone: 'z', classes: ['person'] })) }],
+      ['LIMIT_RULE_CLASSES', { zones: [zone], rules: [{ id: 'r', kind: 'intrusion', zone: 'z', classes: Array.from({ length: 200 }, (_, i) => `c${i}`) }] }],
+    ];
+    for (const [name, detect] of counted) await refuse('REST: past a count bound', 'POST', '/api/cameras', { id: 'x', url: 'test://ball', detect }, {}, name);
     // PUT takes its id from the path, so a body of only a url is a good one there
     const badForPut = bad.filter((body) => JSON.stringify(body) !== JSON.stringify({ url: 'test://ball' }));
     for (const body of badForPut.slice(0, 20)) await refuse('REST: bad body (PUT)', 'PUT', '/api/cameras/gate-copy', body);

@@ -153,6 +153,23 @@ describe('Socket.IO bounds and hostile clients', { timeout: 180_000 }, () => {
     await closeAll();
   });
 
+  test('SOCKETS_PER_ADDRESS_MAX counts bare engine.io sessions too, which never join a namespace', async () => {
+    const engine = `${vigil.url}/socket.io/?EIO=4&transport=polling`;
+    const handshake = async (): Promise<string> => {
+      const text = await (await fetch(engine)).text();
+      return (JSON.parse(text.slice(1)) as { sid: string }).sid;
+    };
+    const sids = await Promise.all(Array.from({ length: PER_ADDRESS }, handshake));
+    await assert.rejects(connect(), /SOCKETS_PER_ADDRESS_MAX is 30/, 'a Socket.IO client is told why');
+    const extra = await handshake();
+    await waitFor('the session past the limit is closed', async () => (await fetch(`${engine}&sid=${extra}`)).status === 400);
+    // a close packet ends each session, which gives its slot back
+    for (const sid of sids) await fetch(`${engine}&sid=${sid}`, { method: 'POST', body: '1', headers: { 'content-type': 'text/plain;charset=UTF-8' } });
+    const again = await waitFor('room again once the sessions ended', () => connect().catch(() => undefined));
+    assert.ok(again.connected);
+    await closeAll();
+  });
+
   test('junk payloads get ok: false with a short message; the socket and its other requests carry on', async () => {
     const socket = await connect();
     const junk: unknown[][] = [

@@ -75,4 +75,18 @@ describe('CameraRegistry reads records from a real redis-server as untrusted inp
     await client.hset(keys.inferenceStatus, { gate: JSON.stringify({ camera: 'gate', owner: 'x', inferred: 1, skipped: 0, gated: 0, violations: 'lots', detector: null, updatedAt: 1 }) });
     assert.equal(await registry.inferenceStatus('gate'), undefined);
   });
+
+  test('MAX_CAMERAS holds under concurrent creates: one atomic step, not a count then a write', async () => {
+    await client.del(keys.cameras);
+    await client.hset(keys.cameras, 'planted', '{junk');
+    const camera = (id: string) => ({ ...good, id }) as Parameters<CameraRegistry['put']>[0];
+    const outcomes = await Promise.all(Array.from({ length: 40 }, (_, i) => registry.put(camera(`cam-${i}`), { max: 5, create: true })));
+    assert.equal(outcomes.filter((outcome) => outcome === 'added').length, 4, 'the planted record takes room too');
+    assert.equal(outcomes.filter((outcome) => outcome === 'full').length, 36);
+    assert.equal(await client.hlen(keys.cameras), 5);
+    const added = outcomes.indexOf('added');
+    assert.equal(await registry.put(camera(`cam-${added}`), { max: 5, create: true }), 'exists', 'a create never replaces');
+    assert.equal(await registry.put(camera(`cam-${added}`), { max: 5, create: false }), 'updated', 'a replace fits when full');
+    assert.equal(await registry.put(camera('one-more'), { max: 5, create: false }), 'full');
+  });
 });

@@ -8,6 +8,9 @@ export class AlarmsMetrics {
   readonly clips;
   readonly clipSeconds;
   readonly ringDropped;
+  readonly clipOmitted;
+  /** read at each scrape: bytes held for clips per camera */
+  private clipMemorySource: () => Iterable<[camera: string, bytes: number]> = () => [];
   /** frames off the bus and violation entries that were not valid */
   readonly badMessages: BadMessages;
 
@@ -17,6 +20,21 @@ export class AlarmsMetrics {
     this.clips = metrics.counter({ name: 'vigil_alarm_clips_total', help: 'Alarm clips by outcome', labelNames: ['camera', 'outcome'] });
     this.clipSeconds = metrics.counter({ name: 'vigil_alarm_clip_encode_seconds_total', help: 'Time spent encoding clips', labelNames: ['encoder'] });
     this.badMessages = new BadMessages(metrics, 'alarms', new Logger('Alarms'));
-    this.ringDropped = metrics.counter({ name: 'vigil_alarm_ring_dropped_total', help: 'Frames dropped from the pre-alarm ring or a recording to stay within its bounds', labelNames: ['camera'] });
+    this.ringDropped = metrics.counter({ name: 'vigil_alarm_ring_dropped_total', help: 'Frames dropped from the pre-alarm ring to stay within its bounds', labelNames: ['camera'] });
+    const source = () => this.clipMemorySource();
+    metrics.gauge({
+      name: 'vigil_alarm_clip_memory_bytes',
+      help: 'JPEG bytes a camera holds for clips: its ring and its recordings (ALARM_CLIP_MEMORY_MB)',
+      labelNames: ['camera'],
+      collect() {
+        this.reset();
+        for (const [camera, bytes] of source()) this.set({ camera }, bytes);
+      },
+    });
+    this.clipOmitted = metrics.counter({ name: 'vigil_alarm_clip_frames_omitted_total', help: 'Frames left out of clips to stay within ALARM_CLIP_MEMORY_MB or a clip bound', labelNames: ['camera'] });
+  }
+
+  observeClipMemory(source: () => Iterable<[camera: string, bytes: number]>): void {
+    this.clipMemorySource = source;
   }
 }

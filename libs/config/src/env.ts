@@ -83,6 +83,11 @@ const envSchema = z.object({
   ALARM_QUIET_SECONDS: seconds(0.1, 3600).optional(),
   ALARM_COOLDOWN_SECONDS: seconds(0, 86_400).optional(),
   ALARM_CLIP_MAX_SECONDS: seconds(1, 600).optional(),
+  /**
+   * JPEG bytes one camera's clips may hold in memory: its pre-alarm ring (at most a quarter of this) plus the frames
+   * of its alarms being recorded. Past it a clip keeps its beginning and leaves later frames out (clip.omitted).
+   */
+  ALARM_CLIP_MEMORY_MB: z.coerce.number().min(8).max(16_384).default(256),
   /** clips and snapshots older than this are deleted */
   ALARM_RETENTION_DAYS: z.coerce.number().positive().max(3650).default(30),
   /** and the oldest go first while all of them take more than this */
@@ -218,6 +223,8 @@ export interface AlarmsEnv {
   dir: string;
   /** policy values set by environment variables, ms */
   policy: { preMs?: number; postMs?: number; quietMs?: number; cooldownMs?: number; maxClipMs?: number };
+  /** ALARM_CLIP_MEMORY_MB in bytes: one camera's ring plus its recordings */
+  clipMemoryBytes: number;
   retention: { maxAgeMs: number; maxBytes: number };
   encoder: 'auto' | 'nvenc' | 'x264';
   webhook?: { url: string; secret?: string };
@@ -293,6 +300,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): VigilConfig {
         cooldownMs: ms(e.ALARM_COOLDOWN_SECONDS),
         maxClipMs: ms(e.ALARM_CLIP_MAX_SECONDS),
       },
+      clipMemoryBytes: Math.round(e.ALARM_CLIP_MEMORY_MB * 1024 * 1024),
       retention: { maxAgeMs: Math.round(e.ALARM_RETENTION_DAYS * 86_400_000), maxBytes: Math.round(e.ALARM_RETENTION_MAX_MB * 1024 * 1024) },
       encoder: e.CLIP_ENCODER,
       webhook: e.WEBHOOK_URL ? { url: e.WEBHOOK_URL, secret: e.WEBHOOK_SECRET } : undefined,

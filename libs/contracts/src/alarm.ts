@@ -25,6 +25,8 @@ export interface AlarmClip {
   bytes?: number;
   /** which encoder made it, e.g. 'x264' or 'nvenc' */
   encoder?: string;
+  /** frames of the window left out to keep the camera within ALARM_CLIP_MEMORY_MB (the clip keeps its beginning) */
+  omitted?: number;
   error?: string;
 }
 

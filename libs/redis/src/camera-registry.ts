@@ -5,6 +5,20 @@ import { cameraConfigSchema, cameraStatusSchema, inferenceStatusSchema, keys, ty
 import { RedisConnections } from './redis-connections';
 import { RecordCheck } from './record-check';
 
+export type PutOutcome = 'added' | 'updated' | 'exists' | 'full';
+
+/** KEYS[1] the registry hash; ARGV: id, record, max records, create only (1) */
+const PUT_WITHIN = `
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
+  if ARGV[4] == '1' then return 'exists' end
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+  return 'updated'
+end
+if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then return 'full' end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 'added'
+`;
+
 /**
  * The cameras every service and replica sees, kept in Redis: configs in one hash, live status in
  * another (written by whichever ingest instance owns the camera).
@@ -30,9 +44,13 @@ export class CameraRegistry implements OnModuleInit {
     return json === null ? undefined : this.check.read('camera', id, json, cameraConfigSchema, (camera) => camera.id);
   }
 
-  /** How many records the registry holds (valid or not: each takes room). */
-  async count(): Promise<number> {
-    return this.redis.hlen(keys.cameras);
+  /**
+   * Writes a camera unless that would pass `max` records (valid or not: each takes room), in one step, so that concurrent requests (on any
+   * replica) cannot together pass it. `create` refuses to replace an existing camera.
+   */
+  async put(camera: CameraConfig, options: { max: number; create: boolean }): Promise<PutOutcome> {
+    const outcome = await this.redis.eval(PUT_WITHIN, 1, keys.cameras, camera.id, JSON.stringify(camera), String(options.max), options.create ? '1' : '0');
+    return outcome as PutOutcome;
   }
 
   /** Returns true when the camera is new. */

@@ -3,7 +3,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/c
 import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
 import { channels, readFrameMessage, type AlarmClip, type AlarmRecord, type Frame } from '@vigil/contracts';
 import { annotateFrame, DecodedFrame } from '@vigil/detect';
-import { AlarmSettings, ClipEncoder, ClipRecording, ClipStore, clipWindow, type ClipWindow, FrameRing, selectClipFrames, StagedClips } from '@vigil/alarms';
+import { AlarmSettings, ClipEncoder, ClipMemory, ClipRecording, ClipStore, clipWindow, type ClipWindow, FrameRing, selectClipFrames, StagedClips } from '@vigil/alarms';
 import { BusSubscriber, CameraRegistry, type MessageHandler } from '@vigil/redis';
 import { AlarmsMetrics } from '../alarms-metrics';
 
@@ -47,6 +47,8 @@ export class ClipCapture implements BeforeApplicationShutdown {
   private readonly logger = new Logger('Clips');
   private readonly watches = new Map<string, Watch>();
   private readonly recordings = new Map<string, Recording>();
+  /** each camera's clip memory budget, shared by its ring and its recordings (ALARM_CLIP_MEMORY_MB) */
+  private readonly memories = new Map<string, ClipMemory>();
   private readonly listeners: ClipListener[] = [];
   readonly store: ClipStore;
   private readonly staged: StagedClips;
@@ -66,6 +68,7 @@ export class ClipCapture implements BeforeApplicationShutdown {
     const { dir, retention } = config.alarms;
     this.store = new ClipStore({ dir, maxAgeMs: retention.maxAgeMs, maxBytes: retention.maxBytes });
     this.staged = new StagedClips(join(this.store.dir, 'staged'));
+    metrics.observeClipMemory(() => [...this.memories].map(([camera, memory]) => [camera, memory.total]));
   }
 
   /** Opens the store, picks the encoder, finds the clips the last shutdown staged, and starts watching cameras. */
@@ -182,7 +185,8 @@ export class ClipCapture implements BeforeApplicationShutdown {
     // a staged clip of an ended alarm starts with its first frame; the window is trimmed by `final` anyway
     const from = alarm.startedAt === undefined ? (initial[0]?.ts ?? Date.now()) : alarm.startedAt - preMs;
     // open-ended until the alarm ends (then `final` trims it); the cap bounds a violation that never stops
-    const recording = new ClipRecording<Frame>({ id: alarm.id, camera: alarm.camera, window: { from, to: from + maxClipMs }, maxMs: maxClipMs }, initial);
+    const memory = this.memoryOf(alarm.camera);
+    const recording = new ClipRecording<Frame>({ id: alarm.id, camera: alarm.camera, window: { from, to: from + maxClipMs }, maxMs: maxClipMs, memory }, initial);
     const entry: Recording = { alarm: { id: alarm.id, camera: alarm.camera }, recording, abort: new AbortController(), staged };
     this.recordings.set(alarm.id, entry);
     return entry;
@@ -214,11 +218,12 @@ export class ClipCapture implements BeforeApplicationShutdown {
     const frame = this.metrics.badMessages.accept(camera, channels.frames(camera, 'raw'), read);
     if (!frame) return;
     const dropped = watch.ring.stats.dropped;
-    watch.ring.push(frame);
+    // the recordings share the ring's copy, so that a frame is in memory once
+    const kept = watch.ring.push(frame) ?? frame;
     if (watch.ring.stats.dropped > dropped) this.metrics.ringDropped.inc({ camera }, watch.ring.stats.dropped - dropped);
     for (const entry of this.recordings.values()) {
       if (entry.alarm.camera !== camera || entry.finishing) continue;
-      entry.recording.push(frame);
+      entry.recording.push(kept);
       if (entry.recording.complete || (entry.final && frame.ts > entry.final.to)) void this.finish(entry);
     }
   }
@@ -243,9 +248,12 @@ export class ClipCapture implements BeforeApplicationShutdown {
       try {
         const encoded = await this.encoder.encode({ id, camera, frames, path: this.store.clipPath(id), signal: entry.abort.signal });
         this.metrics.clipSeconds.inc({ encoder: encoded.encoder }, (performance.now() - started) / 1000);
-        clip = { state: 'ready', from: encoded.from, to: encoded.to, frames: encoded.frames, bytes: encoded.bytes, encoder: encoded.encoder };
         const omitted = entry.recording.stats.omitted;
-        if (omitted) this.logger.warn(`alarm ${id} (camera ${camera}): ${omitted} frame(s) left out of the clip to stay within its bounds`);
+        clip = { state: 'ready', from: encoded.from, to: encoded.to, frames: encoded.frames, bytes: encoded.bytes, encoder: encoded.encoder, ...(omitted ? { omitted } : {}) };
+        if (omitted) {
+          this.metrics.clipOmitted.inc({ camera }, omitted);
+          this.logger.warn(`alarm ${id} (camera ${camera}): ${omitted} frame(s) left out of the clip to stay within its memory bounds`);
+        }
       } catch (error) {
         if (entry.abort.signal.aborted) return; // a shutdown: the frames are staged, the next start encodes them
         this.logger.warn(`alarm ${id} (camera ${camera}): clip failed: ${(error as Error).message}`);
@@ -254,6 +262,8 @@ export class ClipCapture implements BeforeApplicationShutdown {
     }
     this.metrics.clips.inc({ camera, outcome: clip.state });
     this.recordings.delete(id);
+    entry.recording.release();
+    this.dropIdleMemory(camera);
     if (entry.staged) await this.staged.remove(id).catch((error: Error) => this.logger.warn(`alarm ${id}: cannot remove its staged frames: ${error.message}`));
     await this.tell({ id, clip });
   }
@@ -275,9 +285,27 @@ export class ClipCapture implements BeforeApplicationShutdown {
     for (const id of wanted) if (!this.watches.has(id)) await this.watch(id);
   }
 
+  private memoryOf(camera: string): ClipMemory {
+    let memory = this.memories.get(camera);
+    if (!memory) {
+      memory = new ClipMemory(this.config.alarms.clipMemoryBytes, () => this.watches.get(camera)?.ring.bytes ?? 0);
+      this.memories.set(camera, memory);
+    }
+    return memory;
+  }
+
+  /** A camera neither watched nor recording holds nothing: forget its budget (camera ids come and go). */
+  private dropIdleMemory(camera: string): void {
+    if (this.watches.has(camera)) return;
+    for (const entry of this.recordings.values()) if (entry.alarm.camera === camera) return;
+    this.memories.delete(camera);
+  }
+
   private async watch(camera: string): Promise<void> {
     const maxAgeMs = this.settings.policy.preMs + RING_MARGIN_MS;
-    const watch: Watch = { ring: new FrameRing<Frame>({ camera, maxAgeMs }), handler: (message) => this.onFrame(camera, message) };
+    // the ring takes at most a quarter of the camera's budget, so that its recordings always have room
+    const maxBytes = Math.floor(this.config.alarms.clipMemoryBytes / 4);
+    const watch: Watch = { ring: new FrameRing<Frame>({ camera, maxAgeMs, maxBytes }), handler: (message) => this.onFrame(camera, message) };
     this.watches.set(camera, watch);
     await this.bus.add(camera, channels.frames(camera, 'raw'), watch.handler);
   }
@@ -286,6 +314,7 @@ export class ClipCapture implements BeforeApplicationShutdown {
     const watch = this.watches.get(camera);
     if (!watch) return;
     this.watches.delete(camera);
+    this.dropIdleMemory(camera);
     await this.bus.remove(camera, channels.frames(camera, 'raw'), watch.handler);
   }
 }

@@ -1,10 +1,9 @@
 import { BadRequestException, ConflictException, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import type { ClientProxy } from '@nestjs/microservices';
 import { describeIssues, describeRefusal, SourcePolicy } from '@vigil/config';
-import { CAMERA_ID_PATTERN, cameraConfigSchema, controlEvents, inputLimits, maskerFor, maskUrl, statusView, type CameraConfig, type CameraStatus, type CameraView } from '@vigil/contracts';
+import { API_STATUS_DETAIL, CAMERA_ID_PATTERN, cameraConfigSchema, controlEvents, inputLimits, maskerFor, maskUrl, statusView, type CameraConfig, type CameraStatus, type CameraView } from '@vigil/contracts';
 import { CameraRegistry } from '@vigil/redis';
 import { CONTROL_CLIENT } from '../control';
-import { API_STATUS_DETAIL } from './status-detail';
 
 @Injectable()
 export class CamerasService {
@@ -35,9 +34,7 @@ export class CamerasService {
 
   async create(body: unknown): Promise<CameraView> {
     const camera = await this.parseCamera(body);
-    if (await this.registry.get(camera.id)) throw new ConflictException(`camera "${camera.id}" already exists (PUT /api/cameras/${camera.id} replaces it)`);
-    await this.checkRoom();
-    await this.registry.upsert(camera);
+    await this.put(camera, true);
     this.changed(camera.id, 'added');
     return view(camera, null, null);
   }
@@ -46,9 +43,7 @@ export class CamerasService {
     checkId(id);
     const camera = await this.parseCamera(body && typeof body === 'object' && !Array.isArray(body) ? { id, ...body } : body);
     if (camera.id !== id) throw new BadRequestException(`id: the body says "${camera.id}" but the path says "${id}"`);
-    if (!(await this.registry.get(id))) await this.checkRoom();
-    await this.registry.upsert(camera);
-    this.changed(id, 'updated');
+    this.changed(id, await this.put(camera, false));
     return view(camera, (await this.registry.status(id)) ?? null, null);
   }
 
@@ -57,10 +52,13 @@ export class CamerasService {
     this.changed(id, 'removed');
   }
 
-  /** One more camera fits under MAX_CAMERAS. */
-  private async checkRoom(): Promise<void> {
+  /** Writes the camera within MAX_CAMERAS; a POST never replaces one. */
+  private async put(camera: CameraConfig, create: boolean): Promise<'added' | 'updated'> {
     const max = inputLimits().cameras;
-    if ((await this.registry.count()) >= max) throw new BadRequestException(`cameras: there are ${max} already, the most allowed (MAX_CAMERAS)`);
+    const outcome = await this.registry.put(camera, { max, create });
+    if (outcome === 'exists') throw new ConflictException(`camera "${camera.id}" already exists (PUT /api/cameras/${camera.id} replaces it)`);
+    if (outcome === 'full') throw new BadRequestException(`cameras: there are ${max} already, the most allowed (MAX_CAMERAS)`);
+    return outcome;
   }
 
   /** The schema, then the source policy (media roots, devices, blocked networks): a 400 naming the field. */

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { describeIssues, VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
 import { CAMERA_ID_PATTERN, CLIENT_FORMATS, STREAMS, type Ack as AckResult, type CameraConfig, type StreamName } from '@vigil/contracts';
 import { CamerasService } from '../cameras/cameras.service';
-import { AddressSlots, clientAddress } from './client-address';
+import { limitConnectionsPerAddress } from './connection-limit';
 import { FrameFanout, SubscriptionRefused } from './frame-fanout';
 import { PublishMetrics } from './publish-metrics';
 import { SocketRequests } from './socket-requests';
@@ -41,7 +41,6 @@ export function streamUnavailable(camera: CameraConfig, stream: StreamName): str
 @WebSocketGateway()
 export class FramesGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
   private readonly logger = new Logger('Gateway');
-  private readonly addresses: AddressSlots;
   private readonly requests: SocketRequests;
 
   constructor(
@@ -50,31 +49,14 @@ export class FramesGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     private readonly metrics: PublishMetrics,
     @Inject(VIGIL_CONFIG) private readonly config: VigilConfig,
   ) {
-    this.addresses = new AddressSlots(config.socket.perAddressMax);
     this.requests = new SocketRequests(metrics);
   }
 
   afterInit(server: Server): void {
     this.fanout.attach(server);
     this.metrics.observe(server, () => ({ subscriptions: this.fanout.holdings().subscriptions, pendingRequests: this.requests.pending() }));
-    server.use((socket, next) => {
-      const address = clientAddress(socket.handshake, this.config.socket.trustProxyHops);
-      if (!this.addresses.take(address)) {
-        this.metrics.refusedConnections.inc();
-        next(new Error(`too many connections from ${address}: SOCKETS_PER_ADDRESS_MAX is ${this.addresses.max}`));
-        return;
-      }
-      // once, whichever comes first: a socket can be dropped between this and its connect without a disconnect event
-      let held = true;
-      const release = (): void => {
-        if (held) this.addresses.release(address);
-        held = false;
-        socket.conn.off('close', release);
-      };
-      socket.once('disconnect', release);
-      socket.conn.once('close', release);
-      next();
-    });
+    const { perAddressMax: max, trustProxyHops } = this.config.socket;
+    limitConnectionsPerAddress(server, { max, trustProxyHops, onRefused: () => this.metrics.refusedConnections.inc() });
   }
 
   handleConnection(socket: Socket): void {

@@ -1,4 +1,5 @@
 import type { ClipFrame } from './clip-frame';
+import type { ClipMemory } from './clip-memory';
 import type { ClipWindow } from './clip-window';
 import { selectClipFrames } from './select-clip-frames';
 
@@ -14,12 +15,14 @@ export interface ClipRecordingOptions {
   maxFrames?: number;
   /** JPEG bytes kept at most. Default 256 MiB. */
   maxBytes?: number;
+  /** the camera's budget, shared with its ring and its other recordings; `release()` gives the frames back */
+  memory?: ClipMemory;
 }
 
 export interface ClipRecordingStats {
   frames: number;
   bytes: number;
-  /** frames of the window left out because maxFrames or maxBytes was reached */
+  /** frames of the window left out because maxFrames, maxBytes or the camera's memory budget was reached */
   omitted: number;
 }
 
@@ -31,7 +34,8 @@ const DEFAULTS = { maxFrames: 3_600, maxBytes: 256 * 1024 * 1024 };
  *
  * The window can only be extended before it is complete, so `postMs` should exceed the time from capture to
  * violation (detection latency); otherwise frames past the old end complete the clip before the extension comes.
- * When the limits are reached the clip keeps its beginning and later frames are left out (and counted).
+ * When the limits are reached the clip keeps its beginning, which shows what raised the alarm, and later frames are
+ * left out (and counted).
  */
 export class ClipRecording<F extends ClipFrame = ClipFrame> {
   readonly id: string;
@@ -40,6 +44,7 @@ export class ClipRecording<F extends ClipFrame = ClipFrame> {
   private readonly limitTo: number;
   private readonly maxFrames: number;
   private readonly maxBytes: number;
+  private readonly memory?: ClipMemory;
   private readonly held = new Map<number, F>();
   /** the newest frame before the window, which opens the clip when no frame lies exactly at its start */
   private lead?: F;
@@ -53,6 +58,7 @@ export class ClipRecording<F extends ClipFrame = ClipFrame> {
     this.camera = camera;
     this.maxFrames = options.maxFrames ?? DEFAULTS.maxFrames;
     this.maxBytes = options.maxBytes ?? DEFAULTS.maxBytes;
+    this.memory = options.memory;
     if (!(window.from <= window.to)) throw new RangeError(`clip ${id} (camera ${camera}): window ${window.from}..${window.to} is empty`);
     if (!(options.maxMs > 0) || !(this.maxFrames > 0) || !(this.maxBytes > 0)) {
       throw new RangeError(`clip ${id} (camera ${camera}): maxMs, maxFrames and maxBytes must be > 0`);
@@ -89,7 +95,7 @@ export class ClipRecording<F extends ClipFrame = ClipFrame> {
       return true;
     }
     if (this.held.has(frame.seq)) return true;
-    if (this.held.size + 1 > this.maxFrames || this.heldBytes + frame.data.length > this.maxBytes) {
+    if (this.held.size + 1 > this.maxFrames || this.heldBytes + frame.data.length > this.maxBytes || this.memory?.take(frame) === false) {
       this.omitted += 1;
       return true;
     }
@@ -109,12 +115,25 @@ export class ClipRecording<F extends ClipFrame = ClipFrame> {
     this.done = true;
   }
 
+  /** Gives the frames back to the camera's memory budget; call once the clip is encoded or given up. */
+  release(): void {
+    this.done = true;
+    for (const frame of this.held.values()) this.memory?.release(frame);
+    if (this.lead) this.memory?.release(this.lead);
+    this.held.clear();
+    this.lead = undefined;
+    this.heldBytes = 0;
+  }
+
   /** The clip's frames so far, in capture order. */
   frames(): F[] {
     return selectClipFrames(this.lead ? [this.lead, ...this.held.values()] : this.held.values(), this.current);
   }
 
   private replaceLead(frame: F): void {
+    // a lead the budget cannot take keeps the older one: the clip then opens a little earlier
+    if (this.memory?.take(frame) === false) return;
+    if (this.lead) this.memory?.release(this.lead);
     this.heldBytes += frame.data.length - (this.lead?.data.length ?? 0);
     this.lead = frame;
   }

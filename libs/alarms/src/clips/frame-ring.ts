@@ -63,15 +63,16 @@ export class FrameRing<F extends ClipFrame = ClipFrame> {
     return { ...this.counts };
   }
 
-  push(frame: F): void {
+  /** Takes a frame; returns the ring's own copy of it (share that, not the view), or undefined when it was not taken. */
+  push(frame: F): F | undefined {
     if (this.bySeq.has(frame.seq)) {
       this.counts.duplicates += 1;
-      return;
+      return undefined;
     }
     if (frame.data.length > this.options.maxBytes) {
       // taking it would push out every other frame and then itself
       this.counts.dropped += 1;
-      return;
+      return undefined;
     }
     const newest = this.held.at(-1);
     if (newest && frame.ts < newest.ts - this.options.maxAgeMs) {
@@ -83,6 +84,7 @@ export class FrameRing<F extends ClipFrame = ClipFrame> {
     this.bySeq.set(kept.seq, kept);
     this.heldBytes += kept.data.length;
     this.evict();
+    return kept;
   }
 
   /** The frames held, oldest first. A copy: pushing later does not change it. */

@@ -3,6 +3,7 @@ export * from './clip-frame';
 export * from './clip-window';
 export * from './select-clip-frames';
 export * from './frame-ring';
+export * from './clip-memory';
 export * from './clip-recording';
 export * from './ffconcat';
 export * from './clip-encoder-args';

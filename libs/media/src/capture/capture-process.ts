@@ -84,6 +84,9 @@ async function main(): Promise<void> {
       if (oversizedInARow >= OVERSIZED_IN_A_ROW) {
         end('error', `its JPEG frames (${jpeg.length} bytes, ${size.width}x${size.height}) are larger than FRAME_MAX_BYTES (${job.maxFrameBytes}): lower its width, height or jpegQuality`);
       }
+      // not progress: the supervisor must not show as live a camera whose every frame is refused
+      stats.lastSeq = seq;
+      continue;
     } else {
       stats.dropped += 1;
     }
