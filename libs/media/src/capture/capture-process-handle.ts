@@ -89,7 +89,7 @@ export class CaptureProcessHandle extends EventEmitter<CaptureProcessEvents> {
         break;
       case 'ended': {
         this.lastStats = message.stats;
-        const reason = message.reason === 'error' ? (this.gstreamerReason() ?? message.message) : message.message;
+        const reason = message.reason === 'error' && !message.own ? (this.gstreamerReason() ?? message.message) : message.message;
         this.finish({ reason: message.reason, message: reason, stats: message.stats });
         break;
       }

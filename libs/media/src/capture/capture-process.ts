@@ -3,6 +3,8 @@
  * Forked by CaptureProcessHandle; its CaptureJob comes as the first IPC message (never in argv, where anyone could
  * read the camera's credentials); reports over IPC.
  */
+import { once } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 import Redis from 'ioredis';
 import { jpegSize, maskText } from '@vigil/contracts';
 import { FramePublisher } from '@vigil/redis/frame-publisher';
@@ -14,6 +16,8 @@ import { SeqBlocks } from './seq-blocks';
 const SEQ_BLOCK = 256;
 /** a lone oversized frame (a burst of detail) is dropped; this many in a row mean the camera's settings are too big */
 const OVERSIZED_IN_A_ROW = 10;
+/** how long the capture waits for Redis before it reads frames anyway (a Redis that is down drops them, counted) */
+const REDIS_READY_WAIT_MS = 2000;
 
 let job: CaptureJob;
 let stats: CaptureStats = { frames: 0, dropped: 0, oversized: 0, bytes: 0, lastSeq: -1 };
@@ -23,8 +27,9 @@ function send(message: CaptureMessage): void {
   if (process.connected) process.send?.(message);
 }
 
-function end(reason: 'eos' | 'error', message: string): never {
-  send({ type: 'ended', reason, message: maskText(message), stats });
+/** `own`: the capture itself decided to end, so its message is the reason (not a GStreamer line on stderr). */
+function end(reason: 'eos' | 'error', message: string, own = false): never {
+  send({ type: 'ended', reason, message: maskText(message), stats, ...(own ? { own } : {}) });
   process.exit(0);
 }
 
@@ -53,6 +58,8 @@ async function main(): Promise<void> {
   const publisher = new FramePublisher(redis, { maxInFlight: job.maxInFlight, maxBytes: job.maxFrameBytes });
   let oversizedInARow = 0;
   setInterval(() => send({ type: 'stats', stats }), job.statsIntervalMs).unref();
+  // the first frames would otherwise be dropped while the connection is made (there is no offline queue)
+  await Promise.race([once(redis, 'ready'), delay(REDIS_READY_WAIT_MS)]);
 
   let capture = openCapture();
   const seqs = new SeqBlocks(job.seqStart, SEQ_BLOCK, (until) => send({ type: 'seqs', until }));
@@ -82,7 +89,7 @@ async function main(): Promise<void> {
       stats.oversized += 1;
       oversizedInARow += 1;
       if (oversizedInARow >= OVERSIZED_IN_A_ROW) {
-        end('error', `its JPEG frames (${jpeg.length} bytes, ${size.width}x${size.height}) are larger than FRAME_MAX_BYTES (${job.maxFrameBytes}): lower its width, height or jpegQuality`);
+        end('error', `its JPEG frames (${jpeg.length} bytes, ${size.width}x${size.height}) are larger than FRAME_MAX_BYTES (${job.maxFrameBytes}): lower its width, height or jpegQuality`, true);
       }
       // not progress: the supervisor must not show as live a camera whose every frame is refused
       stats.lastSeq = seq;

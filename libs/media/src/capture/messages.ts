@@ -46,8 +46,11 @@ export type CaptureMessage =
   | { type: 'seqs'; until: number }
   | { type: 'stats'; stats: CaptureStats }
   | { type: 'looped' }
-  /** the capture ended: `eos` for end of stream, `error` with a reason for everything else */
-  | { type: 'ended'; reason: 'eos' | 'error'; message: string; stats: CaptureStats };
+  /**
+   * the capture ended: `eos` for end of stream, `error` with a reason for everything else; `own` when the capture
+   * ended it itself (its frames are too large), so that its message wins over GStreamer's last words on stderr
+   */
+  | { type: 'ended'; reason: 'eos' | 'error'; message: string; stats: CaptureStats; own?: boolean };
 
 /** Messages from the supervisor to a capture process. */
 export type SupervisorMessage = { type: 'job'; job: CaptureJob } | { type: 'stop' };
