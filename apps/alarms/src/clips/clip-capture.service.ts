@@ -307,6 +307,7 @@ export class ClipCapture implements BeforeApplicationShutdown {
     const maxBytes = Math.floor(this.config.alarms.clipMemoryBytes / 4);
     const watch: Watch = { ring: new FrameRing<Frame>({ camera, maxAgeMs, maxBytes }), handler: (message) => this.onFrame(camera, message) };
     this.watches.set(camera, watch);
+    this.memoryOf(camera);
     await this.bus.add(camera, channels.frames(camera, 'raw'), watch.handler);
   }
 
