@@ -1,7 +1,8 @@
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { hostname } from 'node:os';
-import { resolve } from 'node:path';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { ConfigError, loadConfig } from '@vigil/config';
 import { cameraConfigSchema, DEFAULT_INPUT_LIMITS, setInputLimits } from '@vigil/contracts';
 
@@ -62,6 +63,7 @@ describe('loadConfig', () => {
       egress: { port: 8084, encoder: 'auto' },
       sources: { mediaRoots: [resolve('.vigil/media')], devices: [], allowedNetworks: [] },
       limits: DEFAULT_INPUT_LIMITS,
+      auth: { adminToken: undefined, metricsToken: undefined, allowedOrigins: [], signedLinkMs: 7 * 86_400_000, sessionMs: 12 * 3_600_000, jwt: undefined },
     });
   });
 
@@ -123,6 +125,16 @@ describe('loadConfig', () => {
       MEDIA_ROOTS: '/srv/media:/mnt/clips, /data/frames',
       DEVICE_ALLOW: '/dev/video0,/dev/video2',
       ALLOWED_NETWORKS: '169.254.10.0/24, fe80::1234',
+      ADMIN_TOKEN: 'a'.repeat(40),
+      METRICS_TOKEN: 'm'.repeat(32),
+      ALLOWED_ORIGINS: 'https://ops.example.com, http://10.0.0.5:8080/',
+      SIGNED_LINK_DAYS: '2',
+      SESSION_HOURS: '8',
+      AUTH_JWKS_URL: 'https://idp.example.com/.well-known/jwks.json',
+      AUTH_JWT_ISSUER: 'https://idp.example.com',
+      AUTH_JWT_AUDIENCE: 'vigil',
+      AUTH_JWT_ROLE_CLAIM: 'role',
+      AUTH_JWT_CAMERAS_CLAIM: 'cams',
     });
     assert.deepEqual(config, {
       redisUrl: 'rediss://redis.internal:6380/2',
@@ -158,6 +170,14 @@ describe('loadConfig', () => {
       egress: { port: 9004, encoder: 'x264' },
       sources: { mediaRoots: ['/srv/media', '/mnt/clips', '/data/frames'], devices: ['/dev/video0', '/dev/video2'], allowedNetworks: ['169.254.10.0/24', 'fe80::1234'] },
       limits: { urlLength: 1000, cameras: 10, zones: 4, zonePoints: 12, rules: 5, ruleClasses: 6, fps: 30, width: 1920, height: 1080, megapixelsPerSecond: 62.2 },
+      auth: {
+        adminToken: 'a'.repeat(40),
+        metricsToken: 'm'.repeat(32),
+        allowedOrigins: ['https://ops.example.com', 'http://10.0.0.5:8080'],
+        signedLinkMs: 2 * 86_400_000,
+        sessionMs: 8 * 3_600_000,
+        jwt: { jwksUrl: 'https://idp.example.com/.well-known/jwks.json', issuer: 'https://idp.example.com', audience: 'vigil', roleClaim: 'role', camerasClaim: 'cams' },
+      },
     });
   });
 
@@ -258,5 +278,23 @@ describe('loadConfig', () => {
   test('WATCHDOG_SECONDS becomes whole milliseconds', () => {
     assert.equal(loadConfig({ WATCHDOG_SECONDS: '0.0015' }).watchdogMs, 2);
     assert.equal(loadConfig({ WATCHDOG_SECONDS: '3600' }).watchdogMs, 3_600_000);
+  });
+
+  test('ADMIN_TOKEN_FILE is read once at start; a short token, a missing file or both variables stop the start naming it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-token-'));
+    const file = join(dir, 'admin-token');
+    writeFileSync(file, `${'t'.repeat(44)}\n`);
+    assert.equal(loadConfig({ ADMIN_TOKEN_FILE: file }).auth.adminToken, 't'.repeat(44));
+    assert.throws(() => loadConfig({ ADMIN_TOKEN_FILE: file, ADMIN_TOKEN: 'a'.repeat(40) }), /ADMIN_TOKEN_FILE: is set and so is ADMIN_TOKEN/);
+    assert.throws(() => loadConfig({ ADMIN_TOKEN_FILE: join(dir, 'nope') }), /ADMIN_TOKEN_FILE: cannot read .*ENOENT/);
+    writeFileSync(file, 'short');
+    assert.throws(() => loadConfig({ ADMIN_TOKEN_FILE: file }), /ADMIN_TOKEN_FILE: .* must hold 32 to 512 characters/);
+    assert.throws(() => loadConfig({ ADMIN_TOKEN: 'hunter2' }), /ADMIN_TOKEN: must be at least 32 characters/);
+  });
+
+  test('ALLOWED_ORIGINS takes origins only', () => {
+    for (const bad of ['https://a.example.com/path', '*', 'null', 'ftp://x', 'https://a.example.com?x=1']) {
+      assert.throws(() => loadConfig({ ALLOWED_ORIGINS: bad }), /ALLOWED_ORIGINS: .* is not an origin/, bad);
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
@@ -116,6 +117,28 @@ const envSchema = z.object({
   /** publish alarm events to an MQTT broker too, e.g. mqtt://broker:1883 */
   MQTT_URL: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\//, 'must start with mqtt://, mqtts://, ws:// or wss://').optional(),
 
+  // who may do what (libs/auth): there is no switch that turns it off
+  /** an admin API token (Authorization: Bearer), for bootstrap and machines; `npm run demo` makes one when unset */
+  ADMIN_TOKEN: z.string().min(32, 'must be at least 32 characters (make one with: openssl rand -base64 32)').max(512).optional(),
+  /** a file holding ADMIN_TOKEN (a mounted secret), read once at start; trailing whitespace is ignored */
+  ADMIN_TOKEN_FILE: z.string().min(1).optional(),
+  /** when set, GET /metrics takes this bearer token (a Prometheus scraper's); otherwise it needs an admin */
+  METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters').max(512).optional(),
+  /** web origins, besides the page's own, whose pages may use the API and Socket.IO with a session, comma-separated */
+  ALLOWED_ORIGINS: list(originProblem, /,/).optional(),
+  /** how long a signed clip or snapshot link in a webhook body stays valid */
+  SIGNED_LINK_DAYS: z.coerce.number().positive().max(365).default(7),
+  /** how long a session cookie stays valid after login */
+  SESSION_HOURS: z.coerce.number().positive().max(24 * 90).default(12),
+  /** accept JWTs signed by the site's identity provider, verified against this JWKS (https) */
+  AUTH_JWKS_URL: z.string().url().optional(),
+  /** the `iss` and `aud` such a JWT must carry */
+  AUTH_JWT_ISSUER: z.string().min(1).optional(),
+  AUTH_JWT_AUDIENCE: z.string().min(1).optional(),
+  /** the claims that name the role (`admin` or `viewer`) and the camera patterns (a list) */
+  AUTH_JWT_ROLE_CLAIM: z.string().min(1).max(200).default('vigil_role'),
+  AUTH_JWT_CAMERAS_CLAIM: z.string().min(1).max(200).default('vigil_cameras'),
+
   // where cameras may read from (SourcePolicy): every boundary refuses a camera outside these
   /**
    * folders file sources and image sequences may lie in (real paths: symlinks and `..` are resolved first), absolute,
@@ -165,6 +188,16 @@ function list(problem: (entry: string) => string | undefined, separator = /[:,]/
     });
 }
 
+function originProblem(entry: string): string | undefined {
+  try {
+    const url = new URL(entry);
+    if (url.origin === entry.replace(/\/$/, '') && (url.protocol === 'https:' || url.protocol === 'http:')) return undefined;
+  } catch {
+    // reported below
+  }
+  return `"${entry}" is not an origin such as https://vigil.example.com (scheme, host and port only)`;
+}
+
 function networkProblem(entry: string): string | undefined {
   try {
     parseNetwork(entry);
@@ -206,6 +239,17 @@ export interface VigilConfig {
   egress: { port: number; encoder: 'auto' | 'nvenc' | 'x264' };
   /** where cameras may read from */
   sources: SourcePolicyOptions;
+  auth: AuthEnv;
+}
+
+/** Access control settings (see the variables' docs in envSchema). */
+export interface AuthEnv {
+  adminToken?: string;
+  metricsToken?: string;
+  allowedOrigins: string[];
+  signedLinkMs: number;
+  sessionMs: number;
+  jwt?: { jwksUrl: string; issuer?: string; audience?: string; roleClaim: string; camerasClaim: string };
 }
 
 /** Bounds of the live view's Socket.IO connections (see the variables' docs in envSchema). */
@@ -315,7 +359,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): VigilConfig {
       devices: e.DEVICE_ALLOW ?? [],
       allowedNetworks: e.ALLOWED_NETWORKS ?? [],
     },
+    auth: {
+      adminToken: adminToken(e.ADMIN_TOKEN, e.ADMIN_TOKEN_FILE),
+      metricsToken: e.METRICS_TOKEN,
+      allowedOrigins: (e.ALLOWED_ORIGINS ?? []).map((origin) => new URL(origin).origin),
+      signedLinkMs: Math.round(e.SIGNED_LINK_DAYS * 86_400_000),
+      sessionMs: Math.round(e.SESSION_HOURS * 3_600_000),
+      jwt: e.AUTH_JWKS_URL
+        ? { jwksUrl: e.AUTH_JWKS_URL, issuer: e.AUTH_JWT_ISSUER, audience: e.AUTH_JWT_AUDIENCE, roleClaim: e.AUTH_JWT_ROLE_CLAIM, camerasClaim: e.AUTH_JWT_CAMERAS_CLAIM }
+        : undefined,
+    },
   };
+}
+
+/** ADMIN_TOKEN, or the content of ADMIN_TOKEN_FILE (a mounted secret); never both. */
+function adminToken(value: string | undefined, file: string | undefined): string | undefined {
+  if (file === undefined) return value;
+  if (value !== undefined) throw new ConfigError('invalid environment: ADMIN_TOKEN_FILE: is set and so is ADMIN_TOKEN; set one');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8').trimEnd();
+  } catch (error) {
+    throw new ConfigError(`invalid environment: ADMIN_TOKEN_FILE: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  if (text.length < 32 || text.length > 512) throw new ConfigError(`invalid environment: ADMIN_TOKEN_FILE: ${file} must hold 32 to 512 characters`);
+  return text;
 }
 
 function ms(seconds: number | undefined): number | undefined {
