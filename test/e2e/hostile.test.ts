@@ -224,6 +224,15 @@ describe('hostile inputs against the all-in-one process', { timeout: 300_000 }, 
     const deep = '['.repeat(10_000) + ']'.repeat(10_000);
     for (const text of ['{"id":"x","url":"test://ball","__proto__":{"admin":true}}', 'not json', '{"id": "x", ', deep, '{"id":"x","url":"test://ball"}'.repeat(2), '\u0000']) await refuse('REST: malformed JSON', 'POST', '/api/cameras', text);
     await refuse('REST: oversized body', 'POST', '/api/cameras', { id: 'x', url: 'test://ball', name: 'n'.repeat(2_000_000) });
+    // what another site's form can send through a signed-in browser without a preflight: never parsed
+    const simple: Array<[string, string]> = [
+      ['application/x-www-form-urlencoded', 'id=formcam&url=test%3A%2F%2Fball'],
+      ['text/plain', '{"id":"formcam","url":"test://ball"}'],
+      ['multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="id"\r\n\r\nformcam\r\n--x--\r\n'],
+      ['application/json-patch+json', '{"id":"formcam","url":"test://ball"}'],
+    ];
+    for (const [type, text] of simple) await refuse('REST: not JSON (415)', 'POST', '/api/cameras', text, { 'content-type': type });
+    assert.equal((await fetch(`${vigil.url}/api/cameras/formcam`)).status, 404, 'no form body made a camera');
 
     const sources = [
       'file:///etc/passwd', '/etc/passwd', '/dev/zero', '/dev/mem', '/proc/self/environ', '/proc/self/mem', '-report', '-i', '--help', 'file:///-report',

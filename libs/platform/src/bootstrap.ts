@@ -5,7 +5,11 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ConfigError, loadConfig, type VigilConfig } from '@vigil/config';
 import { killChildren } from '@vigil/media';
 import { redisOptionsFromUrl } from '@vigil/redis';
+import { jsonOnly } from './json-only';
 import { VigilLogger } from './start-up-logger';
+
+/** the largest JSON body a route takes (a camera with its zones and rules is a few KB) */
+const JSON_BODY_LIMIT = '100kb';
 
 const LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -43,7 +47,10 @@ export async function startApp(options: StartOptions): Promise<INestApplication>
     }
     throw error;
   }
-  const app = await NestFactory.create<NestExpressApplication>(options.module(config), { logger: new VigilLogger(logLevels(config.logLevel)) });
+  // no urlencoded parser: a form post from another site must not reach a handler (jsonOnly)
+  const app = await NestFactory.create<NestExpressApplication>(options.module(config), { logger: new VigilLogger(logLevels(config.logLevel)), bodyParser: false });
+  app.use(jsonOnly);
+  app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   stopOnSignals(app, config.shutdownTimeoutMs, logger);
   options.configure?.(app, config);
   app.connectMicroservice<MicroserviceOptions>(controlTransport(config), { inheritAppConfig: true });
