@@ -7,6 +7,9 @@ import { AlarmsPanel } from './alarms.js';
 import { CameraTile } from './tile.js';
 import { fitGrid } from './layout.js';
 import { formatBitrate } from './stats.js';
+import { enableAdminControls } from './admin.js';
+import { showLogin } from './login.js';
+import { signOut, whoAmI } from './session.js';
 
 const POLL_MS = 2000;
 const POLL_TIMEOUT_MS = 5000;
@@ -79,7 +82,11 @@ function connect() {
     // the client reconnects by itself except when the server closed the socket on purpose
     if (reason === 'io server disconnect') setTimeout(() => socket.connected || socket.connect(), SERVER_DISCONNECT_RETRY_MS);
   });
-  socket.on('connect_error', () => renderConnection());
+  socket.on('connect_error', (error) => {
+    // the session ended or was revoked: the sign-in screen says what to do
+    if (/^unauthorized/.test(error?.message ?? '')) location.reload();
+    renderConnection();
+  });
   socket.io.on('reconnect_attempt', () => renderConnection());
   socket.on('frame', (event) => {
     if (!event || typeof event.camera !== 'string') return;
@@ -173,6 +180,8 @@ async function poll() {
       headers: { accept: 'application/json' },
       signal: AbortSignal.timeout(POLL_TIMEOUT_MS),
     });
+    // the session ended (signed out elsewhere, expired, revoked): back to the sign-in screen
+    if (response.status === 401) location.reload();
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     const cameras = await response.json();
     if (!Array.isArray(cameras)) throw new Error('the answer is not a list of cameras');
@@ -313,26 +322,51 @@ function setText(el, text) {
 
 // ---- start
 
-connect();
-renderConnection();
-renderClock();
-renderSummary();
-poll();
-alarms.refresh();
+/** The live view for a signed-in identity; nobody signed in gets the sign-in screen instead. */
+async function start() {
+  let me;
+  try {
+    me = await whoAmI();
+  } catch (error) {
+    showLogin(`The server cannot say who is signed in (${error instanceof Error ? error.message : String(error)}). Reload to retry.`);
+    return;
+  }
+  if (!me) {
+    showLogin();
+    return;
+  }
+  document.body.dataset.auth = 'in';
+  setText($('whoami-name'), me.name);
+  setText($('whoami-role'), me.role);
+  $('sign-out').addEventListener('click', () => signOut());
+  if (me.role === 'admin') enableAdminControls();
+  run();
+}
 
-setInterval(evaluateAll, 250);
-setInterval(() => {
-  renderStatsAll();
-  renderClock();
+function run() {
+  connect();
   renderConnection();
-  alarms.tick();
-}, 1000);
+  renderClock();
+  renderSummary();
+  poll();
+  alarms.refresh();
 
-let resizeFrame = 0;
-window.addEventListener('resize', () => {
-  cancelAnimationFrame(resizeFrame);
-  resizeFrame = requestAnimationFrame(relayout);
-});
-document.addEventListener('visibilitychange', () => {
-  if (!document.hidden) for (const tile of tiles.values()) tile.resume();
-});
+  setInterval(evaluateAll, 250);
+  setInterval(() => {
+    renderStatsAll();
+    renderClock();
+    renderConnection();
+    alarms.tick();
+  }, 1000);
+
+  let resizeFrame = 0;
+  window.addEventListener('resize', () => {
+    cancelAnimationFrame(resizeFrame);
+    resizeFrame = requestAnimationFrame(relayout);
+  });
+  document.addEventListener('visibilitychange', () => {
+    if (!document.hidden) for (const tile of tiles.values()) tile.resume();
+  });
+}
+
+start();
