@@ -156,7 +156,7 @@ interface FrameEvent {
 
 /** Subscribes one client, waits for the first frame, warms up, then counts frames over the window. */
 export async function measureDelivery(stack: Stack, format: 'jpeg' | 'base64', warmupMs: number, windowMs: number, quietMaxMs = 0): Promise<DeliveryResult> {
-  const socket = io(stack.vigil.url, { transports: ['websocket'], reconnection: false });
+  const socket = io(stack.vigil.url, { transports: ['websocket'], reconnection: false, auth: { token: stack.vigil.adminToken } });
   try {
     await once(socket, 'connect', 10_000);
     let counting = false;

@@ -8,5 +8,6 @@ export * from './redis-server';
 export * from './rtsp-server';
 export * from './rtmp-server';
 export * from './media';
+export * from './admin-credentials';
 export * from './vigil';
 export * from './demo-system';

@@ -1,7 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CameraInput } from '@vigil/contracts';
+import { actAsAdmin, newAdminToken } from './admin-credentials';
 import { spawnManaged, waitForLine, type ManagedChild, type OutputLine } from './child';
 import { freePort } from './free-port';
 import { findRepoFile } from './repo-root';
@@ -24,6 +25,8 @@ export interface VigilOptions {
 
 export interface VigilHandle {
   url: string;
+  /** its ADMIN_TOKEN (made up unless the env gave one); this process's fetch sends it to `url` (actAsAdmin) */
+  adminToken: string;
   port: number;
   /** where alarm clips and snapshots go (ALARMS_DIR; a fresh temporary folder unless the env named one) */
   alarmsDir: string;
@@ -42,8 +45,11 @@ export async function startVigil(options: VigilOptions): Promise<VigilHandle> {
     HOST: '127.0.0.1',
     INSTANCE_ID: `${app}-${port}`,
     ALARMS_DIR: mkdtempSync(join(tmpdir(), 'vigil-alarms-')),
+    ADMIN_TOKEN: newAdminToken(),
     ...options.env,
   };
+  // a token from a file (ADMIN_TOKEN_FILE) replaces the made-up one: vigil refuses both at once
+  if (options.env?.ADMIN_TOKEN_FILE && !options.env.ADMIN_TOKEN) env.ADMIN_TOKEN = readFileSync(options.env.ADMIN_TOKEN_FILE, 'utf8').trimEnd();
   if (app === 'ingest') env.INGEST_PORT = String(port);
   if (app === 'inference') env.INFERENCE_PORT = String(port);
   if (app === 'alarms') env.ALARMS_PORT = String(port);
@@ -54,8 +60,12 @@ export async function startVigil(options: VigilOptions): Promise<VigilHandle> {
     env.CAMERAS_FILE = file;
   }
   const entry = findRepoFile(`dist/apps/${app}/src/main.js`);
-  const child = spawnManaged(app, process.execPath, [entry], { env: { ...env, NO_COLOR: '1' }, echo: options.echo, maxLines: 200 });
+  const childEnv = options.env?.ADMIN_TOKEN_FILE && !options.env.ADMIN_TOKEN ? { ...env, ADMIN_TOKEN: '' } : env;
+  const child = spawnManaged(app, process.execPath, [entry], { env: { ...childEnv, NO_COLOR: '1' }, echo: options.echo, maxLines: 200 });
   if (options.onLine) child.onLine(options.onLine);
   await waitForLine(child, /listening on http/, options.startTimeoutMs ?? 30_000);
-  return { url: `http://127.0.0.1:${port}`, port, alarmsDir: env.ALARMS_DIR!, child, stop: () => child.stop('SIGTERM', 8000) };
+  const url = `http://127.0.0.1:${port}`;
+  const adminToken = env.ADMIN_TOKEN!;
+  actAsAdmin(url, adminToken);
+  return { url, adminToken, port, alarmsDir: env.ALARMS_DIR!, child, stop: () => child.stop('SIGTERM', 8000) };
 }

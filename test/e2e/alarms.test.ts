@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import Redis from 'ioredis';
-import { io, type Socket } from 'socket.io-client';
+import { io, type Socket } from '../support/io';
 import { keys, type Ack, type AlarmEvent, type AlarmRecord, type AlarmWebhookPayload, type ViolationEvent } from '@vigil/contracts';
 import { requireExecutable, startRedisServer, startVigil, type RedisServerHandle, type VigilHandle } from '../../scripts/support';
 import { getJson } from '../support/api';

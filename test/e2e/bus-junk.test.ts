@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import Redis from 'ioredis';
-import { io, type Socket } from 'socket.io-client';
+import { io, type Socket } from '../support/io';
 import { channels, encodeFrame, keys, type Ack, type CameraView, type DetectionsEvent, type FrameEvent } from '@vigil/contracts';
 import { startRedisServer, startVigil, waitForLine, type OutputLine, type RedisServerHandle, type VigilHandle } from '../../scripts/support';
 import { getJson, metric } from '../support/api';

@@ -11,7 +11,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { io, type Socket } from 'socket.io-client';
+import { io, type Socket } from '../support/io';
 import type { AlarmPage } from '@vigil/alarms';
 import type { Ack, AlarmRecord, EgressStatus } from '@vigil/contracts';
 import { DEMO_ALARMS, defaultDemoAlarmsDir, demoOptionsFromEnv, findRepoFile, startDemo, type DemoHandle } from '../../scripts/support';

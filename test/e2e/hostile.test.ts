@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Redis from 'ioredis';
-import { io, type Socket } from 'socket.io-client';
+import { io, type Socket } from '../support/io';
 import { channels, encodeFrame, keys, type Ack } from '@vigil/contracts';
 import { startRedisServer, startRtspServer, startVigil, testPatternLaunch, type RedisServerHandle, type RtspServerHandle, type VigilHandle } from '../../scripts/support';
 import { FrameTap } from '../support/frame-tap';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Redis from 'ioredis';
-import { io, type Socket } from 'socket.io-client';
+import { io, type Socket } from '../support/io';
 import { keys, type Ack, type CameraView, type DetectionsEvent, type FrameEvent, type ViolationEvent } from '@vigil/contracts';
 import { startRedisServer, startVigil, type RedisServerHandle, type VigilHandle } from '../../scripts/support';
 import { getJson } from '../support/api';

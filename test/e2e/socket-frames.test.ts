@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import Redis from 'ioredis';
-import { io, type Socket } from 'socket.io-client';
+import { io, type Socket } from '../support/io';
 import { channels, type Ack, type FrameEvent, type SubscribeRequest } from '@vigil/contracts';
 import { startRedisServer, startRtspServer, startVigil, testPatternLaunch, type RedisServerHandle, type RtspServerHandle, type VigilHandle } from '../../scripts/support';
 import { metric } from '../support/api';
