@@ -73,21 +73,23 @@ for (const auth of ['digest', 'basic'] as const) {
     });
 
     test("the stream arrives and decodes, and no process's argv shows the password or the path", async () => {
-      let seen = false;
-      await pushUntil(server.url(`${USER}:${PASSWORD}`), 'frames at the server', async (pusher) => {
-        if (pusher.status().state !== 'live') return false;
-        if (!seen) {
-          seen = true;
-          // ourselves included: the test process and every child (ffmpeg, the RTSP server)
-          const processes = processArgv(process.pid);
-          assert.ok(processes.some(({ argv }) => argv[0] === 'ffmpeg'), `ffmpeg runs: ${JSON.stringify(processes)}`);
-          for (const { pid, argv } of processes) {
-            for (const secret of [PASSWORD, encodeURIComponent(PASSWORD), PATH]) assert.ok(!argv.some((arg) => arg.includes(secret)), `pid ${pid} shows ${secret}: ${argv.join(' ')}`);
-          }
+      const pusher = testPusher({ url: server.url(`${USER}:${PASSWORD}`), fps: FPS, bitrate: 300 });
+      const stop = feed(pusher);
+      try {
+        await waitFor('the push to be live', () => pusher.status().state === 'live', 30_000);
+        // ourselves included: the test process and every child (ffmpeg, the RTSP server)
+        const processes = processArgv(process.pid);
+        assert.ok(processes.some(({ argv }) => argv[0] === 'ffmpeg'), `ffmpeg runs: ${JSON.stringify(processes)}`);
+        for (const { pid, argv } of processes) {
+          // the test server is told its path on its command line; ffmpeg must not be
+          const secrets = argv[0] === 'ffmpeg' ? [PASSWORD, encodeURIComponent(PASSWORD), PATH] : [PASSWORD, encodeURIComponent(PASSWORD)];
+          for (const secret of secrets) assert.ok(!argv.some((arg) => arg.includes(secret)), `pid ${pid} shows ${secret}: ${argv.join(' ')}`);
         }
-        return pusher.status().pushed >= 30 && (await stat(server.file)).size > 0;
-      });
-      assert.ok(seen);
+        await waitFor('frames at the server', async () => pusher.status().pushed >= 30 && (await stat(server.file)).size > 0, 30_000);
+      } finally {
+        stop();
+        await pusher.close();
+      }
       const sample = await sampleStream(server.file, 30);
       assert.equal(sample.codec, 'h264');
       assert.deepEqual([sample.width, sample.height], [WIDTH, HEIGHT]);
