@@ -43,6 +43,7 @@ export function rtspTarget(url: string): RtspTarget {
   const authority = authorityEnd < 0 ? rest : rest.slice(0, authorityEnd);
   const path = authorityEnd < 0 ? '' : rest.slice(authorityEnd);
   // the path goes into request lines as it is: a space or a control character would end or split one
+  // eslint-disable-next-line no-control-regex
   if (/[\s\0-\x1f\x7f]/.test(path)) throw new RangeError('the url path holds a space or a control character');
   const at = authority.lastIndexOf('@');
   const { host, hostInUri, port } = hostAndPort(at < 0 ? authority : authority.slice(at + 1));
