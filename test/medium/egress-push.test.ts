@@ -4,13 +4,14 @@
  * on the same port; a server that is not there.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { cameraEgressSchema, type CameraEgressInput, type Frame } from '@vigil/contracts';
-import { Pusher } from '../../apps/egress/src/push/pusher';
-import { freePort, generateImageSequence, startRtmpServer, type RtmpServerHandle } from '../../scripts/support';
+import type { CameraEgressInput } from '@vigil/contracts';
+import type { Pusher } from '../../apps/egress/src/push/pusher';
+import { freePort, startRtmpServer, type RtmpServerHandle } from '../../scripts/support';
+import { feedFrames, testJpegs, testPusher } from '../support/egress-feed';
 import { descendantArgv } from '../support/process-tree';
 import { listenRtsp, sampleStream } from '../support/stream-sample';
 import { waitFor } from '../support/wait';
@@ -19,36 +20,26 @@ import { waitFor } from '../support/wait';
 const WIDTH = 321;
 const HEIGHT = 181;
 const FEED_FPS = 10;
-const FAST_RECONNECT = { minMs: 200, maxMs: 400 };
 
 let dir: string;
 let jpegs: Buffer[];
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'vigil-egress-'));
-  const pattern = await generateImageSequence({ dir: join(dir, 'frames'), width: WIDTH, height: HEIGHT, count: 20 });
-  const frameDir = pattern.replace(/\/%06d\.jpg$/, '');
-  const names = (await readdir(frameDir)).filter((name) => name.endsWith('.jpg')).sort();
-  jpegs = await Promise.all(names.map((name) => readFile(join(frameDir, name))));
+  jpegs = await testJpegs(join(dir, 'frames'), WIDTH, HEIGHT);
 });
 
 after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Sends frames to the pusher as a camera would, FEED_FPS a second with their capture times; returns the stop. */
+/** Sends frames to the pusher as a camera would, FEED_FPS a second; returns the stop. */
 function feed(pusher: Pusher): () => void {
-  let seq = 0;
-  const timer = setInterval(() => {
-    const frame: Frame = { camera: 'cam', stream: 'annotated', seq, ts: Date.now(), width: WIDTH, height: HEIGHT, format: 'jpeg', data: jpegs[seq % jpegs.length] };
-    seq += 1;
-    pusher.offer(frame);
-  }, 1000 / FEED_FPS);
-  return () => clearInterval(timer);
+  return feedFrames((frame) => pusher.offer(frame), jpegs, { width: WIDTH, height: HEIGHT }, FEED_FPS);
 }
 
 function pusherFor(egress: CameraEgressInput, options: { idleMs?: number } = {}): Pusher {
-  return new Pusher({ camera: 'cam', config: cameraEgressSchema.parse(egress), encoder: { name: 'x264' }, reconnect: FAST_RECONNECT, idleMs: options.idleMs ?? 1500 });
+  return testPusher(egress, options);
 }
 
 describe('egress push over RTMP (node-media-server)', () => {

@@ -16,6 +16,21 @@ export interface PushEnding {
   ending: string;
   /** ffmpeg's last error lines, credentials masked */
   stderr: string[];
+  /** what made it end, where ffmpeg's own words are only the consequence (the RTSP relay's failure) */
+  cause?: string;
+}
+
+/** A running push as the pusher drives it: an FfmpegPush, or one behind the RTSP relay (relayed-push.ts). */
+export interface PushProcess {
+  readonly running: boolean;
+  /** Hands a JPEG over; false when it cannot take it now (wait for `drain`). */
+  write(jpeg: Buffer): boolean;
+  /** True while a write is still waiting to go out. */
+  readonly backedUp: boolean;
+  /** Finishes the stream cleanly; kills ffmpeg if that takes too long. */
+  end(): Promise<void>;
+  /** Stops it now; resolves once it exited. */
+  kill(): Promise<void>;
 }
 
 export interface FfmpegPushEvents {
@@ -31,7 +46,7 @@ export interface FfmpegPushEvents {
  * the decoding, encoding and network work, so none of it runs on our event loop. Never throws after start: a
  * failure is an `exit`.
  */
-export class FfmpegPush {
+export class FfmpegPush implements PushProcess {
   private readonly child: ChildProcessByStdio<Writable, Readable, Readable>;
   private readonly stderr: string[] = [];
   private exited = false;
@@ -73,6 +88,11 @@ export class FfmpegPush {
 
   get running(): boolean {
     return !this.exited;
+  }
+
+  /** The child's process id; undefined when it could not be started (its `exit` follows). */
+  get pid(): number | undefined {
+    return this.child.pid;
   }
 
   /** Hands a JPEG to ffmpeg; false when its stdin is full (wait for `drain`). */

@@ -51,7 +51,8 @@ export const PRESET_FD = 3;
  *
  * ffmpeg's argv is readable by every user of the machine, so an RTMP push names only scheme://host:port there; the
  * application and the stream name (the stream key) come from a preset on fd 3, as ffmpeg's RTMP options rtmp_app
- * and rtmp_playpath, split from the URL as ffmpeg itself would (rtmp-target.ts).
+ * and rtmp_playpath, split from the URL as ffmpeg itself would (rtmp-target.ts). An RTSP push is given the loopback
+ * URL of its relay (relayed-push.ts), which holds the credentials.
  */
 export function pushArgs(spec: PushSpec): PushCommand {
   const input = [
@@ -67,7 +68,11 @@ export function pushArgs(spec: PushSpec): PushCommand {
   const head = [...input, ...video, ...liveEncoderArgs(spec.encoder, spec), '-progress', 'pipe:1', '-stats_period', '1'];
   // an output URL has no -i to shield it: one that looked like an option would be read as one
   const url = notAnOption(spec.url, 'the egress url');
-  if (egressProtocol(url) === 'rtsp') return { args: [...head, '-f', 'rtsp', '-rtsp_transport', 'tcp', url] };
+  if (egressProtocol(url) === 'rtsp') {
+    // ffmpeg's RTSP takes credentials only from this URL: they go through the relay (rtsp-relay.ts), never here
+    if (/^rtsp:\/\/[^/?#]*@/i.test(url)) throw new RangeError('user:password in an rtsp url given to ffmpeg: it must push through the RTSP relay');
+    return { args: [...head, '-f', 'rtsp', '-rtsp_transport', 'tcp', url] };
+  }
   const target = rtmpTarget(url);
   // an empty value cannot be written (ffmpeg refuses the line); left out, ffmpeg derives the same empty one
   const preset = presetLines({ rtmp_app: target.app, rtmp_playpath: target.playpath });

@@ -2,8 +2,8 @@ import { type CameraEgressConfig, type EgressState, type EgressStatus, type Fram
 import { backoffDelay, type BackoffOptions, type H264EncoderName } from '@vigil/media';
 import { ArrivalRate } from './arrival-rate';
 import { DropOldestQueue } from './drop-oldest-queue';
-import { FfmpegPush, type PushEnding } from './ffmpeg-push';
-import { pushArgs, type PushCommand } from './push-args';
+import type { PushEnding, PushProcess } from './ffmpeg-push';
+import { pushLauncher, type PushLauncher } from './push-launch';
 
 export interface PusherEvents {
   pushed?(camera: string): void;
@@ -39,7 +39,7 @@ const CHECK_MS = 500;
 const MAX_REASON = 500;
 
 interface Run {
-  push: FfmpegPush;
+  push: PushProcess;
   fps: number;
   width: number;
   height: number;
@@ -146,11 +146,12 @@ export class Pusher {
     if (!('name' in this.options.encoder) || !this.lastFrame) return;
     const { config, ffmpeg } = this.options;
     const fps = config.fps ?? this.rate.fps(this.options.fpsCap);
-    let command: PushCommand;
+    let launch: PushLauncher;
     try {
-      command = pushArgs({ url: config.url, encoder: this.options.encoder.name, fps, bitrateKbps: config.bitrate, keyframeSeconds: config.keyframeSeconds });
+      launch = pushLauncher({ url: config.url, encoder: this.options.encoder.name, fps, bitrateKbps: config.bitrate, keyframeSeconds: config.keyframeSeconds });
     } catch (error) {
-      // a URL that ffmpeg would read as an option (a record written straight into Redis): refused, no ffmpeg runs
+      // a URL that ffmpeg would read as an option, or that cannot be pushed without showing a secret (a record
+      // written straight into Redis): refused, no ffmpeg runs
       this.setState('error', (error as Error).message);
       return;
     }
@@ -160,7 +161,7 @@ export class Pusher {
     this.run = run;
     try {
       // the callbacks fire only after this returns, once `run` is set
-      run.push = new FfmpegPush(ffmpeg, command, {
+      run.push = launch(ffmpeg, {
         progress: (frames) => this.onProgress(run, frames),
         drain: () => this.flush(),
         exit: (ending) => this.onExit(run, ending),
@@ -257,8 +258,8 @@ export class Pusher {
   }
 }
 
-/** "ffmpeg exit code 1: <its last lines>", for the status and the log. */
+/** "ffmpeg exit code 1: <its last lines>", after the cause where there is one, for the status and the log. */
 function describeEnding(ending: PushEnding): string {
   const detail = ending.stderr.slice(-2).join(' | ');
-  return `ffmpeg ${ending.ending}${detail ? `: ${detail}` : ''}`;
+  return `${ending.cause ? `${ending.cause}; ` : ''}ffmpeg ${ending.ending}${detail ? `: ${detail}` : ''}`;
 }
