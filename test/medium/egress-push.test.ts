@@ -38,7 +38,7 @@ function feed(pusher: Pusher): () => void {
   return feedFrames((frame) => pusher.offer(frame), jpegs, { width: WIDTH, height: HEIGHT }, FEED_FPS);
 }
 
-function pusherFor(egress: CameraEgressInput, options: { idleMs?: number } = {}): Pusher {
+function pusherFor(egress: CameraEgressInput, options: Parameters<typeof testPusher>[1] = {}): Pusher {
   return testPusher(egress, options);
 }
 
@@ -105,6 +105,24 @@ describe('egress push over RTMP (node-media-server)', () => {
       stop = feed(pusher);
       await waitFor('the push to be live again', () => pusher.status().state === 'live', 20_000);
       assert.equal(pusher.status().reconnects, 0);
+    } finally {
+      stop();
+      await pusher.close();
+    }
+  });
+
+  test('a target the network policy refuses at start (its name now resolves to a blocked address): no ffmpeg, retried', async () => {
+    let answer: string | undefined = 'host "push.example" resolves to 169.254.169.254 is in 169.254.0.0/16';
+    const asked: string[] = [];
+    const pusher = pusherFor({ url: server.url('live/k3y9') }, { admit: async (url) => (asked.push(url), answer) });
+    const stop = feed(pusher);
+    try {
+      await waitFor('the refusal', () => pusher.status().reason?.startsWith('refused by the network policy: host "push.example" resolves to 169.254.169.254'), 20_000);
+      assert.equal(pusher.status().state, 'error');
+      assert.deepEqual(descendantArgv(process.pid).filter(({ argv }) => argv.some((arg) => arg.includes('ffmpeg'))), [], 'no ffmpeg ran');
+      await waitFor('asked again after the backoff', () => asked.length >= 2, 10_000);
+      answer = undefined;
+      await waitFor('live once the name points elsewhere', () => pusher.status().state === 'live', 20_000);
     } finally {
       stop();
       await pusher.close();

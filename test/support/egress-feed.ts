@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cameraEgressSchema, type CameraEgressInput, type Frame } from '@vigil/contracts';
-import { Pusher } from '../../apps/egress/src/push/pusher';
+import { Pusher, type PusherOptions } from '../../apps/egress/src/push/pusher';
 import { generateImageSequence } from '../../scripts/support';
 
 /** `count` real JPEGs of a moving test pattern, made once per folder. */
@@ -23,6 +23,6 @@ export function feedFrames(offer: (frame: Frame) => void, jpegs: readonly Buffer
 }
 
 /** A pusher for camera `cam` with x264 and quick reconnects, as the egress service would make one. */
-export function testPusher(egress: CameraEgressInput, options: { idleMs?: number } = {}): Pusher {
-  return new Pusher({ camera: 'cam', config: cameraEgressSchema.parse(egress), encoder: { name: 'x264' }, reconnect: { minMs: 200, maxMs: 400 }, idleMs: options.idleMs ?? 1500 });
+export function testPusher(egress: CameraEgressInput, options: Pick<PusherOptions, 'idleMs' | 'admit'> = {}): Pusher {
+  return new Pusher({ camera: 'cam', config: cameraEgressSchema.parse(egress), encoder: { name: 'x264' }, reconnect: { minMs: 200, maxMs: 400 }, ...options, idleMs: options.idleMs ?? 1500 });
 }

@@ -266,6 +266,15 @@ describe('SourcePolicy', () => {
       assert.deepEqual(await named.admit({ url: 'rtsp://gone.local/s' }), { ok: false, field: 'url', reason: 'cannot resolve host "gone.local": getaddrinfo ENOTFOUND' });
     });
 
+    test('admitTarget: an egress host name is resolved before each push start too', async () => {
+      const { asked, policy: named } = resolving({ 'push.example': ['169.254.169.254'], 'media.local': ['10.0.0.9'] });
+      assert.match((await named.admitTarget('rtmp://push.example/live/key')) ?? '', /host "push\.example" resolves to 169\.254\.169\.254 is in 169\.254\.0\.0\/16/);
+      assert.equal(await named.admitTarget('rtsp://user:pw@media.local:8554/yard'), undefined);
+      assert.match((await named.admitTarget('rtmp://0xa9fea9fe/live/key')) ?? '', /169\.254\.0\.0\/16/, 'a literal needs no lookup');
+      assert.match((await named.admitTarget('rtmp://gone.example/live/key')) ?? '', /cannot resolve host "gone\.example"/);
+      assert.deepEqual(asked, ['push.example', 'media.local', 'gone.example']);
+    });
+
     test('literal addresses and non-network sources are not looked up', async () => {
       const { asked, policy: named } = resolving({});
       assert.ok((await named.admit({ url: 'rtsp://127.0.0.1:8554/x' })).ok);

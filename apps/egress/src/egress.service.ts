@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, NotFoundException, OnApplicationBootstrap } from '@nestjs/common';
-import { loadCamerasFile, VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
+import { loadCamerasFile, SourcePolicy, VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
 import { type CameraConfig, channels, readFrameMessage, type EgressStatus } from '@vigil/contracts';
 import { CoalescingTask } from '@vigil/platform';
 import { BusSubscriber, CameraRegistry, CameraShares, planCameras, type CameraShare, type MessageHandler } from '@vigil/redis';
@@ -38,6 +38,7 @@ export class EgressService implements OnApplicationBootstrap, BeforeApplicationS
     private readonly bus: BusSubscriber,
     private readonly encoders: EgressEncoders,
     private readonly metrics: EgressMetrics,
+    private readonly policy: SourcePolicy,
     shares: CameraShares,
   ) {
     this.share = shares.for('egress');
@@ -98,6 +99,8 @@ export class EgressService implements OnApplicationBootstrap, BeforeApplicationS
       config: egress,
       encoder: await this.encoders.forCamera(egress),
       reconnect: this.config.reconnect,
+      // a name may resolve to a blocked network at any time, so each push start asks again
+      admit: (url) => this.policy.admitTarget(url),
       events: {
         ...this.metrics.events(),
         state: (status, repeat) => {

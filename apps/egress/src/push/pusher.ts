@@ -29,6 +29,11 @@ export interface PusherOptions {
   queueFrames?: number;
   /** highest output frame rate picked from the arrival rate. Default 30. */
   fpsCap?: number;
+  /**
+   * asked before each start: why the target must not be reached now (its name resolves to a blocked network), or
+   * undefined. A refusal is an error retried with backoff, since a name can point elsewhere later.
+   */
+  admit?: (url: string) => Promise<string | undefined>;
   events?: PusherEvents;
 }
 
@@ -59,7 +64,7 @@ interface Run {
  * come, so an offline camera costs no restarts. Frames are disposable: while ffmpeg restarts they are not kept.
  */
 export class Pusher {
-  private readonly options: Required<Omit<PusherOptions, 'events'>> & Pick<PusherOptions, 'events'>;
+  private readonly options: Required<Omit<PusherOptions, 'events' | 'admit'>> & Pick<PusherOptions, 'events' | 'admit'>;
   private readonly queue: DropOldestQueue<Buffer>;
   private readonly rate = new ArrivalRate();
   private readonly timer: NodeJS.Timeout;
@@ -70,6 +75,8 @@ export class Pusher {
   private retry?: NodeJS.Timeout;
   private attempt = 0;
   private closed = false;
+  /** an admission check is under way: no second start meanwhile */
+  private admitting = false;
   private state: EgressState = 'waiting';
   private reason?: string = 'no frames yet';
   private since = Date.now();
@@ -143,6 +150,24 @@ export class Pusher {
   }
 
   private start(): void {
+    const { admit } = this.options;
+    if (this.admitting) return;
+    if (!admit) {
+      this.launch();
+      return;
+    }
+    this.admitting = true;
+    void admit(this.options.config.url)
+      .catch((error: Error) => `cannot check the target: ${error.message}`)
+      .then((problem) => {
+        this.admitting = false;
+        if (this.closed || this.run) return;
+        if (problem) this.retryLater(`refused by the network policy: ${problem}`);
+        else this.launch();
+      });
+  }
+
+  private launch(): void {
     if (!('name' in this.options.encoder) || !this.lastFrame) return;
     const { config, ffmpeg } = this.options;
     const fps = config.fps ?? this.rate.fps(this.options.fpsCap);
@@ -204,7 +229,12 @@ export class Pusher {
       return;
     }
     if (run.liveAt !== undefined && Date.now() - run.liveAt > STABLE_MS) this.attempt = 0;
-    this.setState('error', run.killedFor ?? describeEnding(ending));
+    this.retryLater(run.killedFor ?? describeEnding(ending));
+  }
+
+  /** The push failed (or was refused): `error` with why, and another start after the backoff if frames still come. */
+  private retryLater(reason: string): void {
+    this.setState('error', reason);
     const delay = backoffDelay(this.attempt++, this.options.reconnect);
     this.retry = setTimeout(() => {
       this.retry = undefined;

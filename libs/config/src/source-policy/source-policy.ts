@@ -84,19 +84,32 @@ export class SourcePolicy {
   async admit(camera: PolicyTarget): Promise<SourceVerdict> {
     const verdict = await this.check(camera);
     if (!verdict.ok || (verdict.source.kind !== 'rtsp' && verdict.source.kind !== 'http')) return verdict;
-    const host = new URL(verdict.source.location).hostname;
-    if (literalAddress(host) !== undefined) return verdict;
+    const problem = await this.resolvedHostProblem(verdict.source.location);
+    return problem ? refuse('url', problem) : verdict;
+  }
+
+  /**
+   * Why a push target (an egress URL) must not be reached now: its host, however spelled, or every address its name
+   * resolves to now, checked against the blocked networks. What egress runs before each push start.
+   */
+  async admitTarget(url: string): Promise<string | undefined> {
+    return this.literalHostProblem(url) ?? (await this.resolvedHostProblem(url.trim()));
+  }
+
+  private async resolvedHostProblem(url: string): Promise<string | undefined> {
+    const host = new URL(url).hostname;
+    if (literalAddress(host) !== undefined) return undefined;
     let addresses: string[];
     try {
       addresses = await withTimeout(this.resolveHost(host), LOOKUP_TIMEOUT_MS, `no answer within ${LOOKUP_TIMEOUT_MS / 1000} s`);
     } catch (error) {
-      return refuse('url', `cannot resolve host "${host}": ${(error as Error).message}`);
+      return `cannot resolve host "${host}": ${(error as Error).message}`;
     }
     for (const address of addresses) {
       const problem = this.network.problem(address);
-      if (problem) return refuse('url', `host "${host}" resolves to ${problem}`);
+      if (problem) return `host "${host}" resolves to ${problem}`;
     }
-    return verdict;
+    return undefined;
   }
 
   /** Why the URL's host is refused, when it is an address however spelled; undefined for an allowed one or a name. */
