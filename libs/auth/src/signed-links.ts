@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /** How long a link in a webhook body works unless configured otherwise: 7 days. */
 export const DEFAULT_LINK_TTL_MS = 7 * 24 * 60 * 60 * 1000;
-/** No link is signed, or accepted, for longer than this from now. */
+/** A link whose expiry lies further than this from now is refused, however it was signed. */
 export const MAX_LINK_TTL_MS = 366 * 24 * 60 * 60 * 1000;
 const MAX_PATH_LENGTH = 1024;
 /** Absolute, segments of unreserved characters, none empty, `.` or `..`: one spelling per resource. */
@@ -38,7 +38,7 @@ export function signedPath(path: string, expiresAt: number, key: Buffer): string
  * Whether `query` (a request's parsed query string: values may be arrays or objects) carries a valid, unexpired
  * signature of exactly `path`. Anything malformed, oversized or altered is false; the comparison is timing-safe.
  */
-export function verifyLink(path: string, query: Record<string, unknown>, key: Buffer, now: number): boolean {
+export function verifyLink(path: string, query: { readonly exp?: unknown; readonly sig?: unknown }, key: Buffer, now: number): boolean {
   const { exp, sig } = query;
   if (typeof exp !== 'string' || typeof sig !== 'string' || !EXP_PATTERN.test(exp) || !SIG_PATTERN.test(sig)) return false;
   if (!isCanonicalPath(path)) return false;
