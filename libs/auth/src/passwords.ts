@@ -15,9 +15,10 @@ export interface ScryptParams {
 }
 
 /**
- * 2^15 x 8 x 1: 32 MiB and about 100 ms per hash on one core of the 2-core machine we size for (measured in
- * bench/password-hash.ts). Stronger settings would let a burst of logins take the cores from the video pipeline;
- * the login limiter bounds how many guesses that cost buys.
+ * 2^15 x 8 x 1: 32 MiB per check. On the 2-core machine we size for (bench/password-hash.ts, with other work
+ * running) one check took about 170 ms and four at once about 400 ms; 2^14 took about 35 ms, 2^16 about 400 ms.
+ * Stronger settings would let a burst of logins take the cores from the video pipeline; the login limiter bounds
+ * how many guesses the cost has to hold out against.
  */
 export const DEFAULT_SCRYPT: Readonly<ScryptParams> = Object.freeze({ N: 2 ** 15, r: 8, p: 1 });
 
