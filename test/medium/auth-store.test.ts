@@ -171,6 +171,17 @@ describe('auth repositories against a real redis-server', { timeout: 60_000 }, (
       assert.equal(await users.update('0000000000000000', { role: 'admin' }), undefined);
     });
 
+    test('rehash stores a new hash of the same password without ending sessions', async () => {
+      const ivan = newUserRecord({ username: 'ivan', role: 'viewer' }, await hashPassword('ivan password', { N: 2 ** 14, r: 8, p: 1 }), 1);
+      await users.create(ivan);
+      const { sessionId } = await sessions.create(ivan.id, 60_000);
+      const current = await hashPassword('ivan password');
+      assert.equal(await users.rehash(ivan.id, current), true);
+      assert.equal((await users.get(ivan.id))?.passwordHash, current);
+      assert.ok(await sessions.get(sessionId), 'the session goes on');
+      assert.equal(await users.rehash('0000000000000000', current), false);
+    });
+
     test('updates in parallel do not undo each other', async () => {
       const dave = newUserRecord({ username: 'dave', role: 'viewer' }, passwordHash, 1);
       await users.create(dave);

@@ -2,6 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CameraScope, cameraPatternsSchema, cameraPatternSchema, globMatches, MAX_CAMERA_PATTERNS } from '@vigil/auth';
+import { CAMERA_ID_PATTERN } from '@vigil/contracts';
 import { mulberry32 } from '../support/seeded-random';
 
 /** The obvious recursive definition of `*` matching, exponential but fine for short texts: the reference. */
@@ -20,6 +21,20 @@ describe('cameraPatternSchema', () => {
     for (const pattern of ['', 'dock-.*', 'gate|dock', '(a+)+', '../gate', 'gate?', 'gаte', 'gate ', '-gate', 'a'.repeat(65), 'dock[1]', 'x\n']) {
       assert.equal(cameraPatternSchema.safeParse(pattern).success, false, JSON.stringify(pattern));
     }
+  });
+
+  test('every camera id is a pattern that matches itself (the charsets cannot drift apart)', () => {
+    const random = mulberry32(7);
+    const first = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+    const rest = `${first}_-`;
+    for (let i = 0; i < 2000; i++) {
+      const length = 1 + Math.floor(random() * 64);
+      const id = Array.from({ length }, (_, at) => (at === 0 ? first : rest)[Math.floor(random() * (at === 0 ? first : rest).length)]).join('');
+      assert.ok(CAMERA_ID_PATTERN.test(id), id);
+      assert.ok(cameraPatternSchema.safeParse(id).success, id);
+      assert.ok(new CameraScope([id]).allows(id), id);
+    }
+    for (const id of ['a'.repeat(65), '-x', 'x y']) assert.equal(CAMERA_ID_PATTERN.test(id) || cameraPatternSchema.safeParse(id).success, false, id);
   });
 
   test('a grant lists 1 to MAX_CAMERA_PATTERNS patterns: an empty list is not "none" by accident', () => {

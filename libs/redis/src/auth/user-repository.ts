@@ -111,15 +111,29 @@ export class UserRepository {
    * replica drops the user's sockets (they were let in under the old grant); a new password also ends every session.
    */
   async update(id: string, changes: UserChanges, now: number = Date.now()): Promise<UserRecord | undefined> {
+    const next = await this.swap(id, (record) => applyChanges(record, changes, now));
+    if (!next) return undefined;
+    if (changes.passwordHash !== undefined) await this.sessions.deleteAllForUser(id);
+    else await this.revocations.publish({ kind: 'user', id });
+    return next;
+  }
+
+  /**
+   * Stores a new hash of the same password (after a login, when needsRehash says the parameters are old): nothing
+   * about the grant changed, so no session ends and no socket is dropped.
+   */
+  async rehash(id: string, passwordHash: string): Promise<boolean> {
+    return (await this.swap(id, (record) => ({ ...record, passwordHash }))) !== undefined;
+  }
+
+  /** Replaces the record with `change(record)` unless it changed meanwhile (then reads it again and retries). */
+  private async swap(id: string, change: (record: UserRecord) => UserRecord): Promise<UserRecord | undefined> {
     for (let attempt = 0; attempt < UPDATE_TRIES; attempt++) {
       const current = await this.read(id);
       if (!current) return undefined;
-      const next = userRecordSchema.parse(applyChanges(current.record, changes, now));
+      const next = userRecordSchema.parse(change(current.record));
       const swapped = await this.redis.eval(COMPARE_AND_SET, 1, authKeys.users, id, current.json, JSON.stringify(next));
-      if (swapped !== 1) continue;
-      if (changes.passwordHash !== undefined) await this.sessions.deleteAllForUser(id);
-      else await this.revocations.publish({ kind: 'user', id });
-      return next;
+      if (swapped === 1) return next;
     }
     throw new Error(`user ${id} kept changing while it was updated (${UPDATE_TRIES} tries)`);
   }
