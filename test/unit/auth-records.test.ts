@@ -7,7 +7,7 @@ import {
   auditEntrySchema,
   auditText,
   hashPassword,
-  MAX_AUDIT_DETAIL_BYTES,
+  MAX_AUDIT_DETAIL_CHARS,
   newSessionId,
   newUserRecord,
   revocationSchema,
@@ -125,9 +125,9 @@ describe('audit entries', () => {
 
   test('auditDetail bounds size, depth and breadth, and never throws', () => {
     const big = auditDetail({ a: 'x'.repeat(1000), b: 'y'.repeat(1000), c: 'z'.repeat(1000), d: 'w'.repeat(1000), e: 'v'.repeat(1000) });
-    assert.deepEqual(Object.keys(big), ['truncated', 'bytes']);
+    assert.deepEqual(Object.keys(big), ['truncated', 'length']);
     assert.equal(big.truncated, true);
-    assert.ok((big.bytes as number) > MAX_AUDIT_DETAIL_BYTES);
+    assert.ok((big.length as number) > MAX_AUDIT_DETAIL_CHARS);
     let deep: Record<string, unknown> = { leaf: 1 };
     for (let i = 0; i < 50; i++) deep = { deep };
     assert.ok(JSON.stringify(auditDetail(deep)).length < 200);

@@ -19,8 +19,8 @@ export const AUDIT_ACTIONS = [
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
-/** `detail`, as JSON, is at most this long; a larger one is replaced by a note saying how large it was. */
-export const MAX_AUDIT_DETAIL_BYTES = 4096;
+/** `detail`, as JSON, is at most this many characters; a larger one is replaced by a note saying how large it was. */
+export const MAX_AUDIT_DETAIL_CHARS = 4096;
 /** Nesting kept in `detail`; deeper values are replaced. */
 const MAX_DETAIL_DEPTH = 6;
 /** Items per array and fields per object looked at, and characters per string kept, before the size is known. */
@@ -48,7 +48,7 @@ export const auditEntrySchema = z
     /** what changed, secrets masked */
     detail: z
       .record(z.unknown())
-      .refine((detail) => JSON.stringify(detail).length <= MAX_AUDIT_DETAIL_BYTES, `must be at most ${MAX_AUDIT_DETAIL_BYTES} bytes as JSON`)
+      .refine((detail) => JSON.stringify(detail).length <= MAX_AUDIT_DETAIL_CHARS, `must be at most ${MAX_AUDIT_DETAIL_CHARS} characters as JSON`)
       .optional(),
   })
   .strict();
@@ -73,8 +73,8 @@ export function auditDetail(detail: Record<string, unknown>): Record<string, unk
   } catch {
     return { unreadable: true };
   }
-  const bytes = JSON.stringify(safe).length;
-  return bytes <= MAX_AUDIT_DETAIL_BYTES ? safe : { truncated: true, bytes };
+  const length = JSON.stringify(safe).length;
+  return length <= MAX_AUDIT_DETAIL_CHARS ? safe : { truncated: true, length };
 }
 
 function scrub(value: unknown, depth: number): unknown {
