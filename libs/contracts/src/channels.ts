@@ -17,6 +17,8 @@ export const channels = {
   alarms: (camera: string): string => `${PREFIX}:alarm-live:${camera}`,
   /** pattern matching every frame channel (used by tools and tests) */
   framesPattern: `${PREFIX}:frames:*`,
+  /** pub/sub: Revocation JSON (a token, session or user whose connections end at once, on every replica) */
+  authRevocations: `${PREFIX}:auth:revocations`,
 } as const;
 
 export const keys = {
@@ -56,6 +58,29 @@ export const keys = {
   cameraLease: (role: ShareRole, camera: string): string => `${PREFIX}:lease:${role}:${camera}`,
   /** sorted set: the live replicas of a service, scored by when their heartbeat runs out */
   replicas: (role: ShareRole): string => `${PREFIX}:replicas:${role}`,
+} as const;
+
+/**
+ * Access control's keys. Ids in key names are ours (random hex) or digests, never text a client chose: a login
+ * name or an address becomes a SHA-256 digest before it names a key.
+ */
+export const authKeys = {
+  /** hash: token id -> TokenRecord JSON (the secret's SHA-256, never the secret) */
+  tokens: `${PREFIX}:auth:tokens`,
+  /** hash: token id -> epoch ms it was last used (apart from the record, so a late write cannot bring back a revoked token) */
+  tokensLastUsed: `${PREFIX}:auth:tokens-last-used`,
+  /** hash: user id -> UserRecord JSON */
+  users: `${PREFIX}:auth:users`,
+  /** hash: lower-case username -> user id (what makes usernames unique regardless of case) */
+  usernames: `${PREFIX}:auth:usernames`,
+  /** string with TTL: SessionRecord JSON, named by the SHA-256 of the session id (the cookie value is never stored) */
+  session: (handle: string): string => `${PREFIX}:auth:session:${handle}`,
+  /** sorted set: one user's session handles scored by expiry, so all of them can be ended at once */
+  userSessions: (userId: string): string => `${PREFIX}:auth:user-sessions:${userId}`,
+  /** string with TTL: login attempts in the current window, per username or client address digest */
+  loginAttempts: (kind: 'user' | 'address', digest: string): string => `${PREFIX}:auth:login-attempts:${kind}:${digest}`,
+  /** stream: AuditEntry JSON (field `entry`), capped */
+  audit: `${PREFIX}:auth:audit`,
 } as const;
 
 /** NestJS Redis-transport event patterns (control messages only, never frames). */

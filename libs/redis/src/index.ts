@@ -8,3 +8,4 @@ export * from './camera-plan';
 export * from './camera-share';
 export * from './stream-consumer';
 export * from './redis.module';
+export * from './auth';
