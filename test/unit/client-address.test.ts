@@ -1,7 +1,7 @@
 /** Which address a Socket.IO connection counts against: X-Forwarded-For is anyone's to write. */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AddressSlots, clientAddress } from '../../apps/publish/src/live/client-address';
+import { AddressSlots, clientAddress } from '@vigil/platform';
 
 const from = (address: string, forwarded?: string | string[]) => ({ address, headers: forwarded === undefined ? {} : { 'x-forwarded-for': forwarded } });
 

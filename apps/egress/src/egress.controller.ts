@@ -1,19 +1,21 @@
 import { Controller, Get, Param } from '@nestjs/common';
-import { API_STATUS_DETAIL, egressStatusView, type EgressStatus } from '@vigil/contracts';
+import type { EgressStatus } from '@vigil/contracts';
+import { Access } from '@vigil/platform';
 import { EgressService } from './egress.service';
 
-/** The pushes this process runs: state, reason (generic: ffmpeg's own is in the log), frames pushed and dropped, reconnects. */
+/** The pushes this process runs: state, reason, frames pushed and dropped, reconnects. Admins only: it is configuration. */
 @Controller('api/egress')
+@Access('admin')
 export class EgressController {
   constructor(private readonly egress: EgressService) {}
 
   @Get()
   list(): EgressStatus[] {
-    return this.egress.statuses().map((status) => egressStatusView(status, API_STATUS_DETAIL));
+    return this.egress.statuses();
   }
 
   @Get(':camera')
   get(@Param('camera') camera: string): EgressStatus {
-    return egressStatusView(this.egress.status(camera), API_STATUS_DETAIL);
+    return this.egress.status(camera);
   }
 }

@@ -3,6 +3,10 @@ import { ClientsModule } from '@nestjs/microservices';
 import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
 import { controlTransport } from '@vigil/platform';
 import { AlarmSettings, alarmStoreProvider } from '@vigil/alarms';
+import { AuditController } from './access/audit.controller';
+import { AuthController } from './access/auth.controller';
+import { TokensController } from './access/tokens.controller';
+import { UsersController } from './access/users.controller';
 import { AlarmsController } from './alarms/alarms.controller';
 import { AlarmsQueryService } from './alarms/alarms.service';
 import { CamerasController } from './cameras/cameras.controller';
@@ -19,7 +23,7 @@ import { PublishMetrics } from './live/publish-metrics';
       { name: CONTROL_CLIENT, inject: [VIGIL_CONFIG], useFactory: (config: VigilConfig) => controlTransport(config) as never },
     ]),
   ],
-  controllers: [CamerasController, AlarmsController],
+  controllers: [CamerasController, AlarmsController, AuthController, TokensController, UsersController, AuditController],
   providers: [AlarmSettings, alarmStoreProvider, AlarmsQueryService, CamerasService, FrameFanout, FramesGateway, PublishMetrics],
 })
 export class PublishModule {}

@@ -14,3 +14,4 @@ export * from './session-record';
 export * from './revocation';
 export * from './audit-entry';
 export * from './address-bucket';
+export * from './access-rule';

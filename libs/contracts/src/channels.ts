@@ -81,6 +81,8 @@ export const authKeys = {
   loginAttempts: (kind: 'user' | 'address', digest: string): string => `${PREFIX}:auth:login-attempts:${kind}:${digest}`,
   /** stream: AuditEntry JSON (field `entry`), capped */
   audit: `${PREFIX}:auth:audit`,
+  /** string: the random secret signed links are made with (set once, by the first replica that needs it) */
+  linkSecret: `${PREFIX}:auth:link-secret`,
 } as const;
 
 /** NestJS Redis-transport event patterns (control messages only, never frames). */

@@ -1,12 +1,14 @@
 import { Controller, Get, HttpException, HttpStatus, OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { RedisConnections } from '@vigil/redis';
+import { Access } from './access/access';
 
 /**
  * Liveness and readiness, open to anyone (probes carry no credentials), so they say nothing but up or down: no
  * error text, no host, no version. Why Redis is down is in the log.
  */
 @Controller()
+@Access('public')
 export class HealthController implements OnModuleInit {
   private redis!: Redis;
 

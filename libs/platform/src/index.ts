@@ -5,3 +5,5 @@ export * from './coalescing-task';
 export * from './start-up-logger';
 export * from './json-only';
 export * from './same-origin';
+export * from './access';
+export * from './client-address';

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
 import { maskEndpointUrl, type AlarmEvent } from '@vigil/contracts';
 import { AlarmSettings, WebhookOutbox } from '@vigil/alarms';
+import { AuthStore } from '@vigil/platform';
 import { webhookPayload, webhookTypeOf } from './webhook-payload';
 
 /** Alarm start and end events into the durable webhook outbox, and the outbox's worker that sends them. */
@@ -13,6 +14,7 @@ export class WebhookDispatch implements OnApplicationBootstrap {
   constructor(
     @Inject(VIGIL_CONFIG) private readonly config: VigilConfig,
     private readonly settings: AlarmSettings,
+    private readonly auth: AuthStore,
   ) {
     const endpoints = settings.webhooks;
     if (endpoints.length === 0) return;
@@ -41,7 +43,8 @@ export class WebhookDispatch implements OnApplicationBootstrap {
   async enqueue(event: AlarmEvent): Promise<void> {
     const type = webhookTypeOf(event);
     if (!this.outbox || !type) return;
-    await this.outbox.enqueue(webhookPayload(event, type, this.config.alarms.publicUrl));
+    const links = { publicUrl: this.config.alarms.publicUrl, key: await this.auth.linkKey(), ttlMs: this.config.auth.signedLinkMs };
+    await this.outbox.enqueue(webhookPayload(event, type, links));
   }
 
   async close(): Promise<void> {

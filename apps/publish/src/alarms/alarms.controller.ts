@@ -1,30 +1,35 @@
 import { Controller, Get, HttpException, NotFoundException, Param, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import type { AlarmPage } from '@vigil/alarms';
+import type { CameraScope } from '@vigil/auth';
+import { Access, CurrentScope } from '@vigil/platform';
 import { AlarmsQueryService, type AlarmDetail, type AlarmFile } from './alarms.service';
 
 @Controller('api/alarms')
+@Access('viewer')
 export class AlarmsController {
   constructor(private readonly alarms: AlarmsQueryService) {}
 
   @Get()
-  list(@Query() query: Record<string, unknown>): Promise<AlarmPage> {
-    return this.alarms.list(query);
+  list(@Query() query: Record<string, unknown>, @CurrentScope() scope: CameraScope): Promise<AlarmPage> {
+    return this.alarms.list(query, scope);
   }
 
   @Get(':id')
-  get(@Param('id') id: string): Promise<AlarmDetail> {
-    return this.alarms.detail(id);
+  get(@Param('id') id: string, @CurrentScope() scope: CameraScope): Promise<AlarmDetail> {
+    return this.alarms.detail(id, scope);
   }
 
   @Get(':id/clip')
-  async clip(@Param('id') id: string, @Res() res: Response): Promise<void> {
-    await send(res, await this.alarms.clip(id));
+  @Access('viewer', { signedLink: true })
+  async clip(@Param('id') id: string, @CurrentScope() scope: CameraScope, @Res() res: Response): Promise<void> {
+    await send(res, await this.alarms.clip(id, scope));
   }
 
   @Get(':id/snapshot')
-  async snapshot(@Param('id') id: string, @Res() res: Response): Promise<void> {
-    await send(res, await this.alarms.snapshot(id));
+  @Access('viewer', { signedLink: true })
+  async snapshot(@Param('id') id: string, @CurrentScope() scope: CameraScope, @Res() res: Response): Promise<void> {
+    await send(res, await this.alarms.snapshot(id, scope));
   }
 }
 

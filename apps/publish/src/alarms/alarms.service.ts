@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { BadRequestException, Inject, Injectable, NotFoundException, OnApplicationShutdown } from '@nestjs/common';
 import { describeIssues, VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
+import type { CameraScope } from '@vigil/auth';
 import { isAlarmId, type AlarmRecord } from '@vigil/contracts';
 import { AlarmSettings, alarmQuerySchema, AlarmStore, ClipStore, WebhookOutbox, type AlarmPage, type WebhookDelivery } from '@vigil/alarms';
 
@@ -36,34 +37,36 @@ export class AlarmsQueryService implements OnApplicationShutdown {
     await this.outbox?.close();
   }
 
-  list(query: unknown): Promise<AlarmPage> {
+  /** The alarms of the cameras the caller may see; another camera's are not there at all. */
+  list(query: unknown, scope: CameraScope): Promise<AlarmPage> {
     const parsed = alarmQuerySchema.safeParse(query);
     if (!parsed.success) throw new BadRequestException(describeIssues(parsed.error));
-    return this.store.list(parsed.data);
+    return this.store.list(parsed.data, (camera) => scope.allows(camera));
   }
 
-  async detail(id: string): Promise<AlarmDetail> {
-    const alarm = await this.get(id);
+  async detail(id: string, scope: CameraScope): Promise<AlarmDetail> {
+    const alarm = await this.get(id, scope);
     return { ...alarm, deliveries: (await this.outbox?.deliveries(id)) ?? [] };
   }
 
-  async get(id: string): Promise<AlarmRecord> {
+  /** An alarm of a camera out of the caller's scope is as unknown as one that never was. */
+  async get(id: string, scope: CameraScope): Promise<AlarmRecord> {
     if (!isAlarmId(id)) throw new BadRequestException(`"${String(id).slice(0, 64)}" is not an alarm id`);
     const alarm = await this.store.get(id);
-    if (!alarm) throw new NotFoundException(`unknown alarm "${id}"`);
+    if (!alarm || !scope.allows(alarm.camera)) throw new NotFoundException(`unknown alarm "${id}"`);
     return alarm;
   }
 
-  async clip(id: string): Promise<AlarmFile> {
-    const alarm = await this.get(id);
+  async clip(id: string, scope: CameraScope): Promise<AlarmFile> {
+    const alarm = await this.get(id, scope);
     if (alarm.clip.state !== 'ready') {
       throw new NotFoundException(`alarm ${id} has no clip ${alarm.clip.state === 'failed' ? `(it failed: ${alarm.clip.error ?? 'unknown'})` : `yet (${alarm.clip.state})`}`);
     }
     return this.file(this.files.clipPath(id), 'video/mp4');
   }
 
-  async snapshot(id: string): Promise<AlarmFile> {
-    const alarm = await this.get(id);
+  async snapshot(id: string, scope: CameraScope): Promise<AlarmFile> {
+    const alarm = await this.get(id, scope);
     if (!alarm.snapshot) throw new NotFoundException(`alarm ${id} has no snapshot`);
     return this.file(this.files.snapshotPath(id), 'image/jpeg');
   }

@@ -1,7 +1,8 @@
 import { BadRequestException, ConflictException, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import type { ClientProxy } from '@nestjs/microservices';
 import { describeIssues, describeRefusal, SourcePolicy } from '@vigil/config';
-import { API_STATUS_DETAIL, CAMERA_ID_PATTERN, cameraConfigSchema, controlEvents, inputLimits, maskerFor, maskUrl, statusView, type CameraConfig, type CameraStatus, type CameraView } from '@vigil/contracts';
+import { CAMERA_ID_PATTERN, cameraConfigSchema, controlEvents, inputLimits, maskerFor, maskUrl, statusView, type StatusDetail, type CameraConfig, type CameraStatus, type CameraView } from '@vigil/contracts';
+import type { CameraScope } from '@vigil/auth';
 import { CameraRegistry } from '@vigil/redis';
 import { CONTROL_CLIENT } from '../control';
 
@@ -15,16 +16,18 @@ export class CamerasService {
     @Inject(CONTROL_CLIENT) private readonly control: ClientProxy,
   ) {}
 
-  async list(): Promise<CameraView[]> {
+  /** The cameras the caller may see; the others are not there at all. */
+  async list(scope: CameraScope, detail: StatusDetail): Promise<CameraView[]> {
     const [cameras, statuses, inference] = await Promise.all([this.registry.list(), this.registry.statuses(), this.registry.inferenceStatuses()]);
-    return cameras.map((camera) => view(camera, statuses.get(camera.id) ?? null, inference.get(camera.id) ?? null));
+    return scope.filter(cameras, (camera) => camera.id).map((camera) => view(camera, statuses.get(camera.id) ?? null, inference.get(camera.id) ?? null, detail));
   }
 
-  async get(id: string): Promise<CameraView> {
-    const camera = await this.registry.get(checkId(id));
+  /** A camera out of the caller's scope is as unknown as one that never was. */
+  async get(id: string, scope: CameraScope, detail: StatusDetail): Promise<CameraView> {
+    const camera = scope.allows(checkId(id)) ? await this.registry.get(id) : undefined;
     if (!camera) throw new NotFoundException(`unknown camera "${id}"`);
     const [status, inference] = await Promise.all([this.registry.status(id), this.registry.inferenceStatus(id)]);
-    return view(camera, status ?? null, inference ?? null);
+    return view(camera, status ?? null, inference ?? null, detail);
   }
 
   /** The camera's config, or undefined for an unknown id (or one that could never be a camera id). */
@@ -36,7 +39,7 @@ export class CamerasService {
     const camera = await this.parseCamera(body);
     await this.put(camera, true);
     this.changed(camera.id, 'added');
-    return view(camera, null, null);
+    return view(camera, null, null, 'full');
   }
 
   async replace(id: string, body: unknown): Promise<CameraView> {
@@ -44,7 +47,7 @@ export class CamerasService {
     const camera = await this.parseCamera(body && typeof body === 'object' && !Array.isArray(body) ? { id, ...body } : body);
     if (camera.id !== id) throw new BadRequestException(`id: the body says "${camera.id}" but the path says "${id}"`);
     this.changed(id, await this.put(camera, false));
-    return view(camera, (await this.registry.status(id)) ?? null, null);
+    return view(camera, (await this.registry.status(id)) ?? null, null, 'full');
   }
 
   async remove(id: string): Promise<void> {
@@ -82,9 +85,9 @@ function checkId(id: string): string {
   return id;
 }
 
-function view(camera: CameraConfig, status: CameraView['status'], inference: CameraView['inference']): CameraView {
+function view(camera: CameraConfig, status: CameraView['status'], inference: CameraView['inference'], detail: StatusDetail): CameraView {
   const egress = camera.egress && { ...camera.egress, url: maskUrl(camera.egress.url) };
-  return { ...camera, url: maskUrl(camera.url), ...(egress ? { egress } : {}), status: status && statusView(maskStatus(camera, status), API_STATUS_DETAIL), inference };
+  return { ...camera, url: maskUrl(camera.url), ...(egress ? { egress } : {}), status: status && statusView(maskStatus(camera, status), detail), inference };
 }
 
 /** Ingest masks what it writes; the status is read back from Redis all the same, where anything may have written it. */

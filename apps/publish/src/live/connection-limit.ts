@@ -1,5 +1,5 @@
 import type { Server } from 'socket.io';
-import { AddressSlots, clientAddress } from './client-address';
+import { AddressSlots, clientAddress } from '@vigil/platform';
 
 /** How long a connection past the limit stays open, so that a Socket.IO client hears why it was refused. */
 const REFUSED_GRACE_MS = 1000;

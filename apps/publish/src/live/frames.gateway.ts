@@ -1,5 +1,8 @@
-import { Inject, Logger } from '@nestjs/common';
+import { Inject, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Ack, ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayDisconnect, OnGatewayInit, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import { CameraScope } from '@vigil/auth';
+import { Authenticator, AuthStore } from '@vigil/platform';
+import { RedisConnections } from '@vigil/redis';
 import type { Server, Socket } from 'socket.io';
 import { z } from 'zod';
 import { describeIssues, VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
@@ -9,6 +12,7 @@ import { limitConnectionsPerAddress } from './connection-limit';
 import { FrameFanout, SubscriptionRefused } from './frame-fanout';
 import { PublishMetrics } from './publish-metrics';
 import { SocketRequests } from './socket-requests';
+import { SocketAuth, socketIdentity } from './socket-auth';
 
 const subscribeSchema = z
   .object({
@@ -39,15 +43,19 @@ export function streamUnavailable(camera: CameraConfig, stream: StreamName): str
  * message within SOCKET_MESSAGE_MAX_BYTES (BoundedIoAdapter), each payload checked, each request answered.
  */
 @WebSocketGateway()
-export class FramesGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
+export class FramesGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnApplicationShutdown {
   private readonly logger = new Logger('Gateway');
   private readonly requests: SocketRequests;
+  private auth?: SocketAuth;
 
   constructor(
     private readonly fanout: FrameFanout,
     private readonly cameras: CamerasService,
     private readonly metrics: PublishMetrics,
     @Inject(VIGIL_CONFIG) private readonly config: VigilConfig,
+    private readonly authenticator: Authenticator,
+    private readonly store: AuthStore,
+    private readonly connections: RedisConnections,
   ) {
     this.requests = new SocketRequests(metrics);
   }
@@ -57,6 +65,12 @@ export class FramesGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     this.metrics.observe(server, () => ({ subscriptions: this.fanout.holdings().subscriptions, pendingRequests: this.requests.pending() }));
     const { perAddressMax: max, trustProxyHops } = this.config.socket;
     limitConnectionsPerAddress(server, { max, trustProxyHops, onRefused: () => this.metrics.refusedConnections.inc() });
+    this.auth = new SocketAuth(server, this.authenticator, this.store, this.config.auth.allowedOrigins);
+    void this.auth.start(this.connections.create('auth-revocations')).catch((error: Error) => this.logger.warn(`cannot follow revocations: ${error.message}`));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.auth?.stop();
   }
 
   handleConnection(socket: Socket): void {
@@ -85,7 +99,8 @@ export class FramesGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     if (!parsed.success) return { ok: false, error: `bad subscribe request: ${describeIssues(parsed.error)}` };
     const { camera, stream, format } = parsed.data;
     try {
-      const config = await this.cameras.find(camera);
+      // a camera out of the socket's scope is as unknown as one that never was
+      const config = CameraScope.of(socketIdentity(socket)).allows(camera) ? await this.cameras.find(camera) : undefined;
       if (!config) return { ok: false, error: `unknown camera "${camera}"` };
       const refused = streamUnavailable(config, stream);
       if (refused) return { ok: false, error: refused };

@@ -46,16 +46,21 @@ export class AlarmStore {
   }
 
   /** Newest first, filtered, one page from the cursor. */
-  async list(query: AlarmQuery): Promise<AlarmPage> {
+  /**
+   * A page of alarms, newest first. `visible` leaves out the alarms of cameras the caller may not see, before the
+   * page is cut, so that a scoped viewer gets full pages and a cursor that skips nothing of theirs.
+   */
+  async list(query: AlarmQuery, visible: (camera: string) => boolean = () => true): Promise<AlarmPage> {
     const index = keys.alarmIndex({ camera: query.camera, rule: query.rule });
     const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
     const max = Math.min(query.until ?? Number.POSITIVE_INFINITY, cursor?.startedAt ?? Number.POSITIVE_INFINITY);
     const min = query.since ?? Number.NEGATIVE_INFINITY;
-    const ids: string[] = [];
-    const starts: number[] = [];
+    const found: { alarm: AlarmRecord; startedAt: number }[] = [];
     // one more than the page to learn whether there is a next page
-    for (let offset = 0; ids.length <= query.limit; offset += SCAN_CHUNK) {
+    for (let offset = 0; found.length <= query.limit; offset += SCAN_CHUNK) {
       const rows = await this.redis.zrevrangebyscore(index, bound(max), bound(min), 'WITHSCORES', 'LIMIT', offset, SCAN_CHUNK);
+      const ids: string[] = [];
+      const starts: number[] = [];
       for (let i = 0; i < rows.length; i += 2) {
         const id = rows[i]!;
         const startedAt = Number(rows[i + 1]);
@@ -63,15 +68,18 @@ export class AlarmStore {
         ids.push(id);
         starts.push(startedAt);
       }
+      const texts = ids.length ? await this.redis.mget(ids.map((id) => keys.alarm(id))) : [];
+      // a record removed between the index read and here (retention) is left out rather than returned empty
+      texts.forEach((text, i) => {
+        const alarm = text ? (JSON.parse(text) as AlarmRecord) : undefined;
+        if (alarm && visible(alarm.camera)) found.push({ alarm, startedAt: starts[i]! });
+      });
       if (rows.length < 2 * SCAN_CHUNK) break;
     }
-    const page = ids.slice(0, query.limit);
-    const texts = page.length ? await this.redis.mget(page.map((id) => keys.alarm(id))) : [];
-    // a record removed between the index read and here (retention) is left out rather than returned empty
-    const items = texts.flatMap((text) => (text ? [JSON.parse(text) as AlarmRecord] : []));
-    const last = page.length - 1;
-    const next = ids.length > query.limit ? encodeCursor({ startedAt: starts[last]!, id: page[last]! }) : null;
-    return { items, next };
+    const page = found.slice(0, query.limit);
+    const last = page.at(-1);
+    const next = found.length > query.limit && last ? encodeCursor({ startedAt: last.startedAt, id: last.alarm.id }) : null;
+    return { items: page.map((entry) => entry.alarm), next };
   }
 
   /** Removes records and their index rows (retention). */
