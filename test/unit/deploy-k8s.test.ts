@@ -13,7 +13,7 @@ import { cpSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix, relative } from 'node:path';
 import { describe, test } from 'node:test';
-import { appOf, checkCamerasFile, checkEnvironment, checkRedisStart, freshSecret, git, holders, imageUser, read, root, SECRET_HOLDERS, SPLIT_APPS } from '../support/manifests/deploy-checks';
+import { appOf, checkCamerasFile, checkEnvironment, checkRedisStart, freshSecret, git, holders, imageUser, outOfBuildContext, read, root, SECRET_HOLDERS, SPLIT_APPS } from '../support/manifests/deploy-checks';
 import { parseManifests, quantity, workloads, type Container, type PodSpec, type Resource } from '../support/manifests/k8s';
 import { renderKustomization } from '../support/manifests/kustomize';
 import { admits, policyTypes, type NetworkPolicySpec } from '../support/manifests/network-policy';
@@ -283,6 +283,7 @@ describe('k8s/ secrets and kustomize', () => {
     for (const source of generatorSources) {
       assert.equal(spawnSync('git', ['check-ignore', '-q', source], { cwd: root }).status, 0, `git ignores ${source}`);
       assert.ok(git('ls-files', `${source}.example`).trim(), `${source}.example is committed`);
+      assert.ok(outOfBuildContext(source), `.dockerignore keeps ${source} out of the image's build context`);
       if (!source.endsWith('.env')) continue;
       for (const line of read(`${source}.example`).split('\n').filter((l) => l.trim() && !l.startsWith('#'))) {
         assert.match(line, new RegExp(`^\\w+=(${PLACEHOLDER})?$`), `${source}.example: ${line.split('=')[0]} is empty or ${PLACEHOLDER}`);

@@ -8,9 +8,10 @@
  * read-only and unprivileged, and no real-looking secret is committed. k8s/ is checked in deploy-k8s.test.ts.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { interpolate, loadCompose, type ComposeProject, type ComposeService } from '../support/manifests/compose';
-import { appOf, checkCamerasFile, checkEnvironment, checkRedisStart, freshSecret, git, holders, imageUser, read, root, SECRET_HOLDERS, SPLIT_APPS } from '../support/manifests/deploy-checks';
+import { appOf, checkCamerasFile, checkEnvironment, checkRedisStart, freshSecret, git, holders, imageUser, outOfBuildContext, read, root, SECRET_HOLDERS, SPLIT_APPS } from '../support/manifests/deploy-checks';
 import { PLACEHOLDER, realLookingSecrets } from '../support/manifests/secret-scan';
 
 for (const files of [['docker-compose.yml'], ['docker-compose.yml', 'docker-compose.gpu.yml']]) {
@@ -164,6 +165,11 @@ describe('Dockerfile', () => {
     for (const needed of ['package.json', 'nest-cli.json', 'node_modules', 'dist', 'apps/publish/web']) {
       assert.match(finalStage, new RegExp(`^COPY .*\\b${needed.replace('/', '\\/')}\\b`, 'm'), `the final stage copies ${needed}`);
     }
+  });
+
+  test('its build context leaves out the secrets: .env and the cameras file', () => {
+    for (const path of ['.env', 'deploy/cameras.yml']) assert.ok(outOfBuildContext(path), `.dockerignore keeps ${path} out`);
+    assert.equal(spawnSync('git', ['check-ignore', '-q', '.env'], { cwd: root }).status, 0, 'git ignores .env');
   });
 
   test('its default command is the all-in-one entry point', () => {

@@ -102,3 +102,9 @@ export function imageUser(): { uid: number; gid: number } {
   assert.ok(match, 'the final stage sets USER uid:gid by number (Kubernetes checks runAsNonRoot against numbers)');
   return { uid: Number(match[1]), gid: Number(match[2]) };
 }
+
+/** Whether .dockerignore keeps a file out of the image's build context (by its path or a folder above it). */
+export function outOfBuildContext(path: string): boolean {
+  const patterns = read('.dockerignore').split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
+  return patterns.some((pattern) => path === pattern || path.startsWith(`${pattern}/`));
+}
