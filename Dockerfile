@@ -40,15 +40,19 @@ RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM runtime
 WORKDIR /app
+# The root file system may be read-only (k8s/, docker-compose.yml): what the apps write at run time goes to /tmp (a
+# tmpfs or emptyDir there), GStreamer's plugin cache and CUDA's kernel cache included, or to ALARMS_DIR (a volume).
 ENV NODE_ENV=production NO_COLOR=1 HOST=0.0.0.0 ALARMS_DIR=/data/alarms \
-    NVIDIA_DRIVER_CAPABILITIES=compute,utility,video
+    NVIDIA_DRIVER_CAPABILITIES=compute,utility,video \
+    XDG_CACHE_HOME=/tmp/.cache CUDA_CACHE_PATH=/tmp/.cache/nv
 # package.json and nest-cli.json mark the project root, where publish finds the web page (apps/publish/web)
 COPY --from=build /app/package.json /app/nest-cli.json ./
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist
 COPY apps/publish/web apps/publish/web
-RUN mkdir -p /data/alarms && chown node:node /data/alarms
-USER node
+RUN test "$(id -u node):$(id -g node)" = 1000:1000 && mkdir -p /data/alarms && chown node:node /data/alarms
+# the image's `node` user, by number: Kubernetes checks runAsNonRoot against it (k8s/ runs as 1000:1000)
+USER 1000:1000
 EXPOSE 8080 8081 8082 8083 8084
 ENTRYPOINT ["tini", "--", "node"]
 CMD ["dist/apps/vigil/src/main.js"]

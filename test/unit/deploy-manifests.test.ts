@@ -1,186 +1,158 @@
 /**
- * The deployment files (Dockerfile, docker-compose.yml, k8s/) against the code they run: no Docker daemon or
- * cluster runs in CI, so these checks keep them from drifting. Every service's entry point exists, every
+ * The deployment files (Dockerfile, docker-compose.yml and its GPU overlay) against the code they run: no Docker
+ * daemon runs in CI, so these checks keep them from drifting. Every service's entry point exists, every
  * environment variable is one vigil reads and the whole environment passes vigil's own validation, ports and
- * probes match what each app listens on, the cameras files parse, and the clip volume the alarms service writes
- * is the one publish serves from.
+ * health checks match what each app listens on, the cameras file parses, and the clip volume the alarms service
+ * writes is the one publish serves from. And the hardening: secrets come from .env and compose secrets and reach
+ * only the services that use them, Redis takes a password that every service's REDIS_URL carries, the services run
+ * read-only and unprivileged, and no real-looking secret is committed. k8s/ is checked in deploy-k8s.test.ts.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
-import { parse, parseAllDocuments } from 'yaml';
-import { APP_NAMES, appPort, ENV_VARIABLES, loadConfig, parseConfigFile, type AppName } from '@vigil/config';
-import { findRepoFile } from '../../scripts/support';
+import { interpolate, loadCompose, type ComposeProject, type ComposeService } from '../support/manifests/compose';
+import { appOf, checkCamerasFile, checkEnvironment, checkRedisStart, freshSecret, git, holders, imageUser, outOfBuildContext, read, root, SECRET_HOLDERS, SPLIT_APPS } from '../support/manifests/deploy-checks';
+import { PLACEHOLDER, realLookingSecrets } from '../support/manifests/secret-scan';
 
-const root = dirname(findRepoFile('package.json'));
-const read = (path: string) => readFileSync(join(root, path), 'utf8');
-/** `dist/apps/<app>/src/main.js`, as the image runs it */
-const ENTRY = /^dist\/apps\/([a-z]+)\/src\/main\.js$/;
+for (const files of [['docker-compose.yml'], ['docker-compose.yml', 'docker-compose.gpu.yml']]) {
+  describe(files.join(' + '), () => {
+    const compose: ComposeProject = loadCompose(root, files);
+    // what the README's `.env` line writes
+    const shell = { REDIS_PASSWORD: freshSecret(), ADMIN_TOKEN: freshSecret() };
+    const vigilServices = Object.entries(compose.services).filter(([, service]) => service.image?.startsWith('vigil'));
+    const apps = vigilServices.map(([name, service]) => [appOf(service.command?.[0], name), service] as const);
+    const environment = (service: ComposeService, env: Record<string, string> = shell) =>
+      Object.fromEntries(Object.entries(service.environment ?? {}).map(([key, value]) => [key, interpolate(String(value), env)]));
+    const mounts = (service: ComposeService) => new Map((service.volumes ?? []).map((volume) => volume.split(':')).map(([source, target]) => [target!, source!]));
+    const secretTargets = (service: ComposeService) =>
+      new Map((service.secrets ?? []).map((secret) => (typeof secret === 'string' ? { source: secret } : secret)).map(({ source, target }) => [target ?? `/run/secrets/${source}`, source]));
 
-/** The app an entry point starts; fails unless its source exists. */
-function appOf(entry: string | undefined, where: string): AppName {
-  const app = ENTRY.exec(entry ?? '')?.[1];
-  assert.ok(app && (APP_NAMES as readonly string[]).includes(app), `${where}: ${entry} is not an app's entry point`);
-  assert.ok(existsSync(join(root, 'apps', app, 'src', 'main.ts')), `${where}: apps/${app}/src/main.ts exists`);
-  return app as AppName;
-}
-
-/** Validates an environment as the app would at start, with the cameras file it would read; returns its port. */
-function checkEnvironment(env: Record<string, string>, camerasFile: string | undefined, app: AppName, where: string): number {
-  for (const name of Object.keys(env)) assert.ok(ENV_VARIABLES.includes(name), `${where}: ${name} is not a variable vigil reads`);
-  const local = camerasFile === undefined ? {} : { CAMERAS_FILE: camerasFile };
-  const config = loadConfig({ ...env, ...local });
-  return appPort[app](config);
-}
-
-function checkCamerasFile(text: string, where: string): void {
-  const file = parseConfigFile(text, where);
-  assert.ok(file.cameras.length > 0, `${where}: at least one camera, so a fresh deployment shows something`);
-}
-
-/** Compose's `${VAR:-default}` interpolation, as it comes out with none of the variables set in the shell. */
-function interpolate(value: string): string {
-  return value.replace(/\$\{(\w+)(?::?-([^}]*))?\}/g, (_, _name: string, fallback?: string) => fallback ?? '');
-}
-
-function tempFile(name: string, text: string): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'vigil-deploy-')), name);
-  writeFileSync(path, text);
-  return path;
-}
-
-describe('docker-compose.yml', () => {
-  const compose = parse(read('docker-compose.yml'), { merge: true }) as {
-    services: Record<string, { image?: string; command?: string[]; environment?: Record<string, string | number>; volumes?: string[]; ports?: string[]; healthcheck?: { test: string[] } }>;
-  };
-  const vigilServices = Object.entries(compose.services).filter(([, service]) => service.image?.startsWith('vigil'));
-
-  test('runs each app once, from the image', () => {
-    assert.deepEqual(vigilServices.map(([, service]) => appOf(service.command?.[0], 'compose')).sort(), ['alarms', 'egress', 'inference', 'ingest', 'publish']);
-  });
-
-  for (const [name, service] of vigilServices) {
-    test(`${name}: a valid environment, the cameras file it mounts, and a health check on its port`, () => {
-      const app = appOf(service.command?.[0], name);
-      const env = Object.fromEntries(Object.entries(service.environment ?? {}).map(([key, value]) => [key, interpolate(String(value))]));
-      const mounts = new Map((service.volumes ?? []).map((volume) => volume.split(':')).map(([source, target]) => [target!, source!]));
-      const camerasSource = env.CAMERAS_FILE ? mounts.get(env.CAMERAS_FILE) : undefined;
-      if (app !== 'publish') assert.ok(camerasSource, `${name} mounts ${env.CAMERAS_FILE}`);
-      const port = checkEnvironment(env, camerasSource ? join(root, camerasSource) : undefined, app, name);
-      assert.match(service.healthcheck?.test.join(' ') ?? '', new RegExp(`127\\.0\\.0\\.1:${port}/healthz`), `${name}'s health check asks its own port ${port}`);
-      if (app === 'publish') assert.ok(service.ports?.some((mapping) => mapping.endsWith(`:${port}`)), `publish's port ${port} is published`);
+    test('runs each app once, from the image', () => {
+      assert.deepEqual(apps.map(([app]) => app).sort(), SPLIT_APPS);
     });
-  }
 
-  test('deploy/cameras.yml parses', () => checkCamerasFile(read('deploy/cameras.yml'), 'deploy/cameras.yml'));
+    for (const [name, service] of vigilServices) {
+      test(`${name}: a valid environment, the files it names mounted, and a health check on its port`, () => {
+        const app = appOf(service.command?.[0], name);
+        const env = environment(service);
+        const files: Record<string, string> = {};
+        // the bug this guards against: publish given CAMERAS_FILE without the file, and stopping at start
+        if (env.CAMERAS_FILE) {
+          const source = mounts(service).get(env.CAMERAS_FILE);
+          assert.ok(source, `${name} mounts ${env.CAMERAS_FILE}`);
+          files.CAMERAS_FILE = read(source);
+        }
+        if (env.ADMIN_TOKEN_FILE) {
+          const secret = secretTargets(service).get(env.ADMIN_TOKEN_FILE);
+          assert.ok(secret, `${name}: ADMIN_TOKEN_FILE is one of its compose secrets`);
+          const variable = compose.secrets?.[secret]?.environment;
+          assert.ok(variable && variable in shell, `compose secret ${secret} comes from a variable of .env`);
+          files.ADMIN_TOKEN_FILE = shell[variable as keyof typeof shell];
+        }
+        const port = checkEnvironment(env, files, app, name);
+        assert.match(service.healthcheck?.test.join(' ') ?? '', new RegExp(`127\\.0\\.0\\.1:${port}/healthz`), `${name}'s health check asks its own port ${port}`);
+        if (app === 'publish') assert.ok(service.ports?.some((mapping) => mapping.endsWith(`:${port}`)), `publish's port ${port} is published`);
+      });
+    }
 
-  // the bug this guards against: publish answering 404 for every clip because it looks in a folder of its own
-  test('publish serves clips from the volume the alarms service writes them to', () => {
-    const volumeAt = (service: string) => {
-      const dir = String(compose.services[service]!.environment!.ALARMS_DIR);
-      return compose.services[service]!.volumes?.find((volume) => volume.split(':')[1] === dir)?.split(':')[0];
-    };
-    assert.ok(volumeAt('alarms'), 'alarms mounts a volume at ALARMS_DIR');
-    assert.equal(volumeAt('publish'), volumeAt('alarms'));
+    test('each secret reaches only the services that use it', () => {
+      for (const [variable, expected] of Object.entries(SECRET_HOLDERS)) {
+        assert.deepEqual(holders(apps, (service) => variable in (service.environment ?? {})), [...expected].sort(), `the services with ${variable}`);
+      }
+      const camerasFiles = new Set(apps.map(([, service]) => mounts(service).get(environment(service).CAMERAS_FILE ?? '')).filter((source) => source !== undefined));
+      assert.ok(camerasFiles.size > 0);
+      assert.deepEqual(holders(apps, (service) => [...mounts(service).values()].some((source) => camerasFiles.has(source))), [...SECRET_HOLDERS.CAMERAS_FILE!].sort(), 'the services that mount the cameras file');
+      for (const secret of Object.keys(compose.secrets ?? {})) {
+        assert.deepEqual(holders(apps, (service) => [...secretTargets(service).values()].includes(secret)), ['publish'], `the services given compose secret ${secret}`);
+      }
+      // a literal would be a secret committed with the file
+      for (const [app, service] of apps) {
+        for (const variable of ['WEBHOOK_URL', 'WEBHOOK_SECRET', 'MQTT_URL', 'METRICS_TOKEN']) {
+          const value = service.environment?.[variable];
+          if (value !== undefined) assert.match(String(value), new RegExp(`^\\$\\{${variable}(:-)?\\}$`), `${app}: ${variable} comes from .env`);
+        }
+      }
+    });
+
+    test('every service reaches Redis with its password, and none starts without one', () => {
+      for (const [app, service] of apps) {
+        const url = new URL(environment(service).REDIS_URL ?? '');
+        assert.equal(url.password, shell.REDIS_PASSWORD, `${app}: REDIS_URL carries REDIS_PASSWORD`);
+        assert.ok(compose.services[url.hostname], `${app}: REDIS_URL names the ${url.hostname} service`);
+        assert.throws(() => environment(service, { ...shell, REDIS_PASSWORD: '' }), /REDIS_PASSWORD/, `${app}: no start without REDIS_PASSWORD`);
+      }
+    });
+
+    test('Redis requires the password, which stays out of its command line', () => {
+      const redis = compose.services.redis!;
+      const env = environment(redis);
+      assert.equal(env.REDIS_PASSWORD, shell.REDIS_PASSWORD);
+      assert.throws(() => environment(redis, { ...shell, REDIS_PASSWORD: '' }), /REDIS_PASSWORD/, 'no Redis without REDIS_PASSWORD');
+      const [shellPath, flag, script] = (redis.command ?? []).map((part) => interpolate(part, shell));
+      assert.deepEqual([shellPath, flag], ['sh', '-c']);
+      assert.ok(!script!.includes(shell.REDIS_PASSWORD), 'compose does not write the password into the script (its $ is escaped)');
+      checkRedisStart(script!, 'compose redis');
+      // the health check's redis-cli authenticates from the environment, and only a PONG counts
+      assert.equal(env.REDISCLI_AUTH, shell.REDIS_PASSWORD);
+      assert.match(redis.healthcheck?.test.join(' ') ?? '', /redis-cli ping \| grep -q PONG/);
+    });
+
+    test('the services run read-only, without capabilities or privilege escalation, writing only to /tmp and volumes', () => {
+      for (const [app, service] of apps) {
+        assert.equal(service.read_only, true, `${app}: read_only`);
+        assert.ok([service.tmpfs ?? []].flat().some((mount) => mount.split(':')[0] === '/tmp'), `${app}: a tmpfs at /tmp`);
+        assert.deepEqual(service.cap_drop, ['ALL'], `${app}: cap_drop ALL`);
+        assert.equal(service.cap_add, undefined, `${app}: no capability added`);
+        assert.ok(service.security_opt?.includes('no-new-privileges:true'), `${app}: no-new-privileges`);
+        assert.notEqual(service.privileged, true, `${app}: not privileged`);
+      }
+      const alarms = compose.services.alarms!;
+      const dir = environment(alarms).ALARMS_DIR!;
+      assert.ok(mounts(alarms).get(dir) && !(alarms.volumes ?? []).some((volume) => volume.split(':')[1] === dir && volume.endsWith(':ro')), 'alarms writes clips (and staged clips) to a volume');
+    });
+
+    // the bug this guards against: publish answering 404 for every clip because it looks in a folder of its own
+    test('publish serves clips from the volume the alarms service writes them to', () => {
+      const volumeAt = (service: string) => {
+        const dir = String(compose.services[service]!.environment!.ALARMS_DIR);
+        return compose.services[service]!.volumes?.find((volume) => volume.split(':')[1] === dir)?.split(':')[0];
+      };
+      assert.ok(volumeAt('alarms'), 'alarms mounts a volume at ALARMS_DIR');
+      assert.equal(volumeAt('publish'), volumeAt('alarms'));
+    });
   });
-});
+}
 
-describe('k8s/', () => {
-  interface Container {
-    name: string;
-    args?: string[];
-    envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string; optional?: boolean } }[];
-    env?: { name: string; value?: string; valueFrom?: unknown }[];
-    ports?: { name: string; containerPort: number }[];
-    readinessProbe?: { httpGet?: { path: string; port: string | number } };
-    livenessProbe?: { httpGet?: { path: string; port: string | number } };
-    volumeMounts?: { name: string; mountPath: string }[];
-  }
-  interface Resource {
-    kind: string;
-    metadata: { name: string };
-    data?: Record<string, string>;
-    spec?: { template?: { spec: { containers: Container[]; volumes?: { name: string; configMap?: { name: string }; persistentVolumeClaim?: { claimName: string } }[] } } };
-  }
-  const kustomization = parse(read('k8s/base/kustomization.yaml')) as { resources: string[] };
-  const resources: Resource[] = kustomization.resources.flatMap((file) =>
-    parseAllDocuments(read(join('k8s/base', file))).map((doc) => doc.toJSON() as Resource),
-  );
-  const named = (kind: string, name: string) => resources.find((r) => r.kind === kind && r.metadata.name === name);
-  const vigilDeployments = resources.filter((r) => r.kind === 'Deployment' && r.spec?.template?.spec.containers[0]?.args?.[0]?.startsWith('dist/'));
-
-  test('the overlays name files that exist', () => {
-    for (const dir of ['k8s', 'k8s/base', 'k8s/gpu']) {
-      const { resources: listed } = parse(read(`${dir}/kustomization.yaml`)) as { resources: string[] };
-      for (const entry of listed) assert.ok(existsSync(join(root, dir, entry)), `${dir}: ${entry} exists`);
+describe('docker-compose.gpu.yml', () => {
+  test('gives the GPU to the services that decode, detect and encode, leaving the rest as it was', () => {
+    const base = loadCompose(root, ['docker-compose.yml']);
+    const gpu = loadCompose(root, ['docker-compose.yml', 'docker-compose.gpu.yml']);
+    for (const app of ['ingest', 'inference', 'alarms', 'egress']) {
+      const devices = (gpu.services[app] as { deploy?: { resources?: { reservations?: { devices?: { driver: string; capabilities: string[] }[] } } } }).deploy?.resources?.reservations?.devices;
+      assert.ok(devices?.some((device) => device.driver === 'nvidia' && device.capabilities.includes('video')), `${app}: an NVIDIA GPU with video (NVDEC/NVENC)`);
+    }
+    const settings = (service: object) => Object.fromEntries(Object.entries(service).filter(([key]) => !['image', 'build', 'deploy'].includes(key)));
+    for (const [name, service] of Object.entries(base.services)) {
+      assert.deepEqual(settings(gpu.services[name]!), settings(service), `${name}: the overlay changes only image, build and deploy`);
     }
   });
 
-  test('runs each app, from the image', () => {
-    assert.deepEqual(vigilDeployments.map((d) => appOf(d.spec!.template!.spec.containers[0]!.args![0], d.metadata.name)).sort(), ['alarms', 'egress', 'inference', 'ingest', 'publish']);
+  test('deploy/cameras.yml parses', () => checkCamerasFile(read('deploy/cameras.yml'), 'deploy/cameras.yml'));
+});
+
+describe('committed deployment files', () => {
+  test('the scan below finds what it looks for', () => {
+    assert.deepEqual(realLookingSecrets('secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'), ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw']);
+    const hex = freshSecret();
+    assert.deepEqual(realLookingSecrets(`REDIS_PASSWORD=${hex}`), [hex]);
+    assert.deepEqual(realLookingSecrets('url: rtsp://viewer:hunter2@192.168.1.64:554/x'), ['hunter2']);
+    assert.deepEqual(realLookingSecrets(`url: rtsp://viewer:${PLACEHOLDER}@192.168.1.64:554/Streaming/Channels/101 REDIS_URL: redis://:$(REDIS_PASSWORD)@redis:6379`), []);
   });
 
-  for (const deployment of vigilDeployments) {
-    const name = deployment.metadata.name;
-    test(`${name}: a valid environment, the cameras file it mounts, probes on its port`, () => {
-      const pod = deployment.spec!.template!.spec;
-      const container = pod.containers[0]!;
-      const app = appOf(container.args?.[0], name);
-      const env: Record<string, string> = {};
-      for (const source of container.envFrom ?? []) {
-        if (source.secretRef) {
-          assert.ok(source.secretRef.optional, `${name}: secret ${source.secretRef.name} is optional, so the defaults start`);
-          continue;
-        }
-        const map = named('ConfigMap', source.configMapRef!.name);
-        assert.ok(map?.data, `${name}: ConfigMap ${source.configMapRef!.name} exists`);
-        Object.assign(env, map.data);
-      }
-      // the downward API gives the pod's name, e.g. ingest-7d9c5b8f6d-x2x7k
-      for (const variable of container.env ?? []) env[variable.name] = variable.value ?? `${name}-7d9c5b8f6d-x2x7k`;
-
-      const volume = (mountPath: string) => {
-        const mount = container.volumeMounts?.find((m) => m.mountPath === mountPath);
-        return mount && pod.volumes?.find((v) => v.name === mount.name);
-      };
-      let camerasFile: string | undefined;
-      if (app !== 'publish') {
-        const source = volume(dirname(env.CAMERAS_FILE!));
-        assert.ok(source?.configMap, `${name} mounts the cameras ConfigMap at ${dirname(env.CAMERAS_FILE!)}`);
-        const text = named('ConfigMap', source.configMap.name)?.data?.[basename(env.CAMERAS_FILE!)];
-        assert.ok(text, `${name}: ConfigMap ${source.configMap.name} holds ${basename(env.CAMERAS_FILE!)}`);
-        camerasFile = tempFile('cameras.yml', text);
-      }
-      const port = checkEnvironment(env, camerasFile, app, name);
-      const http = container.ports?.find((p) => p.name === 'http');
-      assert.equal(http?.containerPort, port, `${name} listens on ${port}`);
-      for (const probe of [container.readinessProbe, container.livenessProbe]) assert.deepEqual(probe?.httpGet, { path: '/healthz', port: 'http' });
-      for (const claim of pod.volumes?.filter((v) => v.persistentVolumeClaim) ?? []) {
-        assert.ok(named('PersistentVolumeClaim', claim.persistentVolumeClaim!.claimName), `${name}: claim ${claim.persistentVolumeClaim!.claimName} exists`);
-      }
-    });
-  }
-
-  test('the cameras ConfigMap parses', () => checkCamerasFile(named('ConfigMap', 'vigil-cameras')!.data!['cameras.yml']!, 'k8s vigil-cameras'));
-
-  test('publish serves clips from the claim the alarms service writes them to', () => {
-    const dir = named('ConfigMap', 'vigil-env')!.data!.ALARMS_DIR!;
-    const claimAt = (deployment: string) => {
-      const pod = named('Deployment', deployment)!.spec!.template!.spec;
-      const mount = pod.containers[0]!.volumeMounts?.find((m) => m.mountPath === dir);
-      return pod.volumes?.find((v) => v.name === mount?.name)?.persistentVolumeClaim?.claimName;
-    };
-    assert.ok(claimAt('alarms'), 'alarms mounts a claim at ALARMS_DIR');
-    assert.equal(claimAt('publish'), claimAt('alarms'));
-  });
-
-  test('REDIS_URL names the Redis Service and its port', () => {
-    const url = new URL(named('ConfigMap', 'vigil-env')!.data!.REDIS_URL!);
-    const service = named('Service', url.hostname) as unknown as { spec: { ports: { port: number }[] } } | undefined;
-    assert.ok(service, `a Service named ${url.hostname}`);
-    assert.ok(service.spec.ports.some((p) => p.port === Number(url.port || 6379)));
+  test('hold no real-looking secret', () => {
+    const files = git('ls-files', 'Dockerfile', 'docker-compose.yml', 'docker-compose.gpu.yml', 'deploy', 'k8s').trim().split('\n');
+    assert.ok(files.includes('k8s/base/secrets/vigil.env.example'), 'the secrets examples are among them');
+    for (const file of files) assert.deepEqual(realLookingSecrets(read(file)), [], `${file} holds no real-looking secret`);
   });
 });
 
@@ -195,8 +167,19 @@ describe('Dockerfile', () => {
     }
   });
 
+  test('its build context leaves out the secrets: .env and the cameras file', () => {
+    for (const path of ['.env', 'deploy/cameras.yml']) assert.ok(outOfBuildContext(path), `.dockerignore keeps ${path} out`);
+    assert.equal(spawnSync('git', ['check-ignore', '-q', '.env'], { cwd: root }).status, 0, 'git ignores .env');
+  });
+
   test('its default command is the all-in-one entry point', () => {
     const command = JSON.parse(/^CMD (\[.*\])$/m.exec(finalStage)?.[1] ?? '[]') as string[];
     assert.equal(appOf(command[0], 'Dockerfile CMD'), 'vigil');
   });
+
+  test('it runs as a non-root user, by number, with its caches under /tmp (the root file system may be read-only)', () => {
+    assert.ok(imageUser().uid > 0);
+    for (const variable of ['XDG_CACHE_HOME', 'CUDA_CACHE_PATH']) assert.match(finalStage, new RegExp(`\\b${variable}=/tmp/`), `${variable} under /tmp`);
+  });
 });
+
