@@ -23,7 +23,14 @@ async function main(): Promise<void> {
     demo = await startDemo({ ...demoOptionsFromEnv(), echo: true });
     const watch = demo.rtmp ? `  the yard's annotated stream, re-encoded to H.264: ffplay ${demo.rtmp} (or open it in VLC)\n` : '';
     console.log(
-      `\n  vigil is running: open ${demo.url}\n${watch}  (API: ${demo.url}/api/cameras and /api/alarms, /api/egress, clips in ${demo.alarmsDir}, metrics: ${demo.url}/metrics; Ctrl-C stops everything)\n`,
+      [
+        '',
+        `  vigil is running: open ${demo.url}`,
+        `  sign in as ${demo.signIn.username} with the password ${demo.signIn.password}  (made for this run)`,
+        `  the API takes the admin token: curl -H 'Authorization: Bearer ${demo.adminToken}' ${demo.url}/api/cameras`,
+        `${watch}  (API: /api/cameras, /api/alarms, /api/egress, /api/tokens, /api/users, /api/audit; clips in ${demo.alarmsDir}; metrics: ${demo.url}/metrics; Ctrl-C stops everything)`,
+        '',
+      ].join('\n'),
     );
     const code = await demo.vigil.child.exited;
     if (!stopping) {

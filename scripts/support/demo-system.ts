@@ -6,6 +6,8 @@ import { startRedisServer } from './redis-server';
 import { findRepoFile } from './repo-root';
 import { rtmpServerAvailable, startRtmpServer } from './rtmp-server';
 import { startRtspServer, testPatternLaunch } from './rtsp-server';
+import { actAsAdmin } from './admin-credentials';
+import { ensureUser, newPassword, type SignIn } from './demo-account';
 import { startVigil, type VigilHandle } from './vigil';
 
 export interface DemoOptions {
@@ -31,6 +33,10 @@ export interface DemoHandle {
   rtmp?: string;
   redisUrl: string;
   alarmsDir: string;
+  /** the admin's API token (ADMIN_TOKEN, made up unless the environment set it) */
+  adminToken: string;
+  /** the web page's sign-in: user `admin` with a password made for this run */
+  signIn: SignIn;
   vigil: VigilHandle;
   /** stops everything it started, newest first */
   stop(): Promise<void>;
@@ -54,6 +60,7 @@ export function demoOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): DemoOp
     port: env.PORT ? Number(env.PORT) : DEMO_PORT,
     alarmsDir: env.ALARMS_DIR || undefined,
     host: '0.0.0.0',
+    ...(env.ADMIN_TOKEN ? { env: { ADMIN_TOKEN: env.ADMIN_TOKEN } } : {}),
   };
 }
 
@@ -138,7 +145,12 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoHandle> 
       env: { HOST: options.host ?? '127.0.0.1', INSTANCE_ID: 'demo', ...options.env, ALARMS_DIR: alarmsDir },
     });
     stops.push(vigil.stop);
-    return { url: `http://localhost:${port}`, rtsp, rtmp, redisUrl, alarmsDir, vigil, stop };
+    const url = `http://localhost:${port}`;
+    actAsAdmin(url, vigil.adminToken);
+    // a person signs in on the page with a password; the admin token is for the API and machines
+    const signIn = { username: 'admin', password: newPassword() };
+    await ensureUser(vigil.url, vigil.adminToken, { ...signIn, role: 'admin' });
+    return { url, rtsp, rtmp, redisUrl, alarmsDir, adminToken: vigil.adminToken, signIn, vigil, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -10,4 +10,5 @@ export * from './rtmp-server';
 export * from './media';
 export * from './admin-credentials';
 export * from './vigil';
+export * from './demo-account';
 export * from './demo-system';

@@ -14,7 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 import { channels, type AlarmEvent, type AlarmRecord } from '@vigil/contracts';
 import { AlarmStore } from '../../libs/alarms/src/store';
 import { findRepoFile, generateClip, generateImageSequence, startRedisServer, startVigil, type RedisServerHandle, type VigilHandle } from '../../scripts/support';
-import { launchChromium } from '../support/browser';
+import { launchChromium, signedInPage, signInOnPage } from '../support/browser';
 import { storedAlarm } from '../support/alarm-fixtures';
 import { sendJson } from '../support/api';
 
@@ -68,11 +68,12 @@ describe('the alarms panel in headless Chromium', { timeout: 180_000 }, () => {
     }
 
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    page.on('response', (response) => {
-      if (/\/api\/alarms\/\w+\/clip$/.test(response.url())) clipResponses.push(response.status());
+    page = await signedInPage(browser, vigil.url, vigil.adminToken, {
+      prepare: (page) =>
+        page.on('response', (response) => {
+          if (/\/api\/alarms\/\w+\/clip$/.test(response.url())) clipResponses.push(response.status());
+        }),
     });
-    await page.goto(vigil.url);
   });
 
   after(async () => {
@@ -265,13 +266,14 @@ describe('the alarms panel in headless Chromium', { timeout: 180_000 }, () => {
   });
 
   test('a page that cannot read the alarms says why', async () => {
-    const other = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const other = await signedInPage(browser, vigil.url, vigil.adminToken, {
+      prepare: (page) =>
+        page.route(
+          (url) => url.pathname.endsWith('/api/alarms'),
+          (route) => route.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ statusCode: 500, message: 'Internal server error' }) }),
+        ),
+    });
     try {
-      await other.route(
-        (url) => url.pathname.endsWith('/api/alarms'),
-        (route) => route.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ statusCode: 500, message: 'Internal server error' }) }),
-      );
-      await other.goto(vigil.url);
       const error = other.locator('#alarms-error');
       await error.waitFor({ state: 'visible' });
       assert.equal(await error.locator('.alarms-error-text').innerText(), 'Cannot load alarms (GET /api/alarms?limit=50: HTTP 500: Internal server error).');

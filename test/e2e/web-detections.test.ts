@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { findRepoFile, startRedisServer, startVigil, type RedisServerHandle, type VigilHandle } from '../../scripts/support';
-import { launchChromium } from '../support/browser';
+import { launchChromium, signedInPage, signInOnPage } from '../support/browser';
 
 
 const WHOLE_FRAME = { id: 'all', polygon: [[0, 0], [1, 0], [1, 1], [0, 1]] as [number, number][] };
@@ -44,15 +44,16 @@ describe('detections on the web page in headless Chromium', { timeout: 120_000 }
       ],
     });
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    page.on('websocket', (ws) => {
-      ws.on('framereceived', ({ payload }) => {
-        if (typeof payload !== 'string' || !payload.includes('"frame"')) return;
-        const stream = /"stream":"(\w+)"/.exec(payload)?.[1];
-        if (stream) framesByStream.set(stream, (framesByStream.get(stream) ?? 0) + 1);
-      });
+    page = await signedInPage(browser, vigil.url, vigil.adminToken, {
+      prepare: (page) =>
+        page.on('websocket', (ws) => {
+          ws.on('framereceived', ({ payload }) => {
+            if (typeof payload !== 'string' || !payload.includes('"frame"')) return;
+            const stream = /"stream":"(\w+)"/.exec(payload)?.[1];
+            if (stream) framesByStream.set(stream, (framesByStream.get(stream) ?? 0) + 1);
+          });
+        }),
     });
-    await page.goto(vigil.url);
   });
 
   after(async () => {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { findRepoFile, startRedisServer, startRtspServer, startVigil, testPatternLaunch, type RedisServerHandle, type RtspServerHandle, type VigilHandle } from '../../scripts/support';
-import { launchChromium } from '../support/browser';
+import { launchChromium, signedInPage, signInOnPage } from '../support/browser';
 
 
 describe('the web page in headless Chromium', { timeout: 120_000 }, () => {
@@ -41,8 +41,7 @@ describe('the web page in headless Chromium', { timeout: 120_000 }, () => {
       ],
     });
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(vigil.url);
+    page = await signedInPage(browser, vigil.url, vigil.adminToken);
   });
 
   after(async () => {

@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type Redis from 'ioredis';
 import { linkKeyFrom } from '@vigil/auth';
@@ -12,26 +12,23 @@ import { AuditLog, LoginLimiter, RedisConnections, Revocations, SessionRepositor
  * without one more secret to configure.
  */
 @Injectable()
-export class AuthStore implements OnModuleInit {
-  redis!: Redis;
-  revocations!: Revocations;
-  tokens!: TokenRepository;
-  sessions!: SessionRepository;
-  users!: UserRepository;
-  limiter!: LoginLimiter;
-  audit!: AuditLog;
+export class AuthStore {
+  readonly redis: Redis;
+  readonly revocations: Revocations;
+  readonly tokens: TokenRepository;
+  readonly sessions: SessionRepository;
+  readonly users: UserRepository;
+  readonly limiter: LoginLimiter;
+  readonly audit: AuditLog;
   private linkKeyPromise?: Promise<Buffer>;
 
-  constructor(
-    private readonly connections: RedisConnections,
-    @Inject(VIGIL_CONFIG) private readonly config: VigilConfig,
-  ) {}
-
-  onModuleInit(): void {
-    this.redis = this.connections.create('auth');
+  // made at construction, not at module init: the Socket.IO gateway's afterInit, which follows revocations, may
+  // come first
+  constructor(connections: RedisConnections, @Inject(VIGIL_CONFIG) config: VigilConfig) {
+    this.redis = connections.create('auth');
     this.revocations = new Revocations(this.redis);
     this.tokens = new TokenRepository(this.redis, this.revocations);
-    this.sessions = new SessionRepository(this.redis, this.revocations, { maxTtlMs: Math.max(this.config.auth.sessionMs, 60_000) });
+    this.sessions = new SessionRepository(this.redis, this.revocations, { maxTtlMs: Math.max(config.auth.sessionMs, 60_000) });
     this.users = new UserRepository(this.redis, this.sessions, this.revocations);
     this.limiter = new LoginLimiter(this.redis);
     this.audit = new AuditLog(this.redis);
