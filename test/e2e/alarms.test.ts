@@ -168,7 +168,17 @@ describe('alarms end to end', { timeout: 180_000 }, () => {
     assert.deepEqual(bodies.map((body) => body.type).sort(), ['alarm.end', 'alarm.start']);
     const start = bodies.find((body) => body.type === 'alarm.start')!;
     assert.equal(start.data.camera, 'dock');
-    assert.equal(start.data.links.clip, `https://vigil.example.com/api/alarms/${dock.id}/clip`);
+    assert.equal(start.data.links.alarm, `https://vigil.example.com/api/alarms/${dock.id}`);
+    assert.match(start.data.links.clip, new RegExp(`^https://vigil\\.example\\.com/api/alarms/${dock.id}/clip\\?exp=\\d+&sig=[\\w-]{43}$`));
+    // the receiver has no account: the signed links open the clip and the snapshot all the same, and only those
+    const local = (link: string) => link.replace('https://vigil.example.com', vigil.url);
+    const anonymous = { headers: { authorization: '' } };
+    const clip = await fetch(local(start.data.links.clip), anonymous);
+    assert.equal(clip.status, 200);
+    assert.equal(clip.headers.get('content-type'), 'video/mp4');
+    assert.equal((await fetch(local(start.data.links.snapshot), anonymous)).status, 200);
+    assert.equal((await fetch(local(start.data.links.alarm), anonymous)).status, 401);
+    assert.equal((await fetch(local(start.data.links.clip).replace(/sig=(.)/, (_, first: string) => `sig=${first === 'A' ? 'B' : 'A'}`), anonymous)).status, 404, 'tampered');
     assert.ok(receiver.requests.every((request) => request.invalid === null), 'every signature verifies');
     const detail = await waitFor('delivered state', async () => {
       const { body } = await getJson<AlarmRecord & { deliveries: { state: string }[] }>(`${vigil.url}/api/alarms/${dock.id}`);

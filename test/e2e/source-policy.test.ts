@@ -31,6 +31,8 @@ describe('source policy at every boundary of the all-in-one process', { timeout:
     redis = await startRedisServer();
     probe = new Redis(redis.url);
     vigil = await startVigil({ redisUrl: redis.url, env: { MEDIA_ROOTS: media } });
+    const issued = await sendJson('POST', `${vigil.url}/api/tokens`, { name: 'wall screen', role: 'viewer' });
+    viewerToken = (issued.body as { token: string }).token;
   });
 
   after(async () => {
@@ -40,6 +42,9 @@ describe('source policy at every boundary of the all-in-one process', { timeout:
   });
 
   const api = (path: string) => `${vigil.url}/api/cameras${path}`;
+  let viewerToken: string;
+  /** what a viewer gets: admins see the full reason, viewers the generic one */
+  const asViewer = async <T>(path: string): Promise<T> => (await (await fetch(api(path), { headers: { authorization: `Bearer ${viewerToken}` } })).json()) as T;
   const captureRuns = (camera: string): boolean => {
     try {
       execFileSync('pgrep', ['-P', String(vigil.child.process.pid), '-f', `capture-process\\.js --camera ${camera}$`]);
@@ -98,27 +103,28 @@ describe('source policy at every boundary of the all-in-one process', { timeout:
       });
       assert.match(full.reason ?? '', /^refused by the source policy: /, `${id}: the full reason in the registry`);
       const shown = await waitFor(`${id} in error over the API`, async () => {
-        const status = (await getJson<CameraView>(api(`/${id}`))).body.status;
+        const status = (await asViewer<CameraView>(`/${id}`)).status;
         return status?.state === 'error' ? status : undefined;
       });
-      assert.equal(shown.reason, 'cannot connect to the camera', `${id}: the API gives the generic reason`);
+      assert.equal(shown.reason, 'cannot connect to the camera', `${id}: the API gives a viewer the generic reason`);
+      assert.match((await getJson<CameraView>(api(`/${id}`))).body.status?.reason ?? '', /^refused by the source policy: /, `${id}: and an admin the full one`);
       assert.equal(captureRuns(id), false, `${id}: no capture process was started`);
     }
     assert.ok(vigil.child.running, 'the process keeps running');
   });
 
   // the bug this guards against: "Connection refused" vs a timeout for each host:port tried maps the network
-  test('a camera that cannot connect shows the generic reason in the API; the log has the full one', async () => {
+  test('a camera that cannot connect shows a viewer the generic reason in the API; the log has the full one', async () => {
     assert.equal((await sendJson('POST', api(''), { id: 'closed', url: 'rtsp://127.0.0.1:1/x', codec: 'h264' })).status, 201);
     const shown = await waitFor('closed in error', async () => {
-      const status = (await getJson<CameraView>(api('/closed'))).body.status;
+      const status = (await asViewer<CameraView>('/closed')).status;
       return status?.state === 'error' ? status : undefined;
     }, 20_000);
     assert.equal(shown.reason, 'cannot connect to the camera');
     const logged = await waitForLine(vigil.child, /camera closed: error \(/);
     const full = /camera closed: error \((.+)\)$/.exec(logged)?.[1] ?? '';
     assert.ok(full.length > 0 && !GENERIC_REASONS.includes(full), `the log has ingest's own reason: ${logged}`);
-    const { body } = await getJson<CameraView[]>(api(''));
+    const body = await asViewer<CameraView[]>('');
     for (const camera of body) {
       const reason = camera.status?.reason;
       assert.ok(reason === undefined || GENERIC_REASONS.includes(reason), `${camera.id}: the list shows "${reason}"`);
