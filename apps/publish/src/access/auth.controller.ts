@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, HttpException, HttpStatus, Inject, Post, Req, Res, UnauthorizedException, BadRequestException } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, HttpCode, HttpException, HttpStatus, Inject, Post, Req, Res, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
+import { Slots } from '@vigil/alarms';
 import type { Response } from 'express';
 import { dummyVerify, needsRehash, hashPassword, sessionIdentity, usernameSchema, verifyPassword, type Identity } from '@vigil/auth';
 import { describeIssues, VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
@@ -10,9 +11,17 @@ import { clearSessionCookie, setSessionCookie } from './session-cookie';
 export type Me = Pick<Identity, 'kind' | 'id' | 'name' | 'role' | 'cameras' | 'expiresAt'>;
 
 const WRONG = 'wrong user name or password';
+/**
+ * scrypt runs on Node's shared thread pool (about 170 ms a check here), which file reads and DNS lookups use too:
+ * at most 2 checks at once, a few dozen waiting, and past that a 503 rather than a pool held for seconds.
+ */
+const PASSWORD_CHECKS = 2;
+const PASSWORD_CHECKS_WAITING = 32;
 
 @Controller('api/auth')
 export class AuthController {
+  private readonly checks = new Slots(PASSWORD_CHECKS);
+
   constructor(
     private readonly store: AuthStore,
     private readonly auditor: Auditor,
@@ -40,7 +49,11 @@ export class AuthController {
       throw new HttpException({ statusCode: 429, error: 'Too Many Requests', message: `too many sign-in attempts: try again in ${Math.ceil(decision.retryAfterMs / 1000)} s` }, HttpStatus.TOO_MANY_REQUESTS);
     }
     const user = await this.store.users.getByUsername(username);
-    const valid = user ? await verifyPassword(password, user.passwordHash) : await dummyVerify(password);
+    if (this.checks.queued >= PASSWORD_CHECKS_WAITING) {
+      response.setHeader('Retry-After', '1');
+      throw new ServiceUnavailableException('too many sign-ins at once: try again in a second');
+    }
+    const valid = await this.checks.run(() => (user ? verifyPassword(password, user.passwordHash) : dummyVerify(password)));
     if (!user || !valid) {
       await this.auditor.record(request, 'login.fail', { target });
       throw new UnauthorizedException(WRONG);

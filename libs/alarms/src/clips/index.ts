@@ -12,3 +12,4 @@ export * from './clip-store';
 export * from './retention';
 export * from './errors';
 export * from './staged-clips';
+export * from './slots';
