@@ -9,7 +9,7 @@ import { jsonOnly } from './json-only';
 import { VigilLogger } from './start-up-logger';
 
 /** the largest JSON body a route takes (a camera with its zones and rules is a few KB) */
-const JSON_BODY_LIMIT = '100kb';
+export const JSON_BODY_LIMIT = '100kb';
 
 const LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
 
