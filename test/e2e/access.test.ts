@@ -138,6 +138,8 @@ describe('access control', { timeout: 240_000 }, () => {
       'PUT /api/users/:id': { path: '/api/users/0123456789abcdef', body: { role: 'viewer' }, expect: [401, 403, 403, 404] },
       'DELETE /api/users/:id': { path: '/api/users/0123456789abcdef', expect: [401, 403, 403, 404] },
       'GET /api/audit': { path: '/api/audit', expect: admin },
+      'GET /api/openapi.json': { path: '/api/openapi.json', expect: open },
+      'GET /api/docs': { path: '/api/docs', expect: open },
     };
     const missing = routes.filter((route) => !(route in matrix));
     assert.deepEqual(missing, [], 'every route the router mapped has an entry in the matrix');

@@ -5,6 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ConfigError, loadConfig, type VigilConfig } from '@vigil/config';
 import { killChildren } from '@vigil/media';
 import { redisOptionsFromUrl } from '@vigil/redis';
+import { bodyParserErrors } from './body-errors';
 import { jsonOnly } from './json-only';
 import { VigilLogger } from './start-up-logger';
 
@@ -51,6 +52,7 @@ export async function startApp(options: StartOptions): Promise<INestApplication>
   const app = await NestFactory.create<NestExpressApplication>(options.module(config), { logger: new VigilLogger(logLevels(config.logLevel)), bodyParser: false });
   app.use(jsonOnly);
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
+  app.use(bodyParserErrors);
   stopOnSignals(app, config.shutdownTimeoutMs, logger);
   options.configure?.(app, config);
   app.connectMicroservice<MicroserviceOptions>(controlTransport(config), { inheritAppConfig: true });

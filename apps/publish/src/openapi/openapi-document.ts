@@ -42,7 +42,8 @@ const SHARED_RESPONSES = {
   },
   PayloadTooLarge: { description: `a body over ${JSON_BODY_LIMIT}`, content: { 'application/json': { schema: ERROR_REF } } },
   UnsupportedMediaType: {
-    description: 'a body that is not JSON (`Content-Type: application/json`): a form or text/plain body, which another site could send through a signed-in browser, is refused unread',
+    description:
+      'a body that is not JSON (`Content-Type: application/json`): a form or text/plain body, which another site could send through a signed-in browser, is refused unread; so is JSON in a charset other than UTF-8',
     content: { 'application/json': { schema: ERROR_REF } },
   },
 };
@@ -142,7 +143,8 @@ function successes(doc: RouteDoc): Responses {
 function errors(route: ServedRoute, rule: AccessRule, doc: RouteDoc): Responses {
   const own: Responses = Object.fromEntries(Object.entries(doc.errors ?? {}).map(([status, cause]) => [status, response(typeof cause === 'string' ? { description: cause } : cause, true)]));
   if (doc.body) {
-    own[400] ??= response({ description: 'the body does not pass the schema: the message names the field' }, true);
+    const invalid = (own[400] as ResponseConfig | undefined)?.description ?? 'the body does not pass the schema: the message names the field';
+    own[400] = response({ description: `${invalid}; or the body cannot be read as JSON` }, true);
     own[413] = sharedResponse('PayloadTooLarge');
   }
   if (WRITES.has(route.method)) own[415] = sharedResponse('UnsupportedMediaType');
