@@ -114,7 +114,7 @@ function article({ method, path, operation }: Listed, document: DocumentLike): s
   return [
     `<article id="${anchor('op', operation.operationId ?? `${method}${path}`)}">`,
     `<h3><span class="method ${method}">${method.toUpperCase()}</span><code>${escapeHtml(path)}</code>${access ? `<span class="access">${escapeHtml(access)}</span>` : ''}</h3>`,
-    operation.summary ? `<p><strong>${escapeHtml(operation.summary)}</strong></p>` : '',
+    operation.summary ? `<p><strong>${prose(operation.summary)}</strong></p>` : '',
     paragraphs(operation.description),
     parametersTable(operation.parameters ?? []),
     requestBody(operation.requestBody),
@@ -126,9 +126,16 @@ function article({ method, path, operation }: Listed, document: DocumentLike): s
 function parametersTable(parameters: NonNullable<Operation['parameters']>): string {
   if (parameters.length === 0) return '';
   const rows = parameters.map(
-    (p) => `<tr><td><code>${escapeHtml(p.name)}</code></td><td>${escapeHtml(p.in)}</td><td>${p.required ? 'required' : 'optional'}</td><td><code>${escapeHtml(JSON.stringify(p.schema ?? {}))}</code></td><td>${escapeHtml(p.description ?? '')}</td></tr>`,
+    (p) => `<tr><td><code>${escapeHtml(p.name)}</code></td><td>${escapeHtml(p.in)}</td><td>${p.required ? 'required' : 'optional'}</td><td><code>${escapeHtml(JSON.stringify(withoutDescription(p.schema)))}</code></td><td>${prose(p.description)}</td></tr>`,
   );
   return `<h4>Parameters</h4><table><tr><th>name</th><th>in</th><th></th><th>schema</th><th>description</th></tr>${rows.join('')}</table>`;
+}
+
+/** A parameter's schema as shown beside its description, which it usually repeats. */
+function withoutDescription(schema: unknown): unknown {
+  if (typeof schema !== 'object' || schema === null) return schema ?? {};
+  const { description: _shown, ...rest } = schema as Record<string, unknown>;
+  return rest;
 }
 
 function requestBody(body: Operation['requestBody']): string {
@@ -139,9 +146,9 @@ function requestBody(body: Operation['requestBody']): string {
 function responses(all: NonNullable<Operation['responses']>, document: DocumentLike): string {
   const rows = Object.entries(all).map(([status, given]) => {
     const reply = resolveResponse(given, document);
-    const headers = Object.entries(reply.headers ?? {}).map(([name, header]) => `<br>header <code>${escapeHtml(name)}</code>: ${escapeHtml(header.description ?? '')}`);
+    const headers = Object.entries(reply.headers ?? {}).map(([name, header]) => `<br>header <code>${escapeHtml(name)}</code>: ${prose(header.description)}`);
     const bodies = Object.entries(reply.content ?? {}).map(([type, media]) => `<details><summary>${escapeHtml(type)}</summary>${json(media.schema)}</details>`);
-    return `<tr><td><strong>${escapeHtml(status)}</strong></td><td>${escapeHtml(reply.description ?? '')}${headers.join('')}${bodies.join('')}</td></tr>`;
+    return `<tr><td><strong>${escapeHtml(status)}</strong></td><td>${prose(reply.description)}${headers.join('')}${bodies.join('')}</td></tr>`;
   });
   return `<h4>Responses</h4><table>${rows.join('')}</table>`;
 }
@@ -157,7 +164,7 @@ function securitySection(document: DocumentLike): string {
   const rows = Object.entries(document.components?.securitySchemes ?? {}).map(([name, given]) => {
     const scheme = given as { type?: string; scheme?: string; in?: string; name?: string; description?: string };
     const where = scheme.type === 'apiKey' ? `${scheme.in ?? ''} ${scheme.name ?? ''}` : `${scheme.type ?? ''} ${scheme.scheme ?? ''}`;
-    return `<tr><td><code>${escapeHtml(name)}</code></td><td>${escapeHtml(where)}</td><td>${escapeHtml(scheme.description ?? '')}</td></tr>`;
+    return `<tr><td><code>${escapeHtml(name)}</code></td><td>${escapeHtml(where)}</td><td>${prose(scheme.description)}</td></tr>`;
   });
   return `<section id="security"><h2>Credentials</h2><table><tr><th>scheme</th><th>where</th><th></th></tr>${rows.join('')}</table></section>`;
 }
@@ -176,11 +183,16 @@ function json(value: unknown): string {
   return `<pre>${text.replace(/&#34;#\/components\/schemas\/([A-Za-z0-9_.-]+)&#34;/g, (_, name: string) => `<a href="#${anchor('schema', name)}">&#34;#/components/schemas/${name}&#34;</a>`)}</pre>`;
 }
 
-/** Paragraphs at blank lines; `code` spans, found in the escaped text (a backtick is not escaped, nor needs to be). */
+/** Paragraphs at blank lines. */
 function paragraphs(text: string | undefined): string {
   if (!text) return '';
   return text
     .split(/\n{2,}/)
-    .map((paragraph) => `<p>${escapeHtml(paragraph).replace(/`([^`]+)`/g, '<code>$1</code>')}</p>`)
+    .map((paragraph) => `<p>${prose(paragraph)}</p>`)
     .join('\n');
+}
+
+/** A description: escaped, then its `code` spans marked (a backtick is not escaped, nor needs to be). */
+function prose(text: string | undefined): string {
+  return escapeHtml(text ?? '').replace(/`([^`]+)`/g, '<code>$1</code>');
 }
