@@ -6,15 +6,13 @@
  * Guards against: a reference that drifts from the router or from the answers, and one that lies about access.
  */
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import Redis from 'ioredis';
-import { AlarmStore, ClipStore } from '@vigil/alarms';
 import { linkKeyFrom, signLink } from '@vigil/auth';
 import { authKeys } from '@vigil/contracts';
 import { DOCS_PAGE_CSP, escapeHtml } from '../../apps/publish/src/openapi/docs-page';
 import { startRedisServer, startVigil, type OutputLine, type RedisServerHandle, type VigilHandle } from '../../scripts/support';
-import { storedAlarm } from '../support/alarm-fixtures';
+import { storedAlarmWithFiles } from '../support/alarm-fixtures';
 import { resolveRef, schemaErrors } from '../support/json-schema';
 import { waitFor } from '../support/wait';
 
@@ -84,13 +82,7 @@ describe('the API reference', { timeout: 180_000 }, () => {
     const response = await fetch(url('/api/openapi.json'), { headers: anonymous });
     assert.equal(response.status, 200);
     document = (await response.json()) as Document;
-    const alarm = storedAlarm({ camera: 'dock', rule: 'intrusion', startedAt: Date.now() - 60_000, clip: { state: 'ready', from: 0, to: 1, frames: 1, bytes: 4, encoder: 'x264' } });
-    await new AlarmStore(probe).record({ type: 'end', alarm });
-    const files = new ClipStore({ dir: vigil.alarmsDir, maxAgeMs: 86_400_000, maxBytes: 1e9 });
-    await mkdir(vigil.alarmsDir, { recursive: true });
-    await writeFile(files.clipPath(alarm.id), 'clip');
-    await writeFile(files.snapshotPath(alarm.id), Buffer.from([0xff, 0xd8, 0xff, 0xd9]));
-    fileAlarm = alarm.id;
+    fileAlarm = await storedAlarmWithFiles(probe, vigil.alarmsDir, 'dock');
     const issued = await fetch(url('/api/tokens'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'wall screen', role: 'viewer' }) });
     viewerToken = ((await issued.json()) as { token: string }).token;
   });

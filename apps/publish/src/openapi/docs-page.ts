@@ -72,7 +72,8 @@ export function renderDocsPage(document: DocumentLike): string {
     `<title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body><main>`,
     `<h1>${escapeHtml(title)}</h1>`,
     paragraphs(document.info.description),
-    '<p>The same as an OpenAPI 3.1 document: <a href="/api/openapi.json"><code>/api/openapi.json</code></a>.</p>',
+    // relative, so that the link holds behind a proxy that serves vigil under a path of its own
+    '<p>The same as an OpenAPI 3.1 document: <a href="openapi.json"><code>/api/openapi.json</code></a>.</p>',
     '<nav><h2>Contents</h2><ul>',
     ...tags.map((tag) => `<li><a href="#${anchor('tag', tag.name)}">${escapeHtml(tag.name)}</a></li>`),
     '<li><a href="#security">Credentials</a></li><li><a href="#schemas">Schemas</a></li></ul></nav>',
