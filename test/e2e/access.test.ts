@@ -5,17 +5,15 @@
  * learning that other cameras exist, a revoked token that keeps its socket, a form post from another site.
  */
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import Redis from 'ioredis';
 import { exportJWK, generateKeyPair, SignJWT, type KeyLike } from 'jose';
-import { AlarmStore, ClipStore } from '@vigil/alarms';
 import { linkKeyFrom, signLink } from '@vigil/auth';
 import { authKeys, type Ack } from '@vigil/contracts';
 import { ensureUser, startRedisServer, startVigil, type OutputLine, type RedisServerHandle, type VigilHandle } from '../../scripts/support';
-import { storedAlarm } from '../support/alarm-fixtures';
+import { storedAlarmWithFiles } from '../support/alarm-fixtures';
 import { io, type Socket } from '../support/io';
 import { waitFor } from '../support/wait';
 
@@ -84,13 +82,7 @@ describe('access control', { timeout: 240_000 }, () => {
     tokens.forged = await jwt(otherKey, { vigil_role: 'admin' });
     tokens.jwt = await jwt(signingKey, { vigil_role: 'viewer', vigil_cameras: ['gate'] });
     // an alarm of the dock with its files, which only callers who may see the dock may read
-    const alarm = storedAlarm({ camera: 'dock', rule: 'intrusion', startedAt: Date.now() - 60_000, clip: { state: 'ready', from: 0, to: 1, frames: 1, bytes: 4, encoder: 'x264' } });
-    await new AlarmStore(probe).record({ type: 'end', alarm });
-    const files = new ClipStore({ dir: vigil.alarmsDir, maxAgeMs: 86_400_000, maxBytes: 1e9 });
-    await mkdir(vigil.alarmsDir, { recursive: true });
-    await writeFile(files.clipPath(alarm.id), 'clip');
-    await writeFile(files.snapshotPath(alarm.id), Buffer.from([0xff, 0xd8, 0xff, 0xd9]));
-    dockAlarm = alarm.id;
+    dockAlarm = await storedAlarmWithFiles(probe, vigil.alarmsDir, 'dock');
     await waitFor('the expired token to expire', async () => (await call('expired', 'GET', '/api/auth/me')).status === 401, 10_000);
   });
 
@@ -138,6 +130,8 @@ describe('access control', { timeout: 240_000 }, () => {
       'PUT /api/users/:id': { path: '/api/users/0123456789abcdef', body: { role: 'viewer' }, expect: [401, 403, 403, 404] },
       'DELETE /api/users/:id': { path: '/api/users/0123456789abcdef', expect: [401, 403, 403, 404] },
       'GET /api/audit': { path: '/api/audit', expect: admin },
+      'GET /api/openapi.json': { path: '/api/openapi.json', expect: open },
+      'GET /api/docs': { path: '/api/docs', expect: open },
     };
     const missing = routes.filter((route) => !(route in matrix));
     assert.deepEqual(missing, [], 'every route the router mapped has an entry in the matrix');

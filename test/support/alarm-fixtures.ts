@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import type Redis from 'ioredis';
+import { AlarmStore, ClipStore } from '@vigil/alarms';
 import { newAlarmId, type AlarmRecord } from '@vigil/contracts';
 
 /** A stored alarm as the alarms service writes it; ended unless `state` says otherwise, 12 s long. */
@@ -18,4 +21,18 @@ export function storedAlarm(fields: Partial<AlarmRecord> & Pick<AlarmRecord, 'ca
     snapshot: true,
     ...fields,
   };
+}
+
+/**
+ * An ended alarm of `camera` from a minute ago, recorded in Redis as the alarms service records one, with its files
+ * in `alarmsDir`: a 4-byte clip (`clip`) and a minimal JPEG snapshot. Returns its id.
+ */
+export async function storedAlarmWithFiles(redis: Redis, alarmsDir: string, camera: string): Promise<string> {
+  const alarm = storedAlarm({ camera, rule: 'intrusion', startedAt: Date.now() - 60_000, clip: { state: 'ready', from: 0, to: 1, frames: 1, bytes: 4, encoder: 'x264' } });
+  await new AlarmStore(redis).record({ type: 'end', alarm });
+  const files = new ClipStore({ dir: alarmsDir, maxAgeMs: 86_400_000, maxBytes: 1e9 });
+  await mkdir(alarmsDir, { recursive: true });
+  await writeFile(files.clipPath(alarm.id), 'clip');
+  await writeFile(files.snapshotPath(alarm.id), Buffer.from([0xff, 0xd8, 0xff, 0xd9]));
+  return alarm.id;
 }

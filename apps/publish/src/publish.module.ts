@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { ClientsModule } from '@nestjs/microservices';
 import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
 import { controlTransport } from '@vigil/platform';
@@ -15,15 +16,18 @@ import { CONTROL_CLIENT } from './control';
 import { FrameFanout } from './live/frame-fanout';
 import { FramesGateway } from './live/frames.gateway';
 import { PublishMetrics } from './live/publish-metrics';
+import { ApiReference } from './openapi/api-reference';
+import { ApiReferenceController } from './openapi/api-reference.controller';
 
-/** REST API, Socket.IO fan-out and the web page. Needs ConfigModule, RedisModule, MetricsModule. */
+/** REST API, Socket.IO fan-out, the web page and the API reference. Needs ConfigModule, RedisModule, MetricsModule. */
 @Module({
   imports: [
+    DiscoveryModule,
     ClientsModule.registerAsync([
       { name: CONTROL_CLIENT, inject: [VIGIL_CONFIG], useFactory: (config: VigilConfig) => controlTransport(config) as never },
     ]),
   ],
-  controllers: [CamerasController, AlarmsController, AuthController, TokensController, UsersController, AuditController],
-  providers: [AlarmSettings, alarmStoreProvider, AlarmsQueryService, CamerasService, FrameFanout, FramesGateway, PublishMetrics],
+  controllers: [CamerasController, AlarmsController, AuthController, TokensController, UsersController, AuditController, ApiReferenceController],
+  providers: [AlarmSettings, alarmStoreProvider, AlarmsQueryService, CamerasService, FrameFanout, FramesGateway, PublishMetrics, ApiReference],
 })
 export class PublishModule {}

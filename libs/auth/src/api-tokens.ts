@@ -8,7 +8,7 @@ import { newRecordId } from './record-fields';
  */
 const TOKEN_PREFIX = 'vgl_';
 /** the id is a record id (16 hex characters); the secret, 32 random bytes base64url */
-const TOKEN_PATTERN = /^vgl_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
+export const API_TOKEN_PATTERN = /^vgl_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
 /** `vgl_` + 16 + `_` + 43 */
 export const API_TOKEN_LENGTH = 64;
 
@@ -28,7 +28,7 @@ export function newApiToken(): NewApiToken {
 /** The id and secret of a well-formed token; undefined for anything else (checked by length before any pattern). */
 export function parseApiToken(text: unknown): { id: string; secret: string } | undefined {
   if (typeof text !== 'string' || text.length !== API_TOKEN_LENGTH) return undefined;
-  const match = TOKEN_PATTERN.exec(text);
+  const match = API_TOKEN_PATTERN.exec(text);
   return match ? { id: match[1]!, secret: match[2]! } : undefined;
 }
 

@@ -54,8 +54,12 @@ export const auditEntrySchema = z
   .strict();
 export type AuditEntry = z.infer<typeof auditEntrySchema>;
 
+/** An entry's id: the Redis stream id it was added under. */
+export const AUDIT_ID_PATTERN = /^\d{1,20}-\d{1,20}$/;
+
 /** An entry as listed: with its stream id, which is also the cursor for the next page (`before`). */
-export type AuditRecord = AuditEntry & { id: string };
+export const auditRecordSchema = auditEntrySchema.extend({ id: z.string().regex(AUDIT_ID_PATTERN) });
+export type AuditRecord = z.infer<typeof auditRecordSchema>;
 
 /** Field names whose values are credentials wherever they stand. */
 const SECRET_FIELD = /password|secret|hash|authorization|cookie|credential|^(token|apikey|api_key|sig|signature)$/i;

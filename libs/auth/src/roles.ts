@@ -6,7 +6,8 @@ export type Role = (typeof ROLES)[number];
 export const roleSchema = z.enum(ROLES);
 
 /** How a caller proved who they are. */
-export type IdentityKind = 'bootstrap' | 'token' | 'session' | 'jwt';
+export const IDENTITY_KINDS = ['bootstrap', 'token', 'session', 'jwt'] as const;
+export type IdentityKind = (typeof IDENTITY_KINDS)[number];
 
 /** Who a request or socket acts for, whatever the credential was. */
 export interface Identity {

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
 
 /** How long a link in a webhook body works unless configured otherwise: 7 days. */
 export const DEFAULT_LINK_TTL_MS = 7 * 24 * 60 * 60 * 1000;
@@ -10,12 +11,12 @@ const SEGMENT = /^[A-Za-z0-9_~.-]+$/;
 const EXP_PATTERN = /^[1-9][0-9]{0,15}$/;
 const SIG_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
-export interface LinkQuery {
-  /** epoch ms after which the link no longer works */
-  exp: string;
-  /** base64url HMAC-SHA256 of the path and `exp` */
-  sig: string;
-}
+/** The query of a signed link, as the API reference shows it (verifyLink checks the same patterns). */
+export const linkQuerySchema = z.object({
+  exp: z.string().regex(EXP_PATTERN).describe('epoch ms after which the link no longer works'),
+  sig: z.string().regex(SIG_PATTERN).describe('base64url HMAC-SHA256 of the path and `exp`'),
+});
+export type LinkQuery = z.infer<typeof linkQuerySchema>;
 
 /**
  * Signs `path` until `expiresAt` (epoch ms). Only a canonical path can be signed: what is signed is what is served,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { cameraPatternsSchema } from './camera-scope';
-import { hashTokenSecret, newApiToken } from './api-tokens';
+import { API_TOKEN_PATTERN, hashTokenSecret, newApiToken } from './api-tokens';
 import { DIGEST_PATTERN } from './digest';
 import { displayNameSchema, epochMsSchema, recordIdSchema } from './record-fields';
 import { BOOTSTRAP_ID, roleSchema, type Identity } from './roles';
@@ -35,6 +35,10 @@ export function issueToken(input: TokenInput, now: number): { record: TokenRecor
 /** What the API shows of a token: no hash. */
 export const tokenViewSchema = tokenRecordSchema.omit({ secretHash: true }).extend({ lastUsedAt: epochMsSchema.optional() });
 export type TokenView = z.infer<typeof tokenViewSchema>;
+
+/** What `POST /api/tokens` answers: the view and, this once, the token text. */
+export const issuedTokenSchema = tokenViewSchema.extend({ token: z.string().regex(API_TOKEN_PATTERN).describe('send as `Authorization: Bearer <token>`; shown only this once') });
+export type IssuedToken = z.infer<typeof issuedTokenSchema>;
 
 export function tokenView(record: TokenRecord, lastUsedAt?: number): TokenView {
   const { secretHash: _hidden, ...view } = record;

@@ -6,8 +6,8 @@ import { ENV_NAMES, inputLimits, withinLength, withinMax } from './limits';
 
 export const CAMERA_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
-/** One camera as configured (config file, REST body, registry entry). Unknown keys are rejected. */
-export const cameraConfigSchema = z
+/** A camera's fields, each checked on its own; cameraConfigSchema adds the checks across fields. */
+const cameraFieldsSchema = z
   .object({
     id: z.string().regex(CAMERA_ID_PATTERN, 'must be 1-64 letters, digits, "-" or "_", starting with a letter or digit'),
     name: z.string().min(1).max(200).optional(),
@@ -38,15 +38,17 @@ export const cameraConfigSchema = z
     /** re-encode and push this camera's frames to an RTMP/RTSP server; absent means no push */
     egress: cameraEgressSchema.optional(),
   })
-  .strict()
-  .superRefine((camera, ctx) => {
-    const rate = pixelRate(camera);
-    const max = inputLimits().megapixelsPerSecond;
-    if (rate !== undefined && rate / 1e6 > max) {
-      const message = `${camera.width ?? '?'}x${camera.height ?? '?'} at ${camera.fps ?? '?'} fps is ${(rate / 1e6).toFixed(0)} megapixels per second; at most ${max.toFixed(0)} (${ENV_NAMES.megapixelsPerSecond})`;
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['fps'], message });
-    }
-  });
+  .strict();
+
+/** One camera as configured (config file, REST body, registry entry). Unknown keys are rejected. */
+export const cameraConfigSchema = cameraFieldsSchema.superRefine((camera, ctx) => {
+  const rate = pixelRate(camera);
+  const max = inputLimits().megapixelsPerSecond;
+  if (rate !== undefined && rate / 1e6 > max) {
+    const message = `${camera.width ?? '?'}x${camera.height ?? '?'} at ${camera.fps ?? '?'} fps is ${(rate / 1e6).toFixed(0)} megapixels per second; at most ${max.toFixed(0)} (${ENV_NAMES.megapixelsPerSecond})`;
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['fps'], message });
+  }
+});
 
 /** Pixels per second a camera asks for, where that is known: a test pattern fills in its defaults (1280x720 at 25). */
 function pixelRate(camera: { url: string; fps?: number; width?: number; height?: number }): number | undefined {
@@ -149,8 +151,12 @@ export const inferenceStatusSchema: z.ZodType<InferenceStatus> = z
   })
   .strict();
 
-/** A camera as the API shows it: its config (URL masked), its capture status and its inference status. */
-export interface CameraView extends CameraConfig {
-  status: CameraStatus | null;
-  inference: InferenceStatus | null;
-}
+/** A camera as the API shows it: its config (URLs masked), its capture status and its inference status. */
+export const cameraViewSchema = cameraFieldsSchema.extend({
+  // masked, so no longer a source the policy would take: a shape, not a check
+  url: z.string().min(1).describe('the source, credentials masked'),
+  egress: cameraEgressSchema.extend({ url: z.string().min(1).describe('the target, credentials masked') }).optional(),
+  status: cameraStatusSchema.nullable().describe('capture status, written by the ingest instance that owns the camera; null before its first report'),
+  inference: inferenceStatusSchema.nullable().describe('inference status, for cameras with a `detect` section; null otherwise or before its first report'),
+});
+export type CameraView = z.infer<typeof cameraViewSchema>;

@@ -1,15 +1,19 @@
 import { z } from 'zod';
 import { withinCount } from './limits';
 
+const unit = z.number().min(0).max(1);
+
+/** a detector keeps at most 300 boxes per frame (NMS) and motion far fewer */
+export const MAX_DETECTIONS = 1000;
+
 /** One detected object. Coordinates are normalised to the frame (0..1), so any client can draw them at any size. */
-export interface Detection {
-  /** class name, e.g. `person`, `helmet`, `no_helmet`, `motion` */
-  label: string;
-  classId: number;
-  score: number;
-  /** [x1, y1, x2, y2], normalised */
-  box: [number, number, number, number];
-}
+export const detectionSchema = z.object({
+  label: z.string().min(1).max(128).describe('class name, e.g. `person`, `helmet`, `no_helmet`, `motion`'),
+  classId: z.number().int().min(0).max(1_000_000),
+  score: unit,
+  box: z.tuple([unit, unit, unit, unit]).describe('[x1, y1, x2, y2], normalised to the frame'),
+});
+export type Detection = z.infer<typeof detectionSchema>;
 
 /** What inference says about one frame: published on `channels.detections(camera)`, forwarded to Socket.IO. */
 export interface DetectionsEvent {

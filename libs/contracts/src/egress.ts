@@ -65,27 +65,25 @@ export const EGRESS_STATES = ['waiting', 'connecting', 'live', 'error'] as const
  */
 export type EgressState = (typeof EGRESS_STATES)[number];
 
+const count = z.number().int().nonnegative();
+
 /** One camera's push, as GET /api/egress shows it. */
-export interface EgressStatus {
-  camera: string;
-  /** the target, credentials masked */
-  url: string;
-  stream: (typeof STREAMS)[number];
-  state: EgressState;
-  /** why it is in `error` (masked) */
-  reason?: string;
-  /** the encoder in use: `nvenc` or `x264`; absent when none could be used for this camera */
-  encoder?: 'nvenc' | 'x264';
-  /** output frame rate of the running (or last) ffmpeg */
-  fps?: number;
-  width?: number;
-  height?: number;
-  /** frames handed to ffmpeg, and frames dropped because it was behind */
-  pushed: number;
-  dropped: number;
-  /** ffmpeg restarts after a failure */
-  reconnects: number;
-  lastFrameAt?: number;
-  /** epoch ms of the last state change */
-  since: number;
-}
+export const egressStatusSchema = z
+  .object({
+    camera: z.string(),
+    url: z.string().describe('the target, credentials masked'),
+    stream: z.enum(STREAMS),
+    state: z.enum(EGRESS_STATES),
+    reason: z.string().optional().describe('why it is in `error` (masked)'),
+    encoder: z.enum(['nvenc', 'x264']).optional().describe('the encoder in use; absent when none could be used for this camera'),
+    fps: z.number().nonnegative().optional().describe('output frame rate of the running (or last) ffmpeg'),
+    width: count.optional(),
+    height: count.optional(),
+    pushed: count.describe('frames handed to ffmpeg'),
+    dropped: count.describe('frames dropped because ffmpeg was behind'),
+    reconnects: count.describe('ffmpeg restarts after a failure'),
+    lastFrameAt: z.number().nonnegative().optional(),
+    since: z.number().nonnegative().describe('epoch ms of the last state change'),
+  })
+  .strict();
+export type EgressStatus = z.infer<typeof egressStatusSchema>;

@@ -5,11 +5,12 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ConfigError, loadConfig, type VigilConfig } from '@vigil/config';
 import { killChildren } from '@vigil/media';
 import { redisOptionsFromUrl } from '@vigil/redis';
+import { bodyParserErrors } from './body-errors';
 import { jsonOnly } from './json-only';
 import { VigilLogger } from './start-up-logger';
 
 /** the largest JSON body a route takes (a camera with its zones and rules is a few KB) */
-const JSON_BODY_LIMIT = '100kb';
+export const JSON_BODY_LIMIT = '100kb';
 
 const LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -51,6 +52,7 @@ export async function startApp(options: StartOptions): Promise<INestApplication>
   const app = await NestFactory.create<NestExpressApplication>(options.module(config), { logger: new VigilLogger(logLevels(config.logLevel)), bodyParser: false });
   app.use(jsonOnly);
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
+  app.use(bodyParserErrors);
   stopOnSignals(app, config.shutdownTimeoutMs, logger);
   options.configure?.(app, config);
   app.connectMicroservice<MicroserviceOptions>(controlTransport(config), { inheritAppConfig: true });

@@ -2,6 +2,7 @@ import { Controller, Get, HttpException, HttpStatus, OnModuleInit } from '@nestj
 import type Redis from 'ioredis';
 import { RedisConnections } from '@vigil/redis';
 import { Access } from './access/access';
+import type { HealthDown, HealthUp } from './health-status';
 
 /**
  * Liveness and readiness, open to anyone (probes carry no credentials), so they say nothing but up or down: no
@@ -20,27 +21,27 @@ export class HealthController implements OnModuleInit {
 
   /** 200 while the process serves requests. */
   @Get('livez')
-  live(): { status: 'ok' } {
+  live(): HealthUp {
     return { status: 'ok' };
   }
 
   /** 200 while Redis answers, 503 otherwise: without the bus no frame moves. */
   @Get('readyz')
-  ready(): Promise<{ status: 'ok' }> {
+  ready(): Promise<HealthUp> {
     return this.redisUp();
   }
 
   /** readyz under its older name, which probes and scripts already use. */
   @Get('healthz')
-  health(): Promise<{ status: 'ok' }> {
+  health(): Promise<HealthUp> {
     return this.redisUp();
   }
 
-  private async redisUp(): Promise<{ status: 'ok' }> {
+  private async redisUp(): Promise<HealthUp> {
     try {
       await this.redis.ping();
     } catch {
-      throw new HttpException({ status: 'unavailable' }, HttpStatus.SERVICE_UNAVAILABLE);
+      throw new HttpException({ status: 'unavailable' } satisfies HealthDown, HttpStatus.SERVICE_UNAVAILABLE);
     }
     return { status: 'ok' };
   }

@@ -7,3 +7,5 @@ export * from './json-only';
 export * from './same-origin';
 export * from './access';
 export * from './client-address';
+export * from './api-error';
+export * from './health-status';

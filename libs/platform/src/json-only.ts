@@ -1,4 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
+import type { ApiError } from './api-error';
 
 const WITH_BODY = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -12,7 +13,7 @@ export function jsonOnly(request: Request, response: Response, next: NextFunctio
     next();
     return;
   }
-  response.status(415).json({ statusCode: 415, error: 'Unsupported Media Type', message: 'the body must be JSON (Content-Type: application/json)' });
+  response.status(415).json({ statusCode: 415, error: 'Unsupported Media Type', message: 'the body must be JSON (Content-Type: application/json)' } satisfies ApiError);
 }
 
 function hasBody(request: Request): boolean {

@@ -3,12 +3,9 @@ import { Slots } from '@vigil/alarms';
 import type { Response } from 'express';
 import { dummyVerify, needsRehash, hashPassword, sessionIdentity, usernameSchema, verifyPassword, type Identity } from '@vigil/auth';
 import { describeIssues, VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
-import { Access, Auditor, AuthStore, cookieOf, CurrentIdentity, SESSION_COOKIE, type AuthedRequest } from '@vigil/platform';
-import { loginSchema } from './accounts.schemas';
+import { Access, Auditor, AuthStore, cookieOf, CurrentIdentity, SESSION_COOKIE, type ApiError, type AuthedRequest } from '@vigil/platform';
+import { loginSchema, type Me } from './accounts.schemas';
 import { clearSessionCookie, setSessionCookie } from './session-cookie';
-
-/** What GET /api/auth/me shows: who, with which role and cameras; never a credential. */
-export type Me = Pick<Identity, 'kind' | 'id' | 'name' | 'role' | 'cameras' | 'expiresAt'>;
 
 const WRONG = 'wrong user name or password';
 /**
@@ -46,7 +43,7 @@ export class AuthController {
     if (!decision.allowed) {
       await this.auditor.record(request, 'login.fail', { target, detail: { reason: 'too many attempts' } });
       response.setHeader('Retry-After', String(Math.ceil(decision.retryAfterMs / 1000)));
-      throw new HttpException({ statusCode: 429, error: 'Too Many Requests', message: `too many sign-in attempts: try again in ${Math.ceil(decision.retryAfterMs / 1000)} s` }, HttpStatus.TOO_MANY_REQUESTS);
+      throw new HttpException({ statusCode: 429, error: 'Too Many Requests', message: `too many sign-in attempts: try again in ${Math.ceil(decision.retryAfterMs / 1000)} s` } satisfies ApiError, HttpStatus.TOO_MANY_REQUESTS);
     }
     const user = await this.store.users.getByUsername(username);
     if (this.checks.queued >= PASSWORD_CHECKS_WAITING) {

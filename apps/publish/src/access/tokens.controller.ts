@@ -1,5 +1,5 @@
 import { BadRequestException, Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Post, Req } from '@nestjs/common';
-import { issueToken, tokenInputSchema, tokenView, type TokenView } from '@vigil/auth';
+import { issueToken, tokenInputSchema, tokenView, type IssuedToken, type TokenView } from '@vigil/auth';
 import { describeIssues } from '@vigil/config';
 import { Access, Auditor, AuthStore, type AuthedRequest } from '@vigil/platform';
 import { AuthStoreFullError } from '@vigil/redis';
@@ -14,7 +14,7 @@ export class TokensController {
   ) {}
 
   @Post()
-  async create(@Body() body: unknown, @Req() request: AuthedRequest): Promise<TokenView & { token: string }> {
+  async create(@Body() body: unknown, @Req() request: AuthedRequest): Promise<IssuedToken> {
     const parsed = tokenInputSchema.safeParse(body);
     if (!parsed.success) throw new BadRequestException(describeIssues(parsed.error));
     let issued: ReturnType<typeof issueToken>;

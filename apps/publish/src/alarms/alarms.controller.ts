@@ -1,8 +1,9 @@
+import { STATUS_CODES } from 'node:http';
 import { Controller, Get, HttpException, NotFoundException, Param, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import type { AlarmPage } from '@vigil/alarms';
 import type { CameraScope } from '@vigil/auth';
-import { Access, CurrentScope } from '@vigil/platform';
+import { Access, CurrentScope, type ApiError } from '@vigil/platform';
 import { AlarmsQueryService, type AlarmDetail, type AlarmFile } from './alarms.service';
 
 @Controller('api/alarms')
@@ -46,7 +47,7 @@ function send(res: Response, file: AlarmFile): Promise<void> {
       if (error.code === 'ENOENT') return reject(new NotFoundException('the file is gone (retention removed it)'));
       // the file sender's own refusals (a Range it cannot satisfy answers itself; this is the rest) keep their status
       const status = (error as { status?: unknown }).status;
-      reject(typeof status === 'number' && status >= 400 && status < 500 ? new HttpException(error.message, status) : error);
+      reject(typeof status === 'number' && status >= 400 && status < 500 ? new HttpException({ statusCode: status, error: STATUS_CODES[status] ?? 'Error', message: error.message } satisfies ApiError, status) : error);
     });
   });
 }

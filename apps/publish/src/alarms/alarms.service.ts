@@ -2,8 +2,9 @@ import { basename } from 'node:path';
 import { BadRequestException, Inject, Injectable, NotFoundException, OnApplicationShutdown } from '@nestjs/common';
 import { describeIssues, VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
 import type { CameraScope } from '@vigil/auth';
-import { isAlarmId, type AlarmRecord } from '@vigil/contracts';
-import { AlarmSettings, alarmQuerySchema, AlarmStore, ClipStore, WebhookOutbox, type AlarmPage, type WebhookDelivery } from '@vigil/alarms';
+import { z } from 'zod';
+import { alarmRecordSchema, isAlarmId, type AlarmRecord } from '@vigil/contracts';
+import { AlarmSettings, alarmQuerySchema, AlarmStore, ClipStore, WebhookOutbox, webhookDeliverySchema, type AlarmPage } from '@vigil/alarms';
 
 /** What a file route serves: a file of the alarms directory and its type. */
 export interface AlarmFile {
@@ -15,7 +16,8 @@ export interface AlarmFile {
 }
 
 /** One alarm as GET /api/alarms/:id shows it: the record and where its webhooks stand. */
-export type AlarmDetail = AlarmRecord & { deliveries: WebhookDelivery[] };
+export const alarmDetailSchema = alarmRecordSchema.extend({ deliveries: z.array(webhookDeliverySchema).describe('webhook deliveries of its events, as far as this process can see them') });
+export type AlarmDetail = z.infer<typeof alarmDetailSchema>;
 
 /** Alarm records and their files for the API; every id is checked before it touches Redis or the disk. */
 @Injectable()

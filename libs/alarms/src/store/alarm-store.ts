@@ -1,5 +1,6 @@
 import type Redis from 'ioredis';
-import { keys, type AlarmEvent, type AlarmRecord } from '@vigil/contracts';
+import { z } from 'zod';
+import { alarmRecordSchema, keys, type AlarmEvent, type AlarmRecord } from '@vigil/contracts';
 import { decodeCursor, encodeCursor, isAfterCursor, type AlarmQuery } from './alarm-query';
 import type { TrackerSnapshot } from '../lifecycle';
 
@@ -8,11 +9,14 @@ const EVENTS_MAXLEN = 100_000;
 /** Index rows read per round while paging; ties on the start time are rare, so one round nearly always does. */
 const SCAN_CHUNK = 200;
 
-export interface AlarmPage {
-  items: AlarmRecord[];
-  /** pass as `cursor` for the next page; null on the last page */
-  next: string | null;
-}
+/** A page of GET /api/alarms. */
+export const alarmPageSchema = z
+  .object({
+    items: z.array(alarmRecordSchema).describe('newest first'),
+    next: z.string().nullable().describe('pass as `cursor` for the next page; null on the last page'),
+  })
+  .strict();
+export type AlarmPage = z.infer<typeof alarmPageSchema>;
 
 /**
  * Alarm records in Redis: one JSON string per alarm and sorted-set indexes by start time (all, per camera, per rule,

@@ -1,22 +1,25 @@
-import type { WebhookEventType } from '@vigil/contracts';
+import { z } from 'zod';
+import { WEBHOOK_EVENT_TYPES } from '@vigil/contracts';
 
-export type WebhookDeliveryState = 'pending' | 'retrying' | 'delivered' | 'dead';
+export const WEBHOOK_DELIVERY_STATES = ['pending', 'retrying', 'delivered', 'dead'] as const;
+export type WebhookDeliveryState = (typeof WEBHOOK_DELIVERY_STATES)[number];
 
 /** One delivery (an event to one endpoint) as the API shows it. */
-export interface WebhookDelivery {
-  messageId: string;
-  alarmId: string;
-  endpointId: string;
-  endpointUrl: string;
-  eventType: WebhookEventType;
-  state: WebhookDeliveryState;
-  /** tries made so far, including one in flight */
-  attempts: number;
-  lastError: string | null;
-  lastStatus: number | null;
-  /** epoch ms of the 2xx, null until delivered */
-  deliveredAt: number | null;
-}
+export const webhookDeliverySchema = z
+  .object({
+    messageId: z.string(),
+    alarmId: z.string(),
+    endpointId: z.string(),
+    endpointUrl: z.string().describe('the endpoint, credentials masked'),
+    eventType: z.enum(WEBHOOK_EVENT_TYPES),
+    state: z.enum(WEBHOOK_DELIVERY_STATES),
+    attempts: z.number().int().nonnegative().describe('tries made so far, including one in flight'),
+    lastError: z.string().nullable(),
+    lastStatus: z.number().int().nullable(),
+    deliveredAt: z.number().nonnegative().nullable().describe('epoch ms of the 2xx, null until delivered'),
+  })
+  .strict();
+export type WebhookDelivery = z.infer<typeof webhookDeliverySchema>;
 
 /** How a response ends a try. */
 export type ResponseOutcome = 'delivered' | 'retry' | 'gone';

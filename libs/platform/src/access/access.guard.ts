@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { Response } from 'express';
 import { verifyLink } from '@vigil/auth';
 import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
+import type { ApiError } from '../api-error';
 import { originVerdict } from '../same-origin';
 import { ACCESS_RULE, type AccessRule, type AuthedRequest } from './access';
 import { AuthStore } from './auth-store';
@@ -40,7 +41,7 @@ export class AccessGuard implements CanActivate {
     const auth = await this.authenticator.authenticate(request.headers);
     if (!auth.ok) {
       context.switchToHttp().getResponse<Response>().setHeader('WWW-Authenticate', 'Bearer realm="vigil"');
-      throw new HttpException({ statusCode: 401, error: 'Unauthorized', message: auth.reason }, HttpStatus.UNAUTHORIZED);
+      throw new HttpException({ statusCode: 401, error: 'Unauthorized', message: auth.reason } satisfies ApiError, HttpStatus.UNAUTHORIZED);
     }
     if (auth.via === 'cookie') this.checkOrigin(request);
     if ((rule.level === 'admin' || rule.level === 'metrics') && auth.identity.role !== 'admin') throw new ForbiddenException('this needs an admin');

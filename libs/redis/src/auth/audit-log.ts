@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
-import { auditDetail, auditEntrySchema, auditText, type AuditAction, type AuditEntry, type AuditRecord } from '@vigil/auth';
+import { z } from 'zod';
+import { AUDIT_ID_PATTERN, auditDetail, auditEntrySchema, auditRecordSchema, auditText, type AuditAction, type AuditEntry } from '@vigil/auth';
 import { authKeys } from '@vigil/contracts';
 import { RecordCheck } from '../record-check';
 
@@ -13,17 +14,18 @@ export interface AuditLogOptions {
 export const DEFAULT_AUDIT_OPTIONS = { maxEntries: 10_000 } as const;
 /** Entries one list() call returns at most. */
 export const MAX_AUDIT_PAGE = 1000;
-const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
 
 /** What a caller records; `detail` must already have its secrets masked (auditDetail is a net, not the mask). */
 export type AuditInput = Omit<AuditEntry, 'action'> & { action: AuditAction };
 
-export interface AuditPage {
-  /** newest first */
-  items: AuditRecord[];
-  /** pass as `before` for the next (older) page; null on the last page */
-  next: string | null;
-}
+/** A page of GET /api/audit. */
+export const auditPageSchema = z
+  .object({
+    items: z.array(auditRecordSchema).describe('newest first'),
+    next: z.string().nullable().describe('pass as `before` for the next (older) page; null on the last page'),
+  })
+  .strict();
+export type AuditPage = z.infer<typeof auditPageSchema>;
 
 /** The audit log: a capped Redis stream of who did what, when, from where. Entries read back are checked. */
 export class AuditLog {
@@ -56,7 +58,7 @@ export class AuditLog {
   /** Newest first, `count` entries (1..MAX_AUDIT_PAGE) older than the entry `before`; bad entries are skipped. */
   async list({ count = 100, before }: { count?: number; before?: string } = {}): Promise<AuditPage> {
     if (!Number.isInteger(count) || count < 1 || count > MAX_AUDIT_PAGE) throw new RangeError(`count must be 1 to ${MAX_AUDIT_PAGE}, not ${count}`);
-    if (before !== undefined && !STREAM_ID.test(before)) throw new RangeError('before must be an audit entry id');
+    if (before !== undefined && !AUDIT_ID_PATTERN.test(before)) throw new RangeError('before must be an audit entry id');
     const rows = await this.redis.xrevrange(authKeys.audit, before === undefined ? '+' : `(${before}`, '-', 'COUNT', count);
     const items = rows.flatMap(([id, fields]) => {
       const record = this.check.read('audit entry', id, entryField(fields), auditEntrySchema, () => id);
