@@ -17,6 +17,7 @@ import { storedAlarmWithFiles } from '../support/alarm-fixtures';
 import { io, type Socket } from '../support/io';
 import { waitFor } from '../support/wait';
 
+const METRICS_TOKEN = 'scraper-token-0123456789abcdef0123456789';
 type Caller = 'anonymous' | 'scoped' | 'viewer' | 'admin' | 'revoked' | 'expired' | 'forged' | 'jwt';
 const CALLERS: Caller[] = ['anonymous', 'scoped', 'viewer', 'admin', 'revoked', 'expired', 'forged', 'jwt'];
 
@@ -65,6 +66,7 @@ describe('access control', { timeout: 240_000 }, () => {
         AUTH_JWKS_URL: `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json`,
         AUTH_JWT_ISSUER: 'https://idp.test',
         AUTH_JWT_AUDIENCE: 'vigil',
+        METRICS_TOKEN: METRICS_TOKEN,
       },
       cameras: [
         { id: 'gate', url: 'test://ball', width: 160, height: 120, fps: 5 },
@@ -170,6 +172,30 @@ describe('access control', { timeout: 240_000 }, () => {
     await waitFor('the dead camera failing', async () => (await reason('admin')) !== undefined, 30_000);
     assert.notEqual(await reason('admin'), 'cannot connect to the camera');
     assert.equal(await reason('viewer'), 'cannot connect to the camera');
+  });
+
+  test('METRICS_TOKEN opens /metrics and nothing else', async () => {
+    const scraper = { authorization: `Bearer ${METRICS_TOKEN}` };
+    const metrics = await fetch(`${vigil.url}/metrics`, { headers: scraper });
+    assert.equal(metrics.status, 200);
+    assert.match(await metrics.text(), /vigil_ingest_frames_total/);
+    assert.equal((await fetch(`${vigil.url}/api/cameras`, { headers: scraper })).status, 401);
+    assert.equal((await fetch(`${vigil.url}/api/auth/me`, { headers: scraper })).status, 401);
+  });
+
+  test('the audit log has every write, who made it and from where, with secrets masked', async () => {
+    const body = { id: 'audited', url: 'rtsp://admin:hunter2-secret@127.0.0.1:9/x?token=abc123secret', codec: 'h264' };
+    assert.equal((await fetch(`${vigil.url}/api/cameras`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).status, 201);
+    assert.equal((await fetch(`${vigil.url}/api/cameras/audited`, { method: 'DELETE' })).status, 204);
+    const { items } = (await (await fetch(`${vigil.url}/api/audit?count=100`)).json()) as { items: { action: string; target?: string; address: string; actor: { kind: string }; detail?: unknown }[] };
+    const created = items.find((entry) => entry.action === 'camera.create' && entry.target === 'audited');
+    assert.ok(created, 'the create is recorded');
+    assert.deepEqual([created.actor.kind, created.address], ['bootstrap', '127.0.0.1']);
+    assert.ok(items.some((entry) => entry.action === 'camera.delete' && entry.target === 'audited'));
+    assert.ok(items.some((entry) => entry.action === 'token.create') && items.some((entry) => entry.action === 'token.revoke'));
+    const text = JSON.stringify(items);
+    assert.ok(!text.includes('hunter2-secret') && !text.includes('abc123secret'), `no secret in the audit log: ${text.slice(0, 300)}`);
+    assert.ok(!text.includes('vgl_'), 'no token text');
   });
 
   test('writes take JSON only, and a session cookie writes only from the page itself', async () => {

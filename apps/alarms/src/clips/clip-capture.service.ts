@@ -31,7 +31,8 @@ interface Recording {
   staged?: boolean;
 }
 
-export type ClipListener = (update: Pick<AlarmRecord, 'id' | 'clip'>) => Promise<void>;
+/** A clip's state changed, or (`snapshot: true`) the snapshot was written later than the alarm's start. */
+export type ClipListener = (update: Pick<AlarmRecord, 'id'> & Partial<Pick<AlarmRecord, 'clip' | 'snapshot'>>) => Promise<void>;
 
 /**
  * Keeps a ring of the last seconds of every detection camera's frames and turns them into alarm clips: the ring's
@@ -47,6 +48,8 @@ export class ClipCapture implements BeforeApplicationShutdown {
   private readonly logger = new Logger('Clips');
   private readonly watches = new Map<string, Watch>();
   private readonly recordings = new Map<string, Recording>();
+  /** alarms whose snapshot waits for a frame: they began before the camera's first frame was in its ring */
+  private readonly pendingSnapshots = new Map<string, AlarmRecord>();
   /** each camera's clip memory budget, shared by its ring and its recordings (ALARM_CLIP_MEMORY_MB) */
   private readonly memories = new Map<string, ClipMemory>();
   private readonly listeners: ClipListener[] = [];
@@ -123,13 +126,23 @@ export class ClipCapture implements BeforeApplicationShutdown {
     return new Set(this.recordings.keys());
   }
 
-  /** Starts recording an alarm's clip from the ring; returns whether its snapshot was written. Idempotent. */
+  /**
+   * Starts recording an alarm's clip from the ring; returns whether its snapshot was written. Idempotent. An alarm
+   * that comes before the camera's first frame reached the ring (right after a start, before the camera is
+   * watched) gets its snapshot from the next frame, and the listeners hear `snapshot: true` then.
+   */
   async begin(alarm: AlarmRecord): Promise<boolean> {
     const ring = this.watches.get(alarm.camera)?.ring;
     if (!this.recordings.has(alarm.id)) this.record(alarm, ring?.frames() ?? []);
-    if (!ring) return false;
-    const frame = ring.find(alarm.seq) ?? nearest(ring.frames(), alarm.startedAt);
-    if (!frame) return false;
+    const frame = ring && (ring.find(alarm.seq) ?? nearest(ring.frames(), alarm.startedAt));
+    if (!frame) {
+      this.pendingSnapshots.set(alarm.id, alarm);
+      return false;
+    }
+    return this.snapshot(alarm, frame);
+  }
+
+  private async snapshot(alarm: AlarmRecord, frame: Frame): Promise<boolean> {
     try {
       const decoded = new DecodedFrame(frame);
       try {
@@ -221,6 +234,13 @@ export class ClipCapture implements BeforeApplicationShutdown {
     // the recordings share the ring's copy, so that a frame is in memory once
     const kept = watch.ring.push(frame) ?? frame;
     if (watch.ring.stats.dropped > dropped) this.metrics.ringDropped.inc({ camera }, watch.ring.stats.dropped - dropped);
+    for (const alarm of this.pendingSnapshots.values()) {
+      if (alarm.camera !== camera) continue;
+      this.pendingSnapshots.delete(alarm.id);
+      void this.snapshot(alarm, kept).then(async (written) => {
+        if (written) await this.tell({ id: alarm.id, snapshot: true });
+      });
+    }
     for (const entry of this.recordings.values()) {
       if (entry.alarm.camera !== camera || entry.finishing) continue;
       entry.recording.push(kept);
@@ -262,13 +282,14 @@ export class ClipCapture implements BeforeApplicationShutdown {
     }
     this.metrics.clips.inc({ camera, outcome: clip.state });
     this.recordings.delete(id);
+    this.pendingSnapshots.delete(id);
     entry.recording.release();
     this.dropIdleMemory(camera);
     if (entry.staged) await this.staged.remove(id).catch((error: Error) => this.logger.warn(`alarm ${id}: cannot remove its staged frames: ${error.message}`));
     await this.tell({ id, clip });
   }
 
-  private async tell(update: Pick<AlarmRecord, 'id' | 'clip'>): Promise<void> {
+  private async tell(update: Parameters<ClipListener>[0]): Promise<void> {
     for (const listener of this.listeners) await listener(update).catch((error: Error) => this.logger.warn(`alarm ${update.id}: ${error.message}`));
   }
 

@@ -3,7 +3,7 @@ import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
 import { keys, readViolationMessage, type AlarmEvent, type AlarmRecord } from '@vigil/contracts';
 import { alarmIdFor, AlarmSettings, AlarmStore, AlarmTracker } from '@vigil/alarms';
 import { RedisConnections, StreamConsumer, type StreamEntry } from '@vigil/redis';
-import { ClipCapture } from '../clips/clip-capture.service';
+import { ClipCapture, type ClipListener } from '../clips/clip-capture.service';
 import { AlarmDelivery } from '../delivery/alarm-delivery.service';
 import { AlarmsMetrics } from '../alarms-metrics';
 
@@ -110,10 +110,11 @@ export class AlarmsService implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   /** A clip changed state (encoding, ready, failed): record it and tell the clients. */
-  private async clipChanged(update: Pick<AlarmRecord, 'id' | 'clip'>): Promise<void> {
+  private async clipChanged(update: Parameters<ClipListener>[0]): Promise<void> {
     const alarm = this.live.get(update.id) ?? (await this.store.get(update.id));
     if (!alarm) return;
-    alarm.clip = update.clip;
+    if (update.clip) alarm.clip = update.clip;
+    if (update.snapshot !== undefined) alarm.snapshot = update.snapshot;
     await this.store.update(alarm);
     await this.delivery.clipChanged({ type: 'update', alarm: { ...alarm } });
     this.forgetIfDone(alarm);
