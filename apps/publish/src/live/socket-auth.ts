@@ -3,7 +3,6 @@ import type { Server, Socket } from 'socket.io';
 import { revokes, type Identity, type Revocation } from '@vigil/auth';
 import { Authenticator, AuthStore, originVerdict } from '@vigil/platform';
 import type Redis from 'ioredis';
-import { authKeys } from '@vigil/contracts';
 
 /** The identity a socket was admitted with. */
 export function socketIdentity(socket: Socket): Identity {
@@ -81,7 +80,7 @@ export class SocketAuth {
 
   private async sessionStillValid(identity: Identity): Promise<boolean> {
     const user = await this.store.users.get(identity.id);
-    const session = identity.session !== undefined && (await this.store.redis.exists(authKeys.session(identity.session))) === 1;
+    const session = identity.session !== undefined && (await this.store.sessions.hasHandle(identity.session));
     return session && user !== undefined && user.role === identity.role && JSON.stringify(user.cameras) === JSON.stringify(identity.cameras);
   }
 }

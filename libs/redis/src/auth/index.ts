@@ -5,3 +5,4 @@ export * from './session-repository';
 export * from './user-repository';
 export * from './login-limiter';
 export * from './audit-log';
+export * from './link-secret';

@@ -80,6 +80,11 @@ export class SessionRepository {
     return id ? this.deleteHandle(sessionHandle(id)) : false;
   }
 
+  /** Whether the session of this handle is still there (not ended, not expired). */
+  async hasHandle(handle: string): Promise<boolean> {
+    return DIGEST_PATTERN.test(handle) && (await this.redis.exists(authKeys.session(handle))) === 1;
+  }
+
   /** Ends one session by its handle (what a SessionRecord's id and a revocation carry). */
   async deleteHandle(handle: string): Promise<boolean> {
     if (!DIGEST_PATTERN.test(handle)) return false;
