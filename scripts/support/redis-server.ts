@@ -13,6 +13,11 @@ export interface RedisServerOptions {
   echo?: boolean;
   /** requirepass: clients must AUTH, and `url` carries the password (redis://:<password>@...). Letters, digits, - and _ only. */
   password?: string;
+  /**
+   * Keep the data across restarts: `save()` (SHUTDOWN SAVE) writes it to dump.rdb in this folder, and a server
+   * started again on the same folder loads it, as a production Redis with persistence does. Default: nothing kept.
+   */
+  dataDir?: string;
 }
 
 export interface RedisServerHandle {
@@ -20,6 +25,8 @@ export interface RedisServerHandle {
   port: number;
   child: ManagedChild;
   stop(): Promise<void>;
+  /** Stops the server the way a restart with persistence does: the data is written to `dataDir` first. */
+  save(): Promise<void>;
 }
 
 const POLL_INTERVAL_MS = 50;
@@ -52,7 +59,8 @@ async function startOnPort(binary: string, port: number, opts: RedisServerOption
     '--appendonly', 'no',
     '--daemonize', 'no',
     // Nothing should be written, but if it ever is, keep it out of the working tree.
-    '--dir', tmpdir(),
+    '--dir', opts.dataDir ?? tmpdir(),
+    ...(opts.dataDir === undefined ? [] : ['--dbfilename', 'dump.rdb']),
   ], { echo: opts.echo });
 
   const timeoutMs = opts.startTimeoutMs ?? 10_000;
@@ -77,7 +85,23 @@ async function startOnPort(binary: string, port: number, opts: RedisServerOption
     port,
     child,
     stop: () => child.stop(),
+    save: async () => {
+      if (opts.dataDir === undefined) throw new Error('redis-server: save() needs a dataDir');
+      await sendCommands(port, [...(password === undefined ? [] : [`AUTH ${password}`]), 'SHUTDOWN SAVE']);
+      await child.exited;
+    },
   };
+}
+
+/** Writes inline commands and waits for the server to close the connection (SHUTDOWN does) or 5 s. */
+function sendCommands(port: number, commands: string[]): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    socket.setTimeout(5000, () => socket.destroy());
+    socket.once('error', () => resolve());
+    socket.once('close', () => resolve());
+    socket.once('connect', () => socket.write(commands.map((command) => `${command}\r\n`).join('')));
+  });
 }
 
 /** Sends an inline PING (after AUTH, given a password) over a raw socket; true on +PONG. Errors mean "not yet". */
