@@ -1,5 +1,6 @@
 export * from './redis-connections';
 export * from './redis-options';
+export * from './redis-probe';
 export * from './frame-subscriber';
 export * from './frame-publisher';
 export * from './camera-registry';

@@ -3,10 +3,11 @@ import { CameraShares } from './camera-share';
 import { CameraRegistry } from './camera-registry';
 import { BusSubscriber } from './frame-subscriber';
 import { RedisConnections } from './redis-connections';
+import { RedisProbe } from './redis-probe';
 
 @Global()
 @Module({
-  providers: [RedisConnections, CameraRegistry, CameraShares, BusSubscriber],
-  exports: [RedisConnections, CameraRegistry, CameraShares, BusSubscriber],
+  providers: [RedisConnections, CameraRegistry, CameraShares, BusSubscriber, RedisProbe],
+  exports: [RedisConnections, CameraRegistry, CameraShares, BusSubscriber, RedisProbe],
 })
 export class RedisModule {}
