@@ -4,6 +4,7 @@ export * from './redis-probe';
 export * from './frame-subscriber';
 export * from './frame-publisher';
 export * from './camera-registry';
+export * from './status';
 export * from './camera-assignment';
 export * from './camera-plan';
 export * from './camera-share';
