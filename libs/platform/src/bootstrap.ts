@@ -50,7 +50,7 @@ export async function startApp(options: StartOptions): Promise<INestApplication>
     throw error;
   }
   // no urlencoded parser: a form post from another site must not reach a handler (jsonOnly)
-  const app = await NestFactory.create<NestExpressApplication>(options.module(config), { logger: new VigilLogger(logLevels(config.logLevel)), bodyParser: false });
+  const app = await NestFactory.create<NestExpressApplication>(options.module(config), { logger: new VigilLogger(logLevels(config.logLevel), { format: config.logFormat, service: options.name }), bodyParser: false });
   app.use(jsonOnly);
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   app.use(bodyParserErrors);
