@@ -16,7 +16,7 @@ import { InferenceMetrics } from '../../apps/inference/src/inference-metrics';
 import { ModelRuntime, type LoadedModel } from '../../apps/inference/src/model/model-runtime';
 import { MetricsService } from '../../libs/metrics/src/metrics.service';
 import { Readiness } from '../../libs/platform/src/readiness';
-import { testFrame, testJpeg, testStages } from '../support/detection-stages';
+import { inferenceFrame, testJpeg, testStages } from '../support/detection-stages';
 import { reportFault } from '../support/fault-report';
 import { writeTestModels } from '../support/onnx-models';
 import { waitFor } from '../support/wait';
@@ -52,7 +52,7 @@ describe('fault: the ONNX worker thread dies', { timeout: 120_000 }, () => {
     const stages = testStages(model, { cameras: ['gate', 'yard'], motion: ['yard'], metrics: new InferenceMetrics(metrics), outputs: { detections: (event: DetectionsEvent) => events.push(event) } });
     let seq = 0;
     const batch = async (): Promise<void> => {
-      const taken = ['gate', 'yard'].map((camera) => ({ camera, frame: testFrame(camera, seq++, jpeg) }));
+      const taken = ['gate', 'yard'].map((camera) => ({ camera, frame: inferenceFrame(camera, seq++, jpeg) }));
       await stages.finish(await stages.run(await stages.prepare(taken)));
     };
     await batch();

@@ -16,7 +16,7 @@ import { InferenceMetrics } from '../../apps/inference/src/inference-metrics';
 import { ModelRuntime, type LoadedModel } from '../../apps/inference/src/model/model-runtime';
 import { MetricsService } from '../../libs/metrics/src/metrics.service';
 import { Readiness } from '../../libs/platform/src/readiness';
-import { testFrame, testJpeg, testStages, undecodableJpeg } from '../support/detection-stages';
+import { inferenceFrame, testJpeg, testStages, undecodableJpeg } from '../support/detection-stages';
 import { reportFault } from '../support/fault-report';
 import { writeTestModels } from '../support/onnx-models';
 import { mulberry32 } from '../support/seeded-random';
@@ -53,7 +53,7 @@ describe('fault: one camera sends an undecodable JPEG', { timeout: 120_000 }, ()
 
   /** A frame as inference reads it off `camera`'s channel: through the envelope codec and the bus's checks. */
   const offTheBus = (camera: string, seq: number, data: Buffer): Frame => {
-    const read = readFrameMessage(encodeFrame(testFrame(camera, seq, data)), { camera, stream: 'raw' }, 8 * 1024 * 1024);
+    const read = readFrameMessage(encodeFrame(inferenceFrame(camera, seq, data)), { camera, stream: 'raw' }, 8 * 1024 * 1024);
     assert.ok(read.ok, `camera ${camera}'s frame passes the bus's checks`);
     return read.value;
   };

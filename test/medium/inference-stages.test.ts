@@ -14,7 +14,7 @@ import type { LoadedModel } from '../../apps/inference/src/model/model-runtime';
 import { OnnxWorker } from '../../libs/detect/src/onnx/onnx-worker';
 import { detectLayout } from '../../libs/detect/src/yolo/layout';
 import { YoloDetector } from '../../libs/detect/src/yolo/yolo-detector';
-import { testFrame, testJpeg, testStages } from '../support/detection-stages';
+import { inferenceFrame, testJpeg, testStages } from '../support/detection-stages';
 import { TEST_CLASSES, testModelSpecs, writeTestModels, type TestModelName } from '../support/onnx-models';
 
 describe('inference batch stages', { timeout: 60_000 }, () => {
@@ -61,7 +61,7 @@ describe('inference batch stages', { timeout: 60_000 }, () => {
 
   /** One frame of camera `gate` through all three stages; returns the size the model input was decoded at. */
   const oneFrame = async (): Promise<number[]> => {
-    const frame = testFrame('gate', seq++, jpeg);
+    const frame = inferenceFrame('gate', seq++, jpeg);
     const prepared = await stages.prepare([{ camera: 'gate', frame }]);
     const size = prepared.model!.sizes[0]!;
     await stages.finish(await stages.run(prepared));
@@ -102,7 +102,7 @@ describe('inference batch stages', { timeout: 60_000 }, () => {
     const found = async (loaded: LoadedModel, frames: number): Promise<DetectionsEvent[]> => {
       const events: DetectionsEvent[] = [];
       const each = stagesFor(loaded, { detections: (event: DetectionsEvent) => events.push(event) });
-      const taken = Array.from({ length: frames }, (_, i) => ({ camera: 'gate', frame: testFrame('gate', i, jpeg) }));
+      const taken = Array.from({ length: frames }, (_, i) => ({ camera: 'gate', frame: inferenceFrame('gate', i, jpeg) }));
       await each.finish(await each.run(await each.prepare(taken)));
       return events;
     };

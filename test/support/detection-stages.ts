@@ -45,7 +45,7 @@ export function testStages(model: LoadedModel | undefined, setup: StagesSetup): 
 }
 
 /** One raw frame of `camera`, as the bus gives it to inference. */
-export function testFrame(camera: string, seq: number, data: Buffer): Frame {
+export function inferenceFrame(camera: string, seq: number, data: Buffer): Frame {
   return { camera, stream: 'raw', seq, ts: 1000 + seq, width: 1920, height: 1080, format: 'jpeg', data };
 }
 
