@@ -4,28 +4,18 @@
  * otherwise a camera publishes its raw frame once per probe interval to find out whether anyone started watching.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
-import { Logger } from '@nestjs/common';
-import { cameraConfigSchema, modelConfigSchema, type DetectionsEvent, type Frame } from '@vigil/contracts';
-import { AnnotatedDemand } from '../../apps/inference/src/annotated-demand';
-import { CameraDetection } from '../../apps/inference/src/cameras/camera-detection';
-import type { DetectionOutputs } from '../../apps/inference/src/detection-outputs';
-import { DetectionStages } from '../../apps/inference/src/detection-stages';
-import { InferenceMetrics } from '../../apps/inference/src/inference-metrics';
+import { modelConfigSchema, type DetectionsEvent, type Frame } from '@vigil/contracts';
+import type { DetectionStages } from '../../apps/inference/src/detection-stages';
 import type { LoadedModel } from '../../apps/inference/src/model/model-runtime';
 import { OnnxWorker } from '../../libs/detect/src/onnx/onnx-worker';
 import { detectLayout } from '../../libs/detect/src/yolo/layout';
 import { YoloDetector } from '../../libs/detect/src/yolo/yolo-detector';
-import { MetricsService } from '../../libs/metrics/src/metrics.service';
-import { requireExecutable } from '../../scripts/support';
+import { inferenceFrame, testJpeg, testStages } from '../support/detection-stages';
 import { TEST_CLASSES, testModelSpecs, writeTestModels, type TestModelName } from '../support/onnx-models';
-
-const run = promisify(execFile);
 
 describe('inference batch stages', { timeout: 60_000 }, () => {
   let dir: string;
@@ -47,23 +37,12 @@ describe('inference batch stages', { timeout: 60_000 }, () => {
     return { name, config: modelConfigSchema.parse({ path: `${name}.onnx` }), worker, detector, classNames: TEST_CLASSES, input: { width: spec.size, height: spec.size }, batch };
   };
   /** Stages for one camera, `gate`, with `outputs` as the only way out. */
-  const stagesFor = (loaded: LoadedModel, outputs: Partial<Record<'detections' | 'annotated' | 'violation', unknown>>, metrics = new MetricsService()): DetectionStages => {
-    const camera = new CameraDetection(cameraConfigSchema.parse({ id: 'gate', url: 'test://ball', detect: { detector: 'model', motionGate: false } }), loaded.config);
-    return new DetectionStages({
-      model: loaded,
-      camera: (id) => (id === 'gate' ? camera : undefined),
-      outputs: { detections: () => undefined, annotated: async () => 0, violation: async () => undefined, ...outputs } as unknown as DetectionOutputs,
-      metrics: new InferenceMetrics(metrics),
-      demand: new AnnotatedDemand(1500, () => now),
-      logger: new Logger('test'),
-    });
-  };
+  const stagesFor = (loaded: LoadedModel, outputs: Partial<Record<'detections' | 'annotated' | 'violation', unknown>>): DetectionStages =>
+    testStages(loaded, { cameras: ['gate'], outputs, now: () => now });
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'vigil-inference-stages-'));
-    const ffmpeg = requireExecutable('ffmpeg', 'Install ffmpeg (apt-get install ffmpeg).');
-    await run(ffmpeg, ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=1920x1080', '-frames:v', '1', join(dir, 'hd.jpg')]);
-    jpeg = await readFile(join(dir, 'hd.jpg'));
+    jpeg = await testJpeg(dir);
     models = await writeTestModels(dir);
     model = await loadModel('v8', 2);
     stages = stagesFor(model, {
@@ -82,7 +61,7 @@ describe('inference batch stages', { timeout: 60_000 }, () => {
 
   /** One frame of camera `gate` through all three stages; returns the size the model input was decoded at. */
   const oneFrame = async (): Promise<number[]> => {
-    const frame: Frame = { camera: 'gate', stream: 'raw', seq: seq++, ts: Date.now(), width: 1920, height: 1080, format: 'jpeg', data: jpeg };
+    const frame = inferenceFrame('gate', seq++, jpeg);
     const prepared = await stages.prepare([{ camera: 'gate', frame }]);
     const size = prepared.model!.sizes[0]!;
     await stages.finish(await stages.run(prepared));
@@ -123,7 +102,7 @@ describe('inference batch stages', { timeout: 60_000 }, () => {
     const found = async (loaded: LoadedModel, frames: number): Promise<DetectionsEvent[]> => {
       const events: DetectionsEvent[] = [];
       const each = stagesFor(loaded, { detections: (event: DetectionsEvent) => events.push(event) });
-      const taken = Array.from({ length: frames }, (_, i) => ({ camera: 'gate', frame: { camera: 'gate', stream: 'raw', seq: i, ts: 1000 + i, width: 1920, height: 1080, format: 'jpeg', data: jpeg } satisfies Frame }));
+      const taken = Array.from({ length: frames }, (_, i) => ({ camera: 'gate', frame: inferenceFrame('gate', i, jpeg) }));
       await each.finish(await each.run(await each.prepare(taken)));
       return events;
     };
@@ -136,20 +115,5 @@ describe('inference batch stages', { timeout: 60_000 }, () => {
       assert.equal(events.length, frames, `one detections event per frame of a batch of ${frames}`);
       for (const event of events) assert.deepEqual(event.detections, dynamic[0]!.detections, `batch of ${frames}, frame ${event.seq}`);
     }
-  });
-
-  // the bug: one camera's undecodable frame failed the whole batch, and every other frame in it with it
-  test('a frame whose JPEG does not decode drops out of its batch alone, counted for its camera', async () => {
-    const metrics = new MetricsService();
-    const events: DetectionsEvent[] = [];
-    const each = stagesFor(model, { detections: (event: DetectionsEvent) => events.push(event) }, metrics);
-    // the header of a real JPEG (tables and the frame's size) and its end marker, but no scan: no image to decode
-    const scan = jpeg.indexOf(Buffer.from([0xff, 0xda]));
-    const corrupt = Buffer.concat([jpeg.subarray(0, scan), Buffer.from([0xff, 0xd9])]);
-    const frame = (seq: number, data: Buffer): Frame => ({ camera: 'gate', stream: 'raw', seq, ts: 1000 + seq, width: 1920, height: 1080, format: 'jpeg', data });
-    await each.finish(await each.run(await each.prepare([{ camera: 'gate', frame: frame(0, corrupt) }, { camera: 'gate', frame: frame(1, jpeg) }])));
-    assert.deepEqual(events.map((event) => event.seq), [1], 'the good frame of the batch went through');
-    const counted = (await metrics.text()).split('\n').find((line) => line.startsWith('vigil_bus_bad_messages_total{'));
-    assert.equal(counted, 'vigil_bus_bad_messages_total{consumer="inference",camera="gate",reason="jpeg"} 1');
   });
 });

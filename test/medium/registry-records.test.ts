@@ -8,7 +8,7 @@ import { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import { keys, type CameraStatus } from '@vigil/contracts';
 import { loadConfig } from '@vigil/config';
-import { CameraRegistry, RedisConnections } from '@vigil/redis';
+import { CameraRegistry, CameraStatuses, InferenceStatuses, RedisConnections } from '@vigil/redis';
 import { startRedisServer, type RedisServerHandle } from '../../scripts/support';
 
 const good = { id: 'gate', url: 'test://ball', enabled: true, codec: 'auto', decoder: 'auto', transport: 'tcp', realtime: true, jpegQuality: 80 };
@@ -19,13 +19,17 @@ describe('CameraRegistry reads records from a real redis-server as untrusted inp
   let client: Redis;
   let connections: RedisConnections;
   let registry: CameraRegistry;
+  let statuses: CameraStatuses;
+  let inference: InferenceStatuses;
   const warnings: string[] = [];
 
   before(async () => {
     redis = await startRedisServer();
     client = new Redis(redis.url);
     connections = new RedisConnections(loadConfig({ REDIS_URL: redis.url }));
-    registry = new CameraRegistry(connections);
+    statuses = new CameraStatuses(connections);
+    inference = new InferenceStatuses(connections);
+    registry = new CameraRegistry(connections, statuses);
     registry.onModuleInit();
     const original = Logger.prototype.warn;
     Logger.prototype.warn = function (this: Logger, message: unknown) {
@@ -70,10 +74,26 @@ describe('CameraRegistry reads records from a real redis-server as untrusted inp
       yard: JSON.stringify({ ...goodStatus, id: 'yard', frames: 'many' }),
       roof: JSON.stringify({ ...goodStatus, id: 'roof', fps: -1 }),
     });
-    assert.deepEqual([...(await registry.statuses()).keys()], ['gate']);
-    assert.equal(await registry.status('dock'), undefined);
+    assert.deepEqual([...(await statuses.all()).keys()], ['gate']);
+    assert.equal(await statuses.get('dock'), undefined);
     await client.hset(keys.inferenceStatus, { gate: JSON.stringify({ camera: 'gate', owner: 'x', inferred: 1, skipped: 0, gated: 0, violations: 'lots', detector: null, updatedAt: 1 }) });
-    assert.equal(await registry.inferenceStatus('gate'), undefined);
+    assert.equal(await inference.get('gate'), undefined);
+  });
+
+  test('status records are written typed, checked before they reach Redis, and read back as written', async () => {
+    await client.del(keys.cameraStatus, keys.inferenceStatus);
+    await statuses.put(goodStatus);
+    assert.deepEqual(await statuses.get('gate'), goodStatus);
+    const counters = { owner: 'inference-1', inferred: 3, skipped: 1, gated: 0, violations: 0, detector: 'v8', updatedAt: 5 };
+    await inference.put({ camera: 'gate', ...counters }, { camera: 'dock', ...counters, detector: null, problem: 'no model' });
+    assert.deepEqual(Object.fromEntries(await inference.all()), { gate: { camera: 'gate', ...counters }, dock: { camera: 'dock', ...counters, detector: null, problem: 'no model' } });
+    // a bug that would store what every reader refuses fails at the writer instead
+    await assert.rejects(statuses.put({ ...goodStatus, fps: -1 }));
+    assert.deepEqual(await statuses.get('gate'), goodStatus, 'the refused write left the record as it was');
+    await registry.clearStatus('gate');
+    assert.equal(await statuses.get('gate'), undefined);
+    await inference.delete('dock');
+    assert.deepEqual([...(await inference.all()).keys()], ['gate']);
   });
 
   test('MAX_CAMERAS holds under concurrent creates: one atomic step, not a count then a write', async () => {

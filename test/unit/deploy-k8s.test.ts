@@ -102,7 +102,9 @@ for (const overlay of ['k8s', 'k8s/gpu']) {
         const port = checkEnvironment(env, files, app, name);
         const http = container.ports?.find((p) => p.name === 'http');
         assert.equal(http?.containerPort, port, `${name} listens on ${port}`);
-        for (const probe of [container.readinessProbe, container.livenessProbe]) assert.deepEqual(probe?.httpGet, { path: '/healthz', port: 'http' });
+        // liveness is the process alone: a Redis outage must not restart every pod; readiness adds Redis and the workers
+        assert.deepEqual(container.livenessProbe?.httpGet, { path: '/livez', port: 'http' }, `${name}: liveness asks /livez`);
+        assert.deepEqual(container.readinessProbe?.httpGet, { path: '/readyz', port: 'http' }, `${name}: readiness asks /readyz`);
         for (const claim of pod.volumes?.filter((v) => v.persistentVolumeClaim) ?? []) {
           assert.ok(named('PersistentVolumeClaim', claim.persistentVolumeClaim!.claimName), `${name}: claim ${claim.persistentVolumeClaim!.claimName} exists`);
         }

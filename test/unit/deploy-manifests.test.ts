@@ -50,7 +50,7 @@ for (const files of [['docker-compose.yml'], ['docker-compose.yml', 'docker-comp
           files.ADMIN_TOKEN_FILE = shell[variable as keyof typeof shell];
         }
         const port = checkEnvironment(env, files, app, name);
-        assert.match(service.healthcheck?.test.join(' ') ?? '', new RegExp(`127\\.0\\.0\\.1:${port}/healthz`), `${name}'s health check asks its own port ${port}`);
+        assert.match(service.healthcheck?.test.join(' ') ?? '', new RegExp(`127\\.0\\.0\\.1:${port}/readyz`), `${name}'s health check asks its own port ${port}`);
         if (app === 'publish') assert.ok(service.ports?.some((mapping) => mapping.endsWith(`:${port}`)), `publish's port ${port} is published`);
       });
     }

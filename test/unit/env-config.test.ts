@@ -36,6 +36,7 @@ describe('loadConfig', () => {
       camerasFile: undefined,
       instanceId: `${hostname()}-${process.pid}`,
       logLevel: 'log',
+      logFormat: 'text',
       shutdownTimeoutMs: 2500,
       watchdogMs: 10_000,
       reconnect: { minMs: 500, maxMs: 30_000 },
@@ -75,6 +76,7 @@ describe('loadConfig', () => {
       CAMERAS_FILE: '/etc/vigil/cameras.yaml',
       INSTANCE_ID: 'ingest-a.1',
       LOG_LEVEL: 'debug',
+      LOG_FORMAT: 'json',
       SHUTDOWN_TIMEOUT_SECONDS: '10',
       WATCHDOG_SECONDS: '2.5',
       LIMIT_URL_LENGTH: '1000',
@@ -143,6 +145,7 @@ describe('loadConfig', () => {
       camerasFile: '/etc/vigil/cameras.yaml',
       instanceId: 'ingest-a.1',
       logLevel: 'debug',
+      logFormat: 'json',
       shutdownTimeoutMs: 10_000,
       watchdogMs: 2500,
       reconnect: { minMs: 100, maxMs: 5000 },
@@ -224,6 +227,12 @@ describe('loadConfig', () => {
     assert.equal(config.camerasFile, undefined);
   });
 
+  test('LOG_FORMAT is text unless json is asked for, and a bad one names the choices', () => {
+    assert.equal(loadConfig({}).logFormat, 'text');
+    assert.equal(loadConfig({ LOG_FORMAT: 'json' }).logFormat, 'json');
+    refused({ LOG_FORMAT: 'yaml' }, /LOG_FORMAT: .*'text' \| 'json'/);
+  });
+
   test('each bad variable is named in the error', () => {
     const bad: NodeJS.ProcessEnv[] = [
       { REDIS_URL: 'http://redis:6379' },
@@ -233,6 +242,8 @@ describe('loadConfig', () => {
       { PORT: '80.5' },
       { INSTANCE_ID: 'has space' },
       { LOG_LEVEL: 'info' },
+      { LOG_FORMAT: 'xml' },
+      { LOG_FORMAT: 'JSON ' },
       { WATCHDOG_SECONDS: '0' },
       { WATCHDOG_SECONDS: '-3' },
       { WATCHDOG_SECONDS: 'soon' },

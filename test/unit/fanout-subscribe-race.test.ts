@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import type { Socket } from 'socket.io';
 import { loadConfig } from '@vigil/config';
 import { MetricsService } from '@vigil/metrics';
-import type { BusSubscriber, CameraRegistry, MessageHandler } from '@vigil/redis';
+import type { BusSubscriber, CameraStatuses, MessageHandler } from '@vigil/redis';
 import { FrameFanout, SubscriptionRefused } from '../../apps/publish/src/live/frame-fanout';
 import { PublishMetrics } from '../../apps/publish/src/live/publish-metrics';
 
@@ -63,8 +63,8 @@ interface FakeSocket {
 function setup(env: NodeJS.ProcessEnv = {}) {
   const gate = new Gate();
   const bus = new RecordingBus(gate);
-  const registry = { statuses: async () => new Map() } as unknown as CameraRegistry;
-  const fanout = new FrameFanout(bus as unknown as BusSubscriber, new PublishMetrics(new MetricsService(), registry), loadConfig(env));
+  const statuses = { all: async () => new Map() } as unknown as CameraStatuses;
+  const fanout = new FrameFanout(bus as unknown as BusSubscriber, new PublishMetrics(new MetricsService(), statuses), loadConfig(env));
   const socket = (id: string): FakeSocket => ({
     id,
     connected: true,

@@ -64,3 +64,51 @@ describe('every log line is masked', () => {
     assert.match(out, /rtsp:\/\/admin:\*\*\*@cam\/s\?token=\*\*\*/);
   });
 });
+
+describe('LOG_FORMAT=json', () => {
+  const jsonLines = (out: string): Record<string, unknown>[] =>
+    out
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+
+  test('one JSON object per line, with time, level, service, context and message; camera when the line is about one', () => {
+    const logger = new VigilLogger(logLevels('log'), { format: 'json', service: 'ingest' });
+    const lines = jsonLines(
+      printed(() => {
+        logger.log('camera gate: live (avdec_h264)', 'Ingest');
+        logger.warn('cannot reconcile cameras: connection lost', 'Inference');
+        logger.log('camera not-an id!: odd', 'Ingest');
+      }),
+    );
+    assert.equal(lines.length, 3);
+    const [first, second, third] = lines as [Record<string, unknown>, Record<string, unknown>, Record<string, unknown>];
+    assert.equal(first.level, 'log');
+    assert.equal(first.service, 'ingest');
+    assert.equal(first.camera, 'gate');
+    assert.equal(first.context, 'Ingest');
+    assert.equal(first.message, 'camera gate: live (avdec_h264)');
+    assert.ok(!Number.isNaN(Date.parse(String(first.time))) && String(first.time).endsWith('Z'), 'an ISO 8601 time');
+    assert.equal(second.level, 'warn');
+    assert.equal('camera' in second, false, 'no camera field on a line about none');
+    assert.equal('camera' in third, false, 'only a valid camera id, never other text');
+  });
+
+  test('errors go to stderr as JSON too, with the stack masked; start-up chatter stays at debug', () => {
+    const logger = new VigilLogger(logLevels('log'), { format: 'json', service: 'vigil' });
+    const error = new Error('connect to rtsp://admin:hunter2@cam/s failed');
+    const err = printed(() => logger.error(`camera dock: ${error.message}`, error.stack, 'Ingest'), ['stderr']);
+    const [line] = jsonLines(err) as [Record<string, unknown>];
+    assert.equal(line.level, 'error');
+    assert.equal(line.camera, 'dock');
+    assert.match(String(line.stack), /rtsp:\/\/admin:\*\*\*@cam/);
+    assert.ok(!err.includes('hunter2'));
+    assert.equal(printed(() => logger.log('Mapped {/api/cameras, GET} route', 'RouterExplorer')), '', 'chatter is debug, not printed at log');
+  });
+
+  test('the default stays text for people', () => {
+    const out = printed(() => new VigilLogger(logLevels('log'), { service: 'vigil' }).log('camera gate: live', 'Ingest'));
+    assert.match(out.replace(/\x1b\[[0-9;]*m/g, ''), /LOG \[Ingest\] camera gate: live/);
+    assert.throws(() => JSON.parse(out));
+  });
+});

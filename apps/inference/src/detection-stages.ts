@@ -10,12 +10,14 @@ import {
   FrameDecodeError,
   letterboxBatch,
   minConfidenceFor,
+  OnnxWorkerDownError,
   TensorPool,
   type BatchStages,
   type LetterboxedBatch,
   type OnnxWorkerResult,
   type Taken,
 } from '@vigil/detect';
+import { ThrottledLog } from '@vigil/metrics';
 import type { AnnotatedAction, AnnotatedDemand } from './annotated-demand';
 import type { CameraDetection } from './cameras/camera-detection';
 import type { DetectionOutputs } from './detection-outputs';
@@ -66,6 +68,9 @@ export interface DetectionStagesDeps {
  */
 export const PIPELINE_BATCHES = true;
 
+/** while the model worker is down, one line per model this often about the batches it loses */
+export const LOST_BATCH_LOG_INTERVAL_MS = 10_000;
+
 /**
  * A batch of cameras' frames through detection, in the BatchScheduler's stages: `prepare` (motion, the gate, the
  * model input), `run` (the model, in its worker) and `finish` (boxes, rules, outputs). With the scheduler pipelined,
@@ -74,10 +79,13 @@ export const PIPELINE_BATCHES = true;
 export class DetectionStages implements BatchStages<Frame, Prepared, Ran> {
   /** two input buffers: one being filled while the other is in the worker */
   private readonly pool?: TensorPool;
+  /** batches lost while the worker restarts: one line per interval, not one per batch */
+  private readonly lostLog: ThrottledLog;
 
   constructor(private readonly deps: DetectionStagesDeps) {
     const model = deps.model;
     if (model) this.pool = new TensorPool(model.batch * 3 * model.input.width * model.input.height);
+    this.lostLog = new ThrottledLog((line) => deps.logger.warn(line), { intervalMs: LOST_BATCH_LOG_INTERVAL_MS });
   }
 
   async prepare(taken: Taken<Frame>[]): Promise<Prepared> {
@@ -112,9 +120,25 @@ export class DetectionStages implements BatchStages<Frame, Prepared, Ran> {
       this.deps.metrics.runSeconds.inc({ model: model.name }, output.ms / 1000);
       return { ...prepared, output };
     } catch (error) {
+      if (error instanceof OnnxWorkerDownError) return this.lost(prepared, model, error);
       release(prepared.items);
       throw error;
     }
+  }
+
+  /**
+   * The worker died under this batch or is being restarted: the model's frames are dropped and counted (frames are
+   * disposable; the next ones go to the restarted worker), the batch's frames that needed no model go on.
+   */
+  private lost(prepared: Prepared, model: LoadedModel, error: OnnxWorkerDownError): Prepared {
+    const lost = new Set(prepared.model!.items);
+    release([...lost]);
+    // refused before it was sent, the buffer is still ours (sent to a thread that died, it went with it)
+    const { data } = prepared.model!.tensor;
+    if (data.buffer.byteLength > 0) this.pool?.give(new Float32Array(data.buffer));
+    this.deps.metrics.failedBatches.inc({ model: model.name });
+    this.lostLog.log(model.name, `model ${model.name}: a batch of ${lost.size} frame(s) got no detections: ${error.message}`);
+    return { items: prepared.items.filter((item) => !lost.has(item)) };
   }
 
   async finish(ran: Ran): Promise<void> {

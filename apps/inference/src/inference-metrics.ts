@@ -8,6 +8,8 @@ export class InferenceMetrics {
   readonly gated;
   readonly violations;
   readonly runSeconds;
+  readonly failedBatches;
+  readonly workerRestarts;
   /** frames off the bus that were not valid or did not decode */
   readonly badMessages: BadMessages;
 
@@ -21,6 +23,12 @@ export class InferenceMetrics {
     this.gated = metrics.counter({ name: 'vigil_inference_gated_total', help: 'Frames the motion gate spared the model (still scene)', labelNames: ['camera'] });
     this.violations = metrics.counter({ name: 'vigil_violations_total', help: 'Violation events raised', labelNames: ['camera', 'rule'] });
     this.runSeconds = metrics.counter({ name: 'vigil_inference_run_seconds_total', help: 'Time inside the model runs', labelNames: ['model'] });
+    this.failedBatches = metrics.counter({
+      name: 'vigil_inference_failed_batches_total',
+      help: 'Model batches lost because the ONNX worker thread died under them or was being restarted (their frames got no detections)',
+      labelNames: ['model'],
+    });
+    this.workerRestarts = metrics.counter({ name: 'vigil_inference_worker_restarts_total', help: 'Deaths of the ONNX worker thread, each followed by a restart', labelNames: ['model'] });
     this.badMessages = new BadMessages(metrics, 'inference', new Logger('Inference'));
   }
 }

@@ -1,10 +1,9 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
-import { channels, keys, readFrameMessage, type CameraConfig, type Frame } from '@vigil/contracts';
+import { channels, readFrameMessage, type CameraConfig, type Frame, type InferenceStatus } from '@vigil/contracts';
 import { BatchScheduler, LatestFrameSlots, ruleLabelProblems } from '@vigil/detect';
 import { CoalescingTask } from '@vigil/platform';
-import { BusSubscriber, CameraRegistry, CameraShares, planCameras, RedisConnections, type CameraShare, type MessageHandler } from '@vigil/redis';
-import type Redis from 'ioredis';
+import { BusSubscriber, CameraRegistry, CameraShares, InferenceStatuses, planCameras, type CameraShare, type MessageHandler } from '@vigil/redis';
 import { AnnotatedDemand } from './annotated-demand';
 import { CameraDetection } from './cameras/camera-detection';
 import { DetectionOutputs } from './detection-outputs';
@@ -33,7 +32,6 @@ export class InferenceService implements OnApplicationBootstrap, BeforeApplicati
   private model?: LoadedModel;
   private timer?: NodeJS.Timeout;
   private readonly reconciler = new CoalescingTask(() => this.reconcileOnce(), (error) => this.logger.warn(`cannot reconcile cameras: ${error.message}`));
-  private status!: Redis;
   private readonly share: CameraShare;
 
   constructor(
@@ -43,10 +41,9 @@ export class InferenceService implements OnApplicationBootstrap, BeforeApplicati
     private readonly runtime: ModelRuntime,
     private readonly outputs: DetectionOutputs,
     private readonly metrics: InferenceMetrics,
-    connections: RedisConnections,
+    private readonly statuses: InferenceStatuses,
     shares: CameraShares,
   ) {
-    this.status = connections.create('inference-status');
     this.share = shares.for('inference');
   }
 
@@ -119,7 +116,7 @@ export class InferenceService implements OnApplicationBootstrap, BeforeApplicati
     this.slots.drop(id);
     this.demand.forget(id);
     await this.bus.remove(id, channels.frames(id, 'raw'), entry.handler);
-    await this.status.hdel(keys.inferenceStatus, id).catch(() => undefined);
+    await this.statuses.delete(id).catch(() => undefined);
   }
 
   private onFrame(camera: string, message: Buffer): void {
@@ -137,10 +134,10 @@ export class InferenceService implements OnApplicationBootstrap, BeforeApplicati
 
   private async writeStatus(): Promise<void> {
     if (this.cameras.size === 0) return;
-    const entries: string[] = [];
+    const statuses: InferenceStatus[] = [];
     for (const [id, { state }] of this.cameras) {
-      entries.push(id, JSON.stringify({ camera: id, owner: this.config.instanceId, ...state.counters, problem: state.problem, detector: state.usesModel ? this.model?.name ?? null : 'motion', updatedAt: Date.now() }));
+      statuses.push({ camera: id, owner: this.config.instanceId, ...state.counters, problem: state.problem, detector: state.usesModel ? this.model?.name ?? null : 'motion', updatedAt: Date.now() });
     }
-    await this.status.hset(keys.inferenceStatus, ...entries).catch(() => undefined);
+    await this.statuses.put(...statuses).catch(() => undefined);
   }
 }

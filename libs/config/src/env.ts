@@ -6,6 +6,10 @@ import { DEFAULT_INPUT_LIMITS, setInputLimits, type InputLimits } from '@vigil/c
 import { ConfigError } from './errors';
 import { mediaRootProblem, parseNetwork, type SourcePolicyOptions } from './source-policy';
 
+/** how log lines are written (LOG_FORMAT) */
+export const LOG_FORMATS = ['text', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 /**
@@ -24,6 +28,8 @@ const envSchema = z.object({
   /** this process's name in leases and status (defaults to host-pid) */
   INSTANCE_ID: z.string().regex(/^[A-Za-z0-9._-]+$/).optional(),
   LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
+  /** `text`: lines for people; `json`: one JSON object per line (time, level, service, camera, context, message), for Loki or Elastic */
+  LOG_FORMAT: z.enum(LOG_FORMATS).default('text'),
   /**
    * on SIGINT or SIGTERM a process stops its work, hands its cameras over and exits; past this many seconds it kills
    * its child processes and exits anyway (Kubernetes and docker send SIGKILL 10-30 s after SIGTERM)
@@ -223,6 +229,7 @@ export interface VigilConfig {
   camerasFile?: string;
   instanceId: string;
   logLevel: z.output<typeof envSchema>['LOG_LEVEL'];
+  logFormat: LogFormat;
   shutdownTimeoutMs: number;
   watchdogMs: number;
   reconnect: { minMs: number; maxMs: number };
@@ -317,6 +324,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): VigilConfig {
     camerasFile: e.CAMERAS_FILE,
     instanceId: e.INSTANCE_ID ?? `${hostname()}-${process.pid}`,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     shutdownTimeoutMs: Math.round(e.SHUTDOWN_TIMEOUT_SECONDS * 1000),
     watchdogMs: Math.round(e.WATCHDOG_SECONDS * 1000),
     reconnect: { minMs: e.RECONNECT_MIN_MS, maxMs: e.RECONNECT_MAX_MS },

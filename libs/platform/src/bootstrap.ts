@@ -4,7 +4,7 @@ import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ConfigError, loadConfig, type VigilConfig } from '@vigil/config';
 import { killChildren } from '@vigil/media';
-import { redisOptionsFromUrl } from '@vigil/redis';
+import { redisClientOptions } from '@vigil/redis';
 import { bodyParserErrors } from './body-errors';
 import { jsonOnly } from './json-only';
 import { VigilLogger } from './start-up-logger';
@@ -20,8 +20,9 @@ export function logLevels(level: VigilConfig['logLevel']): LogLevel[] {
 
 /** Options of NestJS's Redis transport, which carries control messages between services. */
 export function controlTransport(config: VigilConfig): MicroserviceOptions {
-  const { host, port, username, password, db, tls } = redisOptionsFromUrl(config.redisUrl);
-  return { transport: Transport.REDIS, options: { host, port, username, password, db, tls, retryAttempts: Number.MAX_SAFE_INTEGER, retryDelay: 1000 } };
+  // Nest's transport takes no URL, and its own retry settings in place of ioredis's retryStrategy
+  const { retryStrategy: _nestRetries, ...options } = redisClientOptions(config.redisUrl, 'control');
+  return { transport: Transport.REDIS, options: { ...options, retryAttempts: Number.MAX_SAFE_INTEGER, retryDelay: 1000 } };
 }
 
 export interface StartOptions {
@@ -49,7 +50,7 @@ export async function startApp(options: StartOptions): Promise<INestApplication>
     throw error;
   }
   // no urlencoded parser: a form post from another site must not reach a handler (jsonOnly)
-  const app = await NestFactory.create<NestExpressApplication>(options.module(config), { logger: new VigilLogger(logLevels(config.logLevel)), bodyParser: false });
+  const app = await NestFactory.create<NestExpressApplication>(options.module(config), { logger: new VigilLogger(logLevels(config.logLevel), { format: config.logFormat, service: options.name }), bodyParser: false });
   app.use(jsonOnly);
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   app.use(bodyParserErrors);

@@ -9,3 +9,4 @@ export * from './access';
 export * from './client-address';
 export * from './api-error';
 export * from './health-status';
+export * from './readiness';

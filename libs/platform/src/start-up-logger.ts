@@ -1,6 +1,8 @@
 import { inspect } from 'node:util';
 import { ConsoleLogger, type LogLevel } from '@nestjs/common';
+import type { LogFormat } from '@vigil/config';
 import { maskText } from '@vigil/contracts';
+import { cameraOfLine } from './log-fields';
 
 /**
  * NestJS's own start-up chatter: a line per module initialised, per controller, per route mapped and per socket
@@ -9,14 +11,25 @@ import { maskText } from '@vigil/contracts';
  */
 const START_UP_CONTEXTS = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'WebSocketsController', 'NestApplication', 'NestMicroservice', 'Server']);
 
+export interface VigilLoggerOptions {
+  /** @default 'text' */
+  format?: LogFormat;
+  /** the process's entry point (`vigil`, `ingest`, ...): every JSON line's `service` */
+  service?: string;
+}
+
 /**
  * Nest's console logger with that chatter moved to debug, so a start at the default level is a few lines: what
  * runs, which decoder and encoder were chosen, and the URL to open. Every line and stack it prints goes through
  * maskText last: callers mask what they know, this catches a URL in an error message nobody expected to hold one.
  */
 export class VigilLogger extends ConsoleLogger {
-  constructor(levels: LogLevel[]) {
-    super();
+  private readonly service?: string;
+
+  /** `json`: Nest's own JSON mode (one object per line, no colours), each object completed by getJsonLogObject below. */
+  constructor(levels: LogLevel[], options: VigilLoggerOptions = {}) {
+    super({ json: options.format === 'json' });
+    this.service = options.service;
     this.setLogLevels(levels);
   }
 
@@ -31,6 +44,25 @@ export class VigilLogger extends ConsoleLogger {
 
   protected override printStackTrace(stack: string): void {
     super.printStackTrace(stack && maskText(stack));
+  }
+
+  /**
+   * One JSON line: Nest's fields (level, pid, epoch `timestamp`, context, message, stack) and ours: `time` (ISO 8601),
+   * `service`, and `camera` when the message is about one (our lines say "camera <id>: ..."), so that Loki or Elastic
+   * can select by them.
+   */
+  protected override getJsonLogObject(message: unknown, options: { context: string; logLevel: LogLevel; writeStreamType?: 'stdout' | 'stderr'; errorStack?: unknown }) {
+    const { level, pid, timestamp, ...rest } = super.getJsonLogObject(message, options);
+    const camera = typeof message === 'string' ? cameraOfLine(message) : undefined;
+    return {
+      time: new Date(timestamp).toISOString(),
+      level,
+      ...(this.service ? { service: this.service } : {}),
+      ...(camera ? { camera } : {}),
+      ...rest,
+      pid,
+      timestamp,
+    };
   }
 }
 

@@ -1,9 +1,10 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
 import type { z } from 'zod';
-import { cameraConfigSchema, cameraStatusSchema, inferenceStatusSchema, keys, type CameraConfig, type CameraStatus, type InferenceStatus } from '@vigil/contracts';
+import { cameraConfigSchema, keys, type CameraConfig, type CameraStatus } from '@vigil/contracts';
 import { RedisConnections } from './redis-connections';
 import { RecordCheck } from './record-check';
+import { CameraStatuses } from './status/camera-statuses';
 
 export type PutOutcome = 'added' | 'updated' | 'exists' | 'full';
 
@@ -20,15 +21,18 @@ return 'added'
 `;
 
 /**
- * The cameras every service and replica sees, kept in Redis: configs in one hash, live status in
- * another (written by whichever ingest instance owns the camera).
+ * The cameras every service and replica sees, kept in Redis in one hash. Their live status is in CameraStatuses and
+ * InferenceStatuses; removing a camera removes its status records with it, in one step.
  */
 @Injectable()
 export class CameraRegistry implements OnModuleInit {
   private redis!: Redis;
   private readonly check = new RecordCheck(new Logger(CameraRegistry.name));
 
-  constructor(private readonly connections: RedisConnections) {}
+  constructor(
+    private readonly connections: RedisConnections,
+    private readonly statuses: CameraStatuses,
+  ) {}
 
   onModuleInit(): void {
     this.redis = this.connections.create('registry');
@@ -65,33 +69,16 @@ export class CameraRegistry implements OnModuleInit {
     return removed === 1;
   }
 
-  async statuses(): Promise<Map<string, CameraStatus>> {
-    const all = await this.redis.hgetall(keys.cameraStatus);
-    return new Map(this.checkAll('camera status', all, cameraStatusSchema, (status) => status.id).map((status) => [status.id, status]));
+  /**
+   * Forwards to CameraStatuses, which owns the status hash: ingest's runner and service still write through here
+   * until they take CameraStatuses themselves (both are being rewritten on the worker kernel).
+   */
+  setStatus(status: CameraStatus): Promise<void> {
+    return this.statuses.put(status);
   }
 
-  async status(id: string): Promise<CameraStatus | undefined> {
-    const json = await this.redis.hget(keys.cameraStatus, id);
-    return json === null ? undefined : this.check.read('camera status', id, json, cameraStatusSchema, (status) => status.id);
-  }
-
-  async setStatus(status: CameraStatus): Promise<void> {
-    await this.redis.hset(keys.cameraStatus, status.id, JSON.stringify(status));
-  }
-
-  /** Inference counters per camera, written by the inference service. */
-  async inferenceStatuses(): Promise<Map<string, InferenceStatus>> {
-    const all = await this.redis.hgetall(keys.inferenceStatus);
-    return new Map(this.checkAll('inference status', all, inferenceStatusSchema, (status) => status.camera).map((status) => [status.camera, status]));
-  }
-
-  async inferenceStatus(id: string): Promise<InferenceStatus | undefined> {
-    const json = await this.redis.hget(keys.inferenceStatus, id);
-    return json === null ? undefined : this.check.read('inference status', id, json, inferenceStatusSchema, (status) => status.camera);
-  }
-
-  async clearStatus(id: string): Promise<void> {
-    await this.redis.hdel(keys.cameraStatus, id);
+  clearStatus(id: string): Promise<void> {
+    return this.statuses.delete(id);
   }
 
   private checkAll<T>(kind: string, all: Record<string, string>, schema: z.ZodType<T, z.ZodTypeDef, unknown>, idOf: (record: T) => string): T[] {

@@ -1,6 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import Redis, { type RedisOptions } from 'ioredis';
+import type Redis from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
+import { createRedisClient } from './redis-options';
 
 /**
  * Creates and closes every Redis connection of a process. A subscriber connection cannot run
@@ -14,7 +16,7 @@ export class RedisConnections implements OnApplicationShutdown {
   constructor(@Inject(VIGIL_CONFIG) private readonly config: VigilConfig) {}
 
   create(role: string, options: RedisOptions = {}): Redis {
-    const client = new Redis(this.config.redisUrl, { connectionName: `vigil:${role}`, maxRetriesPerRequest: 3, ...options });
+    const client = createRedisClient(this.config.redisUrl, role, options);
     let down = false;
     client.on('error', (error: Error) => {
       if (!down) this.logger.warn(`redis (${role}): ${error.message}`);

@@ -3,10 +3,12 @@ import { CameraShares } from './camera-share';
 import { CameraRegistry } from './camera-registry';
 import { BusSubscriber } from './frame-subscriber';
 import { RedisConnections } from './redis-connections';
+import { RedisProbe } from './redis-probe';
+import { CameraStatuses, InferenceStatuses } from './status';
 
 @Global()
 @Module({
-  providers: [RedisConnections, CameraRegistry, CameraShares, BusSubscriber],
-  exports: [RedisConnections, CameraRegistry, CameraShares, BusSubscriber],
+  providers: [RedisConnections, CameraRegistry, CameraShares, BusSubscriber, RedisProbe, CameraStatuses, InferenceStatuses],
+  exports: [RedisConnections, CameraRegistry, CameraShares, BusSubscriber, RedisProbe, CameraStatuses, InferenceStatuses],
 })
 export class RedisModule {}

@@ -38,6 +38,8 @@ export class StreamConsumer {
   private running?: Promise<void>;
   /** a blocking read is waiting for new entries (no handler runs) */
   private waiting = false;
+  /** the last read of the stream failed (Redis down, the group gone): not reading until one succeeds again */
+  private failing = false;
 
   constructor(
     private readonly redis: Redis,
@@ -54,6 +56,11 @@ export class StreamConsumer {
       if (!/BUSYGROUP/.test((error as Error).message)) throw error;
     }
     this.running = this.loop();
+  }
+
+  /** Started, not stopped, and its last read of the stream worked: for readiness. */
+  get reading(): boolean {
+    return this.running !== undefined && !this.stopped && !this.failing;
   }
 
   /**
@@ -85,6 +92,7 @@ export class StreamConsumer {
         await this.handleAll(await this.waitForEntries());
       } catch (error) {
         if (this.stopped) return; // the read stop() cut short
+        this.failing = true;
         this.options.onError(error as Error);
         await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
       }
@@ -119,6 +127,7 @@ export class StreamConsumer {
     if (block) args.push('BLOCK', blockMs);
     args.push('STREAMS', stream, from);
     const reply = (await this.redis.call('XREADGROUP', ...args)) as [string, [string, string[] | null][]][] | null;
+    this.failing = false;
     return (reply?.[0]?.[1] ?? []).flatMap(([id, fields]) => (fields ? [{ id, fields: toRecord(fields) }] : []));
   }
 

@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBoo
 import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
 import { keys, readViolationMessage, type AlarmEvent, type AlarmRecord } from '@vigil/contracts';
 import { alarmIdFor, AlarmSettings, AlarmStore, AlarmTracker } from '@vigil/alarms';
+import { Readiness } from '@vigil/platform';
 import { RedisConnections, StreamConsumer, type StreamEntry } from '@vigil/redis';
 import { ClipCapture, type ClipListener } from '../clips/clip-capture.service';
 import { AlarmDelivery } from '../delivery/alarm-delivery.service';
@@ -37,6 +38,7 @@ export class AlarmsService implements OnApplicationBootstrap, BeforeApplicationS
     private readonly delivery: AlarmDelivery,
     private readonly metrics: AlarmsMetrics,
     private readonly connections: RedisConnections,
+    private readonly readiness: Readiness,
   ) {
     this.tracker = new AlarmTracker(settings.policy, alarmIdFor);
     this.clips.onClip((alarm) => this.serial(() => this.clipChanged(alarm)));
@@ -63,6 +65,7 @@ export class AlarmsService implements OnApplicationBootstrap, BeforeApplicationS
       onError: (error, entry) => this.logger.warn(`violations${entry ? ` entry ${entry.id}` : ''}: ${error.message}`),
     });
     await this.consumer.start();
+    this.readiness.register('violations', () => this.consumer.reading);
     this.timer = setInterval(() => void this.serial(() => this.tick()), TICK_MS);
   }
 

@@ -3,7 +3,7 @@ import type { ClientProxy } from '@nestjs/microservices';
 import { describeIssues, describeRefusal, SourcePolicy } from '@vigil/config';
 import { CAMERA_ID_PATTERN, cameraConfigSchema, controlEvents, inputLimits, maskerFor, maskUrl, statusView, type StatusDetail, type CameraConfig, type CameraStatus, type CameraView } from '@vigil/contracts';
 import type { CameraScope } from '@vigil/auth';
-import { CameraRegistry } from '@vigil/redis';
+import { CameraRegistry, CameraStatuses, InferenceStatuses } from '@vigil/redis';
 import { CONTROL_CLIENT } from '../control';
 
 @Injectable()
@@ -12,13 +12,15 @@ export class CamerasService {
 
   constructor(
     private readonly registry: CameraRegistry,
+    private readonly statuses: CameraStatuses,
+    private readonly inference: InferenceStatuses,
     private readonly policy: SourcePolicy,
     @Inject(CONTROL_CLIENT) private readonly control: ClientProxy,
   ) {}
 
   /** The cameras the caller may see; the others are not there at all. */
   async list(scope: CameraScope, detail: StatusDetail): Promise<CameraView[]> {
-    const [cameras, statuses, inference] = await Promise.all([this.registry.list(), this.registry.statuses(), this.registry.inferenceStatuses()]);
+    const [cameras, statuses, inference] = await Promise.all([this.registry.list(), this.statuses.all(), this.inference.all()]);
     return scope.filter(cameras, (camera) => camera.id).map((camera) => view(camera, statuses.get(camera.id) ?? null, inference.get(camera.id) ?? null, detail));
   }
 
@@ -26,7 +28,7 @@ export class CamerasService {
   async get(id: string, scope: CameraScope, detail: StatusDetail): Promise<CameraView> {
     const camera = scope.allows(checkId(id)) ? await this.registry.get(id) : undefined;
     if (!camera) throw new NotFoundException(`unknown camera "${id}"`);
-    const [status, inference] = await Promise.all([this.registry.status(id), this.registry.inferenceStatus(id)]);
+    const [status, inference] = await Promise.all([this.statuses.get(id), this.inference.get(id)]);
     return view(camera, status ?? null, inference ?? null, detail);
   }
 
@@ -47,7 +49,7 @@ export class CamerasService {
     const camera = await this.parseCamera(body && typeof body === 'object' && !Array.isArray(body) ? { id, ...body } : body);
     if (camera.id !== id) throw new BadRequestException(`id: the body says "${camera.id}" but the path says "${id}"`);
     this.changed(id, await this.put(camera, false));
-    return view(camera, (await this.registry.status(id)) ?? null, null, 'full');
+    return view(camera, (await this.statuses.get(id)) ?? null, null, 'full');
   }
 
   async remove(id: string): Promise<void> {

@@ -2,7 +2,6 @@ import { Inject, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Ack, ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayDisconnect, OnGatewayInit, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import { CameraScope } from '@vigil/auth';
 import { Authenticator, AuthStore } from '@vigil/platform';
-import { RedisConnections } from '@vigil/redis';
 import type { Server, Socket } from 'socket.io';
 import { z } from 'zod';
 import { describeIssues, VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
@@ -55,7 +54,6 @@ export class FramesGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     @Inject(VIGIL_CONFIG) private readonly config: VigilConfig,
     private readonly authenticator: Authenticator,
     private readonly store: AuthStore,
-    private readonly connections: RedisConnections,
   ) {
     this.requests = new SocketRequests(metrics);
   }
@@ -66,7 +64,7 @@ export class FramesGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     const { perAddressMax: max, trustProxyHops } = this.config.socket;
     limitConnectionsPerAddress(server, { max, trustProxyHops, onRefused: () => this.metrics.refusedConnections.inc() });
     this.auth = new SocketAuth(server, this.authenticator, this.store, this.config.auth.allowedOrigins);
-    void this.auth.start(this.connections.create('auth-revocations')).catch((error: Error) => this.logger.warn(`cannot follow revocations: ${error.message}`));
+    void this.auth.start().catch((error: Error) => this.logger.warn(`cannot follow revocations: ${error.message}`));
   }
 
   async onApplicationShutdown(): Promise<void> {

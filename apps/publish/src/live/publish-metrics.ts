@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { Server } from 'socket.io';
 import { CAMERA_STATES } from '@vigil/contracts';
 import { BadMessages, MetricsService } from '@vigil/metrics';
-import { CameraRegistry } from '@vigil/redis';
+import { CameraStatuses } from '@vigil/redis';
 
 /** what became of a Socket.IO request: `gone` when the socket disconnected before the answer */
 export type RequestOutcome = 'ok' | 'refused' | 'gone' | 'no_ack' | 'busy';
@@ -21,7 +21,7 @@ export class PublishMetrics {
 
   constructor(
     private readonly metrics: MetricsService,
-    registry: CameraRegistry,
+    statuses: CameraStatuses,
   ) {
     this.framesIn = metrics.counter({ name: 'vigil_publish_frames_in_total', help: 'Frames received from Redis', labelNames: ['camera', 'stream'] });
     this.framesOut = metrics.counter({
@@ -44,25 +44,25 @@ export class PublishMetrics {
     this.refusedConnections = metrics.counter({ name: 'vigil_publish_sockets_refused_total', help: 'Socket.IO connections refused by SOCKETS_PER_ADDRESS_MAX' });
     this.badMessages = new BadMessages(metrics, 'publish', new Logger('Fanout'));
 
-    // camera states and rates come from the registry, so every publish replica shows every camera
+    // camera states and rates come from the status ingest keeps in Redis, so every publish replica shows every camera
     metrics.gauge({
       name: 'vigil_camera_state',
-      help: 'Camera state (1 for the current state), from the registry',
+      help: 'Camera state (1 for the current state), from the camera status in Redis',
       labelNames: ['camera', 'state'],
       async collect() {
         this.reset();
-        for (const [camera, status] of await registry.statuses()) {
+        for (const [camera, status] of await statuses.all()) {
           for (const state of CAMERA_STATES) this.set({ camera, state }, state === status.state ? 1 : 0);
         }
       },
     });
     metrics.gauge({
       name: 'vigil_camera_fps',
-      help: 'Frames per second captured, from the registry',
+      help: 'Frames per second captured, from the camera status in Redis',
       labelNames: ['camera'],
       async collect() {
         this.reset();
-        for (const [camera, status] of await registry.statuses()) this.set({ camera }, status.fps);
+        for (const [camera, status] of await statuses.all()) this.set({ camera }, status.fps);
       },
     });
   }

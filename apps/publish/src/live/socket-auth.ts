@@ -2,7 +2,6 @@ import { Logger } from '@nestjs/common';
 import type { Server, Socket } from 'socket.io';
 import { revokes, type Identity, type Revocation } from '@vigil/auth';
 import { Authenticator, AuthStore, originVerdict } from '@vigil/platform';
-import type Redis from 'ioredis';
 
 /** The identity a socket was admitted with. */
 export function socketIdentity(socket: Socket): Identity {
@@ -29,15 +28,15 @@ export class SocketAuth {
     private readonly allowedOrigins: readonly string[],
   ) {}
 
-  /** Installs the handshake check; `subscriber` is a connection of its own for the revocation channel. */
-  async start(subscriber: Redis): Promise<void> {
+  /** Installs the handshake check and follows revocations. */
+  async start(): Promise<void> {
     this.server.use((socket, next) => {
       void this.admit(socket).then(
         (refusal) => next(refusal === undefined ? undefined : new Error(refusal)),
         (error: Error) => next(new Error(`unauthorized: cannot check the credentials (${error.message})`)),
       );
     });
-    this.subscription = await this.store.revocations.subscribe(subscriber, (revocation) => this.revoke(revocation), () => void this.recheckAll());
+    this.subscription = await this.store.followRevocations((revocation) => this.revoke(revocation), () => void this.recheckAll());
   }
 
   async stop(): Promise<void> {

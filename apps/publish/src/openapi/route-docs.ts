@@ -99,6 +99,7 @@ const binary = (type: string, description: string): Reply => ({ description, typ
  * access from the controllers themselves; a route missing here stops the process at start.
  */
 export function routeDocs(s: NamedSchemas): Record<string, RouteDoc> {
+  const notReady: Reply = { description: 'Redis does not answer or a component is degraded: their names only (why is in the log)', schema: s.HealthDown };
   return {
     'GET /api/cameras': {
       operationId: 'listCameras',
@@ -284,22 +285,22 @@ export function routeDocs(s: NamedSchemas): Record<string, RouteDoc> {
     'GET /livez': {
       operationId: 'live',
       tag: 'health',
-      summary: 'Liveness: 200 while the process serves requests',
+      summary: 'Liveness: 200 while the process serves requests (Redis is not asked)',
       replies: { 200: { description: 'up', schema: s.HealthUp } },
     },
     'GET /readyz': {
       operationId: 'ready',
       tag: 'health',
-      summary: 'Readiness: 200 while Redis answers',
+      summary: "Readiness: 200 while Redis answers and this process's workers run",
       replies: { 200: { description: 'ready', schema: s.HealthUp } },
-      errors: { 503: { description: 'Redis does not answer (why is in the log)', schema: s.HealthDown } },
+      errors: { 503: notReady },
     },
     'GET /healthz': {
       operationId: 'health',
       tag: 'health',
       summary: 'Readiness under its older name',
       replies: { 200: { description: 'ready', schema: s.HealthUp } },
-      errors: { 503: { description: 'Redis does not answer (why is in the log)', schema: s.HealthDown } },
+      errors: { 503: notReady },
     },
     'GET /metrics': {
       operationId: 'metrics',

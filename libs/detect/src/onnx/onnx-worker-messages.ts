@@ -16,7 +16,12 @@ export interface ModelInfo {
 export type WorkerRequest =
   /** `input` holds the tensor in its first `length` floats; it comes back with the reply, for the next batch */
   | { type: 'run'; id: number; input: ArrayBuffer; length: number; batch: number; height: number; width: number }
-  | { type: 'close' };
+  | { type: 'close' }
+  /**
+   * The fault tests' thread death: the next run request throws in the thread (an uncaught error, as a bug in the
+   * binding would) instead of being answered. Only code holding the OnnxWorker in this process can send it.
+   */
+  | { type: 'crash-on-next-run' };
 
 export type WorkerReply =
   | { type: 'loaded'; info: ModelInfo }

@@ -34,11 +34,17 @@ async function main(): Promise<void> {
     reply({ type: 'failed', error: (error as Error).message });
     return;
   }
+  let crashOnNextRun = false;
   port.on('message', (request: WorkerRequest) => {
     if (request.type === 'close') {
       void session.close().finally(() => process.exit(0));
       return;
     }
+    if (request.type === 'crash-on-next-run') {
+      crashOnNextRun = true;
+      return;
+    }
+    if (crashOnNextRun) throw new Error(`crashed on purpose at run ${request.id} (a fault test)`);
     const { input } = request;
     session
       .run(new Float32Array(input, 0, request.length), request.batch, request.height, request.width)

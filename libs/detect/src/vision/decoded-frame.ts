@@ -21,7 +21,7 @@ export async function decodeJpeg(jpeg: Buffer, camera?: string, reduction: JpegR
     4: cv.IMREAD_REDUCED_COLOR_4,
     8: cv.IMREAD_REDUCED_COLOR_8,
   };
-  return checked(await cv.imdecodeAsync(jpeg, flags[reduction]), jpeg, camera);
+  return checked(await decoding(cv.imdecodeAsync(jpeg, flags[reduction]), jpeg, camera), jpeg, camera);
 }
 
 /** The size libjpeg gives a `width` x `height` JPEG decoded at 1/`reduction` (it rounds up). */
@@ -41,7 +41,16 @@ export async function decodeJpegGray(jpeg: Buffer, reduction: JpegReduction, cam
     4: cv.IMREAD_REDUCED_GRAYSCALE_4,
     8: cv.IMREAD_REDUCED_GRAYSCALE_8,
   };
-  return checked(await cv.imdecodeAsync(jpeg, flags[reduction]), jpeg, camera);
+  return checked(await decoding(cv.imdecodeAsync(jpeg, flags[reduction]), jpeg, camera), jpeg, camera);
+}
+
+/** OpenCV throws for some bad input (a header announcing an image too large to allocate): that is the frame's fault too. */
+async function decoding(decode: Promise<Mat>, jpeg: Buffer, camera: string | undefined): Promise<Mat> {
+  try {
+    return await decode;
+  } catch (error) {
+    throw new FrameDecodeError(`${camera ? `camera ${camera}: ` : ''}${jpeg.length} bytes do not decode as a JPEG (${(error as Error).message})`);
+  }
 }
 
 function checked(mat: Mat, jpeg: Buffer, camera: string | undefined): Mat {

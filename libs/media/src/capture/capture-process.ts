@@ -5,9 +5,9 @@
  */
 import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
-import Redis from 'ioredis';
 import { jpegSize, maskText } from '@vigil/contracts';
 import { FramePublisher } from '@vigil/redis/frame-publisher';
+import { createRedisClient } from '@vigil/redis/redis-options';
 import type { CaptureJob, CaptureMessage, CaptureStats, SupervisorMessage } from './messages';
 import { OpenCvCapture } from './opencv-capture';
 import { SeqBlocks } from './seq-blocks';
@@ -53,7 +53,7 @@ if (!process.send) {
 process.on('disconnect', () => process.exit(0));
 
 async function main(): Promise<void> {
-  const redis = new Redis(job.redisUrl, { connectionName: `vigil:capture:${job.camera}`, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  const redis = createRedisClient(job.redisUrl, `capture:${job.camera}`, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
   redis.on('error', () => undefined); // counted as drops; the supervisor logs Redis trouble once
   const publisher = new FramePublisher(redis, { maxInFlight: job.maxInFlight, maxBytes: job.maxFrameBytes });
   let oversizedInARow = 0;

@@ -1,0 +1,3 @@
+export * from './record-hash';
+export * from './camera-statuses';
+export * from './inference-statuses';
