@@ -6,6 +6,7 @@ export * from './camera-registry';
 export * from './camera-assignment';
 export * from './camera-plan';
 export * from './camera-share';
+export * from './registry-generation';
 export * from './stream-consumer';
 export * from './redis.module';
 export * from './auth';
