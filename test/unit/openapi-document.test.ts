@@ -10,9 +10,7 @@ import assert from 'node:assert/strict';
 import { Controller, Get, Post, type Type } from '@nestjs/common';
 import { Access } from '@vigil/auth';
 import { cameraViewSchema } from '@vigil/contracts';
-import { EgressControlController } from '../../apps/egress/src/egress-control.controller';
 import { EgressController } from '../../apps/egress/src/egress.controller';
-import { CamerasControlController } from '../../apps/ingest/src/cameras/cameras-control.controller';
 import { AuditController } from '../../apps/publish/src/access/audit.controller';
 import { AuthController } from '../../apps/publish/src/access/auth.controller';
 import { TokensController } from '../../apps/publish/src/access/tokens.controller';
@@ -24,13 +22,14 @@ import { DOCS_PAGE_CSP, escapeHtml, renderDocsPage, type DocumentLike } from '..
 import { openApiDocument, type OpenApiDocument } from '../../apps/publish/src/openapi/openapi-document';
 import { NAMED_SCHEMAS, routeDocs } from '../../apps/publish/src/openapi/route-docs';
 import { joinPath, servedRoutes } from '../../apps/publish/src/openapi/served-routes';
+import { RegistryChangedController } from '../../libs/kernel/src/follower/registry-changed.controller';
 import { HealthController } from '../../libs/platform/src/health.controller';
 import { MetricsController } from '../../libs/metrics/src/metrics.controller';
 import { resolveRef, schemaErrors } from '../support/json-schema';
 
 const PUBLISH: Type[] = [CamerasController, AlarmsController, AuthController, TokensController, UsersController, AuditController, ApiReferenceController, HealthController, MetricsController];
 /** every app's controllers, as the all-in-one process has them (message handlers included: they are no routes) */
-const ALL: Type[] = [...PUBLISH, EgressController, EgressControlController, CamerasControlController];
+const ALL: Type[] = [...PUBLISH, EgressController, RegistryChangedController];
 
 const build = (controllers: Type[] = ALL): OpenApiDocument => openApiDocument(servedRoutes(controllers), '1.2.3');
 type Operation = { operationId: string; security: Record<string, string[]>[]; parameters?: { name: string; in: string; required?: boolean }[]; 'x-vigil-access': string; requestBody?: unknown; responses: Record<string, unknown> };

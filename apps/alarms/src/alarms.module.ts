@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AlarmSettings, alarmStoreProvider } from '@vigil/alarms';
+import { FollowerModule } from '@vigil/kernel';
 import { AlarmsMetrics } from './alarms-metrics';
 import { ClipCapture } from './clips/clip-capture.service';
 import { ClipRetention } from './clips/clip-retention.service';
@@ -8,5 +9,8 @@ import { WebhookDispatch } from './delivery/webhook-dispatch';
 import { AlarmsService } from './lifecycle/alarms.service';
 
 /** Violations to alarms, clips, snapshots and webhooks. Needs ConfigModule, RedisModule, MetricsModule. */
-@Module({ providers: [AlarmSettings, alarmStoreProvider, AlarmsMetrics, ClipCapture, ClipRetention, AlarmDelivery, WebhookDispatch, AlarmsService] })
+@Module({
+  imports: [FollowerModule],
+  providers: [AlarmSettings, alarmStoreProvider, AlarmsMetrics, ClipCapture, ClipRetention, AlarmDelivery, WebhookDispatch, AlarmsService],
+})
 export class AlarmsModule {}

@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
-import { EgressControlController } from './egress-control.controller';
+import { FollowerModule } from '@vigil/kernel';
 import { EgressEncoders } from './egress-encoders';
 import { EgressMetrics } from './egress-metrics';
 import { EgressController } from './egress.controller';
 import { EgressService } from './egress.service';
 
 /** Frames re-encoded to H.264 and pushed to RTMP/RTSP servers. Needs ConfigModule, RedisModule, MetricsModule. */
-@Module({ controllers: [EgressController, EgressControlController], providers: [EgressService, EgressEncoders, EgressMetrics] })
+@Module({ imports: [FollowerModule], controllers: [EgressController], providers: [EgressService, EgressEncoders, EgressMetrics] })
 export class EgressModule {}

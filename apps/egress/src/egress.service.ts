@@ -1,47 +1,45 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, NotFoundException, OnApplicationBootstrap } from '@nestjs/common';
 import { loadCamerasFile, SourcePolicy, VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
 import { type CameraConfig, channels, readFrameMessage, type EgressStatus } from '@vigil/contracts';
-import { CoalescingTask } from '@vigil/platform';
-import { BusSubscriber, CameraRegistry, CameraShares, planCameras, type CameraShare, type MessageHandler } from '@vigil/redis';
+import { RegistryFollowers, type RegistryFollower } from '@vigil/kernel';
+import { BusSubscriber, type MessageHandler } from '@vigil/redis';
 import { EgressEncoders } from './egress-encoders';
 import { EgressMetrics } from './egress-metrics';
 import { Pusher } from './push/pusher';
-
-/** the registry is read this often too, so a missed change message only delays a change */
-const RECONCILE_MS = 2000;
 
 interface Entry {
   pusher: Pusher;
   channel: string;
   handler: MessageHandler;
-  /** the camera's config the pusher was made for: another one restarts it */
-  camera: CameraConfig;
 }
 
 /**
  * One Pusher per enabled camera with an `egress` section, subscribed to its frames (annotated by default, which is
- * what makes inference draw them). Follows the camera registry like ingest: on every registry change message and
- * on a timer. Replicas divide the cameras (CameraShare): a stream is pushed by one replica, never two at once.
+ * what makes inference draw them). Follows the camera registry (a RegistryFollower with the egress share): replicas
+ * divide the cameras, and a stream is pushed by one replica, never two at once. A changed config restarts the push.
  */
 @Injectable()
 export class EgressService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Egress');
   private readonly entries = new Map<string, Entry>();
-  private timer?: NodeJS.Timeout;
-  private readonly reconciler = new CoalescingTask(() => this.reconcileOnce(), (error) => this.logger.warn(`cannot reconcile egress: ${error.message}`));
-  private stopping = false;
-  private readonly share: CameraShare;
+  private readonly follower: RegistryFollower;
 
   constructor(
     @Inject(VIGIL_CONFIG) private readonly config: VigilConfig,
-    private readonly registry: CameraRegistry,
     private readonly bus: BusSubscriber,
     private readonly encoders: EgressEncoders,
     private readonly metrics: EgressMetrics,
     private readonly policy: SourcePolicy,
-    shares: CameraShares,
+    followers: RegistryFollowers,
   ) {
-    this.share = shares.for('egress');
+    this.follower = followers.create({
+      name: 'egress',
+      share: 'egress',
+      logger: this.logger,
+      filter: (camera) => camera.enabled && camera.egress?.enabled === true,
+      start: (camera) => this.start(camera),
+      stop: (id) => this.stop(id),
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -49,18 +47,11 @@ export class EgressService implements OnApplicationBootstrap, BeforeApplicationS
     if (this.config.camerasFile) loadCamerasFile(this.config.camerasFile);
     const choice = await this.encoders.init();
     this.logger.log(`encoder: ${choice.reason}`);
-    await this.reconcile();
-    this.timer = setInterval(() => void this.reconcile(), Math.min(RECONCILE_MS, Math.floor(this.config.leaseMs / 3)));
+    await this.follower.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    clearInterval(this.timer);
-    await this.reconciler.stop();
-    const pushing = [...this.entries.keys()];
-    await Promise.all(pushing.map((id) => this.stop(id)));
-    // the other replicas take these cameras at their next reconcile rather than when the leases run out
-    await this.share.leave(pushing).catch((error: Error) => this.logger.warn(`cannot leave the egress replicas: ${error.message}`));
+    await this.follower.stop();
   }
 
   statuses(): EgressStatus[] {
@@ -71,24 +62,6 @@ export class EgressService implements OnApplicationBootstrap, BeforeApplicationS
     const entry = this.entries.get(camera);
     if (!entry) throw new NotFoundException(`camera "${camera}" has no egress here`);
     return entry.pusher.status();
-  }
-
-  /** Brings the pushers in line with the registry; concurrent calls coalesce. */
-  reconcile(): Promise<void> {
-    return this.reconciler.run();
-  }
-
-  private async reconcileOnce(): Promise<void> {
-    if (this.stopping) return;
-    const wanted = new Map((await this.registry.list()).filter((camera) => camera.enabled && camera.egress?.enabled).map((camera) => [camera.id, camera]));
-    const running = new Map([...this.entries].map(([id, entry]) => [id, entry.camera]));
-    const plan = planCameras(running, wanted, await this.share.reconcile([...wanted.keys()]));
-    for (const { id, reason } of plan.stop) {
-      if (reason === 'moved') this.logger.log(`camera ${id}: another egress replica takes it over`);
-      await this.stop(id);
-      if (reason === 'removed') await this.share.release([id]);
-    }
-    for (const camera of plan.start) await this.start(camera);
   }
 
   private async start(camera: CameraConfig): Promise<void> {
@@ -119,7 +92,7 @@ export class EgressService implements OnApplicationBootstrap, BeforeApplicationS
       const frame = this.metrics.badMessages.accept(id, channel, read);
       if (frame) pusher.offer(frame);
     };
-    this.entries.set(id, { pusher, channel, handler, camera });
+    this.entries.set(id, { pusher, channel, handler });
     this.logger.log(`camera ${id}: egress of the ${egress.stream} stream to ${pusher.status().url}`);
     await this.bus.add(id, channel, handler);
   }

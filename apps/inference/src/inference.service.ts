@@ -2,8 +2,8 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBoo
 import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
 import { channels, readFrameMessage, type CameraConfig, type Frame, type InferenceStatus } from '@vigil/contracts';
 import { BatchScheduler, LatestFrameSlots, ruleLabelProblems } from '@vigil/detect';
-import { CoalescingTask } from '@vigil/platform';
-import { BusSubscriber, CameraRegistry, CameraShares, InferenceStatuses, planCameras, type CameraShare, type MessageHandler } from '@vigil/redis';
+import { RegistryFollowers, type RegistryFollower } from '@vigil/kernel';
+import { BusSubscriber, InferenceStatuses, type MessageHandler } from '@vigil/redis';
 import { AnnotatedDemand } from './annotated-demand';
 import { CameraDetection } from './cameras/camera-detection';
 import { DetectionOutputs } from './detection-outputs';
@@ -11,16 +11,14 @@ import { DetectionStages, PIPELINE_BATCHES, type Prepared, type Ran } from './de
 import { InferenceMetrics } from './inference-metrics';
 import { ModelRuntime, type LoadedModel } from './model/model-runtime';
 
-/** how often the cameras are reconciled with the registry and the other replicas (and the leases renewed) */
-const RECONCILE_MS = 2000;
 const DEFAULT_BATCH = { size: 4, waitMs: 10 };
 
 /**
- * Detection on the latest frame of every camera that asks for it, divided between the inference replicas
- * (CameraShare: each camera is run by one replica, and another takes it over when that one stops): one slot per camera, batches
- * across cameras, motion gating, the model, rules, and the outputs (detections, annotated frames,
- * violations). Batches are pipelined: the next one is decoded and letterboxed while the model runs
- * the current one (see DetectionStages).
+ * Detection on the latest frame of every camera that asks for it, divided between the inference replicas (a
+ * RegistryFollower with the inference share: each camera is run by one replica, and another takes it over when that
+ * one stops): one slot per camera, batches across cameras, motion gating, the model, rules, and the outputs
+ * (detections, annotated frames, violations). Batches are pipelined: the next one is decoded and letterboxed while
+ * the model runs the current one (see DetectionStages).
  */
 @Injectable()
 export class InferenceService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -30,21 +28,26 @@ export class InferenceService implements OnApplicationBootstrap, BeforeApplicati
   private readonly demand = new AnnotatedDemand();
   private scheduler!: BatchScheduler<Frame, Prepared, Ran>;
   private model?: LoadedModel;
-  private timer?: NodeJS.Timeout;
-  private readonly reconciler = new CoalescingTask(() => this.reconcileOnce(), (error) => this.logger.warn(`cannot reconcile cameras: ${error.message}`));
-  private readonly share: CameraShare;
+  private readonly follower: RegistryFollower;
 
   constructor(
     @Inject(VIGIL_CONFIG) private readonly config: VigilConfig,
-    private readonly registry: CameraRegistry,
     private readonly bus: BusSubscriber,
     private readonly runtime: ModelRuntime,
     private readonly outputs: DetectionOutputs,
     private readonly metrics: InferenceMetrics,
     private readonly statuses: InferenceStatuses,
-    shares: CameraShares,
+    followers: RegistryFollowers,
   ) {
-    this.share = shares.for('inference');
+    this.follower = followers.create({
+      name: 'inference',
+      share: 'inference',
+      logger: this.logger,
+      filter: (camera) => camera.enabled && camera.detect?.enabled === true,
+      start: (camera) => this.startCamera(camera),
+      stop: (id) => this.stopCamera(id),
+      afterPass: () => this.writeStatus(),
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -59,41 +62,12 @@ export class InferenceService implements OnApplicationBootstrap, BeforeApplicati
       logger: this.logger,
     });
     this.scheduler = new BatchScheduler(this.slots, { ...batch, pipeline: PIPELINE_BATCHES }, stages, (error) => this.logger.warn(`batch failed: ${error.message}`));
-    await this.reconciler.run();
-    this.timer = setInterval(() => void this.reconciler.run(), Math.min(RECONCILE_MS, Math.floor(this.config.leaseMs / 3)));
+    await this.follower.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    // a pass still running could start a camera again after the loop below stopped it
-    await this.reconciler.stop();
     await this.scheduler?.stop();
-    const running = [...this.cameras.keys()];
-    for (const id of running) await this.stopCamera(id);
-    // the other replicas take these cameras at their next reconcile rather than when the leases run out
-    await this.share.leave(running).catch((error: Error) => this.logger.warn(`cannot leave the inference replicas: ${error.message}`));
-  }
-
-  private async reconcileOnce(): Promise<void> {
-    let wanted: Map<string, CameraConfig>;
-    let owned: Set<string>;
-    try {
-      const cameras = (await this.registry.list()).filter((camera) => camera.enabled && camera.detect?.enabled);
-      wanted = new Map(cameras.map((camera) => [camera.id, camera]));
-      owned = await this.share.reconcile([...wanted.keys()]);
-    } catch (error) {
-      this.logger.warn(`cannot reconcile cameras: ${(error as Error).message}`);
-      return;
-    }
-    const running = new Map([...this.cameras].map(([id, { state }]) => [id, state.camera]));
-    const plan = planCameras(running, wanted, owned);
-    for (const { id, reason } of plan.stop) {
-      if (reason === 'moved') this.logger.log(`camera ${id}: another inference replica takes it over`);
-      await this.stopCamera(id);
-      if (reason === 'removed') await this.share.release([id]).catch(() => undefined);
-    }
-    for (const camera of plan.start) await this.startCamera(camera);
-    await this.writeStatus();
+    await this.follower.stop();
   }
 
   private async startCamera(camera: CameraConfig): Promise<void> {

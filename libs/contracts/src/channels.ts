@@ -24,6 +24,12 @@ export const channels = {
 export const keys = {
   /** hash: camera id -> CameraConfig JSON (the registry every service and replica reads) */
   cameras: `${PREFIX}:cameras`,
+  /**
+   * string: a random token set once by the first ingest replica to find it missing. It goes only when Redis loses
+   * its data (a failover to an empty replica, a restart without persistence): a new token tells every ingest replica
+   * that the registry was lost, and that its cameras file must be written again.
+   */
+  registryGeneration: `${PREFIX}:cameras:generation`,
   /** hash: camera id -> CameraStatus JSON, written by the ingest instance that owns the camera */
   cameraStatus: `${PREFIX}:camera-status`,
   /** stream: ViolationEvent JSON (field `event`), durable, for the alarms service */

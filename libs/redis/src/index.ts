@@ -8,6 +8,7 @@ export * from './status';
 export * from './camera-assignment';
 export * from './camera-plan';
 export * from './camera-share';
+export * from './registry-generation';
 export * from './stream-consumer';
 export * from './redis.module';
 export * from './auth';

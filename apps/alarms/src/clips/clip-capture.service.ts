@@ -4,10 +4,10 @@ import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
 import { channels, readFrameMessage, type AlarmClip, type AlarmRecord, type Frame } from '@vigil/contracts';
 import { annotateFrame, DecodedFrame } from '@vigil/detect';
 import { AlarmSettings, ClipEncoder, ClipMemory, ClipRecording, ClipStore, clipWindow, type ClipWindow, FrameRing, selectClipFrames, StagedClips } from '@vigil/alarms';
-import { BusSubscriber, CameraRegistry, type MessageHandler } from '@vigil/redis';
+import { RegistryFollowers, type RegistryFollower } from '@vigil/kernel';
+import { BusSubscriber, type MessageHandler } from '@vigil/redis';
 import { AlarmsMetrics } from '../alarms-metrics';
 
-const RECONCILE_MS = 2000;
 /** the ring reaches this much further back than `pre`, so a late violation still finds its frames */
 const RING_MARGIN_MS = 3000;
 /** a clip whose camera stopped sending is encoded with what it has this long after its window's end */
@@ -58,20 +58,30 @@ export class ClipCapture implements BeforeApplicationShutdown {
   /** ids of staged clips not yet taken up */
   private stagedIds = new Set<string>();
   private encoder!: ClipEncoder;
-  private timer?: NodeJS.Timeout;
-  private stopping = false;
+  private readonly follower: RegistryFollower;
 
   constructor(
     @Inject(VIGIL_CONFIG) private readonly config: VigilConfig,
     private readonly settings: AlarmSettings,
-    private readonly registry: CameraRegistry,
     private readonly bus: BusSubscriber,
     private readonly metrics: AlarmsMetrics,
+    followers: RegistryFollowers,
   ) {
     const { dir, retention } = config.alarms;
     this.store = new ClipStore({ dir, maxAgeMs: retention.maxAgeMs, maxBytes: retention.maxBytes });
     this.staged = new StagedClips(join(this.store.dir, 'staged'));
     metrics.observeClipMemory(() => [...this.memories].map(([camera, memory]) => [camera, memory.total]));
+    // every alarms replica keeps the ring of every detection camera: a violation may come to any of them
+    this.follower = followers.create({
+      name: 'clip capture',
+      share: 'none',
+      logger: this.logger,
+      filter: (camera) => camera.enabled && camera.detect?.enabled === true,
+      start: (camera) => this.watch(camera.id),
+      stop: (id) => this.unwatch(id),
+      // the ring holds the camera's frames whatever its config: a changed one keeps it
+      changed: () => undefined,
+    });
   }
 
   /** Opens the store, picks the encoder, finds the clips the last shutdown staged, and starts watching cameras. */
@@ -80,13 +90,10 @@ export class ClipCapture implements BeforeApplicationShutdown {
     this.encoder = await ClipEncoder.create({ preference: this.config.alarms.encoder });
     this.logger.log(`clips in ${this.store.dir}, encoder: ${this.encoder.reason}`);
     this.stagedIds = new Set(await this.staged.ids());
-    await this.reconcile();
-    this.timer = setInterval(() => void this.reconcile(), RECONCILE_MS);
+    await this.follower.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    clearInterval(this.timer);
     const entries = [...this.recordings.values()];
     for (const entry of entries) {
       clearTimeout(entry.timer);
@@ -95,7 +102,7 @@ export class ClipCapture implements BeforeApplicationShutdown {
     // aborted encodes end at once (ffmpeg is killed); one that finished meanwhile left `recordings`
     await Promise.allSettled(entries.map((entry) => entry.finishing));
     await Promise.all([...this.recordings.values()].map((entry) => this.stage(entry)));
-    for (const id of [...this.watches.keys()]) await this.unwatch(id);
+    await this.follower.stop();
   }
 
   /**
@@ -291,19 +298,6 @@ export class ClipCapture implements BeforeApplicationShutdown {
 
   private async tell(update: Parameters<ClipListener>[0]): Promise<void> {
     for (const listener of this.listeners) await listener(update).catch((error: Error) => this.logger.warn(`alarm ${update.id}: ${error.message}`));
-  }
-
-  private async reconcile(): Promise<void> {
-    if (this.stopping) return;
-    let wanted: string[];
-    try {
-      wanted = (await this.registry.list()).filter((camera) => camera.enabled && camera.detect?.enabled).map((camera) => camera.id);
-    } catch (error) {
-      this.logger.warn(`cannot read the camera registry: ${(error as Error).message}`);
-      return;
-    }
-    for (const id of this.watches.keys()) if (!wanted.includes(id)) await this.unwatch(id);
-    for (const id of wanted) if (!this.watches.has(id)) await this.watch(id);
   }
 
   private memoryOf(camera: string): ClipMemory {
