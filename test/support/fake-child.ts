@@ -1,3 +1,4 @@
+import { mock } from 'node:test';
 import type { Attempt, ProcessLogger, SupervisedChild } from '@vigil/kernel';
 
 /** A child for the supervisor's unit tests: it makes progress, ends, or hangs when the test says so. */
@@ -51,4 +52,12 @@ export class LogLines implements ProcessLogger {
 /** Lets pending promise callbacks run (mock timers leave setImmediate real). */
 export function settle(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Moves node:test's mock timers on by `ms`, in steps of `step`, letting promise callbacks run after each step. */
+export async function advance(ms: number, step = 100): Promise<void> {
+  for (let done = 0; done < ms; done += step) {
+    mock.timers.tick(Math.min(step, ms - done));
+    await settle();
+  }
 }

@@ -8,7 +8,7 @@ import type { CaptureJob, CaptureProcessEvents, CaptureStats, PlannedPipeline } 
 import { MetricsService } from '@vigil/metrics';
 import { CameraRunner } from '../../apps/ingest/src/cameras/camera-runner';
 import { IngestMetrics } from '../../apps/ingest/src/cameras/ingest-metrics';
-import { LogLines, settle } from '../support/fake-child';
+import { advance, LogLines, settle } from '../support/fake-child';
 
 const URL = 'rtsp://admin:hunter2@cam.local/live';
 const WATCHDOG_MS = 4000;
@@ -84,12 +84,6 @@ function harness(options: { verdict?: () => Promise<SourceVerdict> | SourceVerdi
   };
 }
 
-async function advance(ms: number): Promise<void> {
-  for (let done = 0; done < ms; done += 100) {
-    mock.timers.tick(Math.min(100, ms - done));
-    await settle();
-  }
-}
 
 async function reconnects(metrics: IngestMetrics): Promise<number> {
   return (await metrics.reconnects.get()).values.find((value) => value.labels.camera === 'door')?.value ?? 0;

@@ -5,7 +5,7 @@ import { StderrTail } from '@vigil/kernel';
 import type { FfmpegPushEvents, PushProcess } from '../../apps/egress/src/push/ffmpeg-push';
 import { Pusher, type PusherOptions } from '../../apps/egress/src/push/pusher';
 import type { PushSpec } from '../../apps/egress/src/push/push-args';
-import { LogLines, settle } from '../support/fake-child';
+import { advance, LogLines, settle } from '../support/fake-child';
 
 const URL = 'rtmp://media.local/live/s3cret-key';
 const STALL_MS = 4000;
@@ -102,12 +102,6 @@ function harness(egress: Partial<CameraEgressInput> = {}, options: Partial<Pushe
   };
 }
 
-async function advance(ms: number): Promise<void> {
-  for (let done = 0; done < ms; done += 100) {
-    mock.timers.tick(Math.min(100, ms - done));
-    await settle();
-  }
-}
 
 describe('Pusher', () => {
   beforeEach(() => mock.timers.enable({ apis: ['setTimeout', 'setInterval', 'Date'], now: 7_000_000 }));

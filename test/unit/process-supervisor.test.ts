@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, mock, test } from 'node:test';
 import { type Attempt, MAX_REASON, ProcessSupervisor, type ProcessSupervisorOptions, type Refusal, StderrTail, type SupervisedChild } from '@vigil/kernel';
-import { FakeChild, LogLines, settle } from '../support/fake-child';
+import { advance, FakeChild, LogLines, settle } from '../support/fake-child';
 
 type State = 'idle' | 'starting' | 'running' | 'failed' | 'stalled' | 'ended';
 const STATES = { idle: 'idle', starting: 'starting', running: 'running', failed: 'failed', stalled: 'stalled' } as const;
@@ -44,10 +44,6 @@ function harness(options: Partial<ProcessSupervisorOptions<State>> = {}) {
   };
 }
 
-async function advance(ms: number): Promise<void> {
-  mock.timers.tick(ms);
-  await settle();
-}
 
 describe('ProcessSupervisor', () => {
   beforeEach(() => mock.timers.enable({ apis: ['setTimeout', 'setInterval', 'Date'], now: 1_000_000 }));

@@ -214,7 +214,7 @@ export class ProcessSupervisor<S extends string> {
       }
       run.child = outcome;
       // given up on by the watchdog while it was being started: it goes at once (a stop or hold stops it itself)
-      if (run.over) void outcome.stop();
+      if (run.over) void this.stopChild(outcome);
       else if (!run.then && run.runningAt === undefined) this.setState(this.options.states.starting);
     })();
   }
@@ -280,8 +280,13 @@ export class ProcessSupervisor<S extends string> {
   /** Stops a run on purpose; what follows is its `then`, once it is gone (whether or not its child said so). */
   private async end(run: Run<S>): Promise<void> {
     await run.launched;
-    await run.child?.stop();
+    if (run.child) await this.stopChild(run.child);
     this.onEnded(run, { reason: 'stopped' });
+  }
+
+  /** A stop that fails is told, not thrown: nobody awaits most stops, and the child is treated as gone. */
+  private async stopChild(child: SupervisedChild): Promise<void> {
+    await child.stop().catch((error: Error) => this.options.logger.warn(`${this.options.name}: could not stop its child: ${error.message}`));
   }
 
   private setState(state: S, rawReason?: string, stderr?: StderrTail): void {
