@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { backoffDelay } from '@vigil/media';
+import { backoffDelay } from '@vigil/kernel';
 
 const options = { minMs: 500, maxMs: 30_000 };
 const middle = () => 0.5; // factor 1: no jitter either way

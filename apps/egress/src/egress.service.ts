@@ -74,16 +74,8 @@ export class EgressService implements OnApplicationBootstrap, BeforeApplicationS
       reconnect: this.config.reconnect,
       // a name may resolve to a blocked network at any time, so each push start asks again
       admit: (url) => this.policy.admitTarget(url),
-      events: {
-        ...this.metrics.events(),
-        state: (status, repeat) => {
-          this.metrics.setState(id, status.state);
-          const line = `camera ${id}: egress to ${status.url} ${status.state}${status.reason ? `: ${status.reason}` : ''}`;
-          if (repeat) this.logger.debug(line);
-          else if (status.state === 'error') this.logger.warn(line);
-          else this.logger.log(line);
-        },
-      },
+      logger: this.logger,
+      events: { ...this.metrics.events(), state: (status) => this.metrics.setState(id, status.state) },
     });
     this.metrics.setState(id, pusher.status().state);
     const channel = channels.frames(id, egress.stream);

@@ -1,4 +1,3 @@
-export * from './backoff';
 export * from './child-processes';
 export { notAnOption } from './exec';
 // the JPEG header reader moved to contracts (the bus checks frames with it); media's users still find it here

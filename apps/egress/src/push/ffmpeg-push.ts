@@ -1,7 +1,9 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { closeSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { maskText } from '@vigil/contracts';
+import { StderrTail } from '@vigil/kernel';
 import { trackChild } from '@vigil/media';
 import { PRESET_FD, type PushCommand } from './push-args';
 import { privateFd } from './private-fd';
@@ -14,8 +16,8 @@ const END_GRACE_MS = 1000;
 export interface PushEnding {
   /** 'exit code 1', 'ended by SIGKILL', 'could not start ffmpeg: ...' */
   ending: string;
-  /** ffmpeg's last error lines, credentials masked */
-  stderr: string[];
+  /** ffmpeg's last error lines, credentials masked; none when it never ran */
+  stderr?: StderrTail;
   /** what made it end, where ffmpeg's own words are only the consequence (the RTSP relay's failure) */
   cause?: string;
 }
@@ -23,6 +25,8 @@ export interface PushEnding {
 /** A running push as the pusher drives it: an FfmpegPush, or one behind the RTSP relay (relayed-push.ts). */
 export interface PushProcess {
   readonly running: boolean;
+  /** ffmpeg's process id, once it runs */
+  readonly pid?: number;
   /** Hands a JPEG over; false when it cannot take it now (wait for `drain`). */
   write(jpeg: Buffer): boolean;
   /** True while a write is still waiting to go out. */
@@ -48,7 +52,7 @@ export interface FfmpegPushEvents {
  */
 export class FfmpegPush implements PushProcess {
   private readonly child: ChildProcessByStdio<Writable, Readable, Readable>;
-  private readonly stderr: string[] = [];
+  private readonly stderr = new StderrTail({ maxLines: STDERR_LINES, mask: maskText });
   private exited = false;
   private readonly done: Promise<void>;
 
@@ -68,7 +72,8 @@ export class FfmpegPush implements PushProcess {
       if (this.exited) return;
       this.exited = true;
       settle();
-      events.exit({ ending, stderr: [...this.stderr] });
+      this.stderr.end();
+      events.exit({ ending, stderr: this.stderr });
     };
     this.child.once('error', (error) => finish(`could not start ${ffmpeg}: ${error.message}`));
     // 'close', not 'exit': stderr has been read to the end, so the reason is in
@@ -76,11 +81,8 @@ export class FfmpegPush implements PushProcess {
     // EPIPE when ffmpeg dies mid-write: its exit says why
     this.child.stdin.on('error', () => undefined);
     this.child.stdin.on('drain', () => events.drain());
-    lines(this.child.stderr, (line) => {
-      this.stderr.push(maskText(line));
-      if (this.stderr.length > STDERR_LINES) this.stderr.shift();
-    });
-    lines(this.child.stdout, (line) => {
+    this.child.stderr.setEncoding('utf8').on('data', (chunk: string) => this.stderr.write(chunk));
+    createInterface({ input: this.child.stdout }).on('line', (line) => {
       const match = /^frame=(\d+)$/.exec(line.trim());
       if (match) events.progress(Number(match[1]));
     });
@@ -121,15 +123,4 @@ export class FfmpegPush implements PushProcess {
     this.child.kill('SIGKILL');
     await this.done;
   }
-}
-
-function lines(stream: Readable, each: (line: string) => void): void {
-  let partial = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (text: string) => {
-    const parts = (partial + text).split(/\r\n|\r|\n/);
-    partial = parts.pop() ?? '';
-    for (const line of parts) if (line.trim()) each(line);
-  });
-  stream.on('end', () => partial.trim() && each(partial));
 }

@@ -1,5 +1,6 @@
 import { type CameraEgressConfig, type EgressState, type EgressStatus, type Frame, maskerFor, maskUrl } from '@vigil/contracts';
-import { backoffDelay, type BackoffOptions, type H264EncoderName } from '@vigil/media';
+import { type Attempt, type BackoffOptions, type ProcessLogger, ProcessSupervisor, type Refusal, type SupervisedChild } from '@vigil/kernel';
+import type { H264EncoderName } from '@vigil/media';
 import { ArrivalRate } from './arrival-rate';
 import { DropOldestQueue } from './drop-oldest-queue';
 import type { PushEnding, PushProcess } from './ffmpeg-push';
@@ -9,8 +10,8 @@ export interface PusherEvents {
   pushed?(camera: string): void;
   dropped?(camera: string, count: number): void;
   reconnect?(camera: string): void;
-  /** every state change; `repeat` when the same change was already reported since the push was last live */
-  state?(status: EgressStatus, repeat: boolean): void;
+  /** every state change (the supervisor has logged it) */
+  state?(status: EgressStatus): void;
 }
 
 export interface PusherOptions {
@@ -34,62 +35,67 @@ export interface PusherOptions {
    * undefined. A refusal is an error retried with backoff, since a name can point elsewhere later.
    */
   admit?: (url: string) => Promise<string | undefined>;
+  /** where state changes are told: the first of a kind at log or warn, repeats at debug. Default: none. */
+  logger?: ProcessLogger;
   events?: PusherEvents;
+  /** how a push starts; tests may replace it */
+  launcher?: typeof pushLauncher;
 }
 
-/** a push live this long before it failed starts its backoff again from the shortest delay */
-const STABLE_MS = 10_000;
-const CHECK_MS = 500;
-/** longest reason shown (ffmpeg's last lines can be long) */
-const MAX_REASON = 500;
-
+/** One ffmpeg run: the size and rate it was started with, and whether it still takes frames. */
 interface Run {
   push: PushProcess;
   fps: number;
   width: number;
   height: number;
-  startedAt: number;
-  liveAt?: number;
-  sent: number;
-  progressAt: number;
-  /** set when we end it on purpose: what happens after it exits */
-  then?: 'wait' | 'restart';
-  /** set when we kill it: the reason its exit reports */
-  killedFor?: string;
+  /** being ended on purpose: it takes no more frames */
+  closing: boolean;
 }
+
+const SILENT: ProcessLogger = { log: () => undefined, warn: () => undefined, debug: () => undefined };
 
 /**
  * One camera's push: takes frames as they come, keeps ffmpeg fed through a small drop-oldest queue (the frame bus
- * never waits on it), restarts ffmpeg with capped exponential backoff when it fails, and runs none while no frames
- * come, so an offline camera costs no restarts. Frames are disposable: while ffmpeg restarts they are not kept.
+ * never waits on it), and runs none while no frames come, so an offline camera costs no restarts. The kernel's
+ * supervisor restarts ffmpeg with backoff and kills a stalled one. Frames are disposable: while ffmpeg restarts
+ * they are not kept.
  */
 export class Pusher {
-  private readonly options: Required<Omit<PusherOptions, 'events' | 'admit'>> & Pick<PusherOptions, 'events' | 'admit'>;
+  private readonly options: Required<Omit<PusherOptions, 'events' | 'admit' | 'logger'>> & Pick<PusherOptions, 'events' | 'admit'>;
   private readonly queue: DropOldestQueue<Buffer>;
   private readonly rate = new ArrivalRate();
-  private readonly timer: NodeJS.Timeout;
-  private readonly reported = new Set<string>();
-  /** ffmpeg echoes the push URL, and librtmp the stream key alone */
-  private readonly mask: (text: string) => string;
+  private readonly supervisor: ProcessSupervisor<EgressState>;
   private run?: Run;
-  private retry?: NodeJS.Timeout;
-  private attempt = 0;
   private closed = false;
-  /** an admission check is under way: no second start meanwhile */
-  private admitting = false;
-  private state: EgressState = 'waiting';
-  private reason?: string = 'no frames yet';
-  private since = Date.now();
-  private counts = { pushed: 0, reconnects: 0 };
+  private pushed = 0;
   private lastFrame?: { at: number; width: number; height: number };
   private lastFps?: number;
 
   constructor(options: PusherOptions) {
-    this.options = { ffmpeg: 'ffmpeg', idleMs: 5000, stallMs: 15_000, queueFrames: 3, fpsCap: 30, ...options };
-    this.mask = maskerFor(options.config.url);
+    this.options = { ffmpeg: 'ffmpeg', idleMs: 5000, stallMs: 15_000, queueFrames: 3, fpsCap: 30, launcher: pushLauncher, ...options };
+    const { idleMs, stallMs } = this.options;
     this.queue = new DropOldestQueue(this.options.queueFrames);
-    this.timer = setInterval(() => this.check(), CHECK_MS);
-    if ('error' in options.encoder) this.setState('error', options.encoder.error);
+    const name = `camera ${options.camera}: egress to ${maskUrl(options.config.url)}`;
+    this.supervisor = new ProcessSupervisor<EgressState>({
+      name,
+      states: { idle: 'waiting', starting: 'connecting', running: 'live', failed: 'error', stalled: 'error' },
+      initial: { state: 'waiting', reason: 'no frames yet' },
+      launch: (attempt) => this.launch(attempt),
+      backoff: options.reconnect,
+      watchdog: {
+        ms: stallMs,
+        reason: (phase) => (phase === 'starting' ? `no frame reached the server within ${stallMs / 1000} s` : `stalled: ffmpeg sent no frame for ${stallMs / 1000} s`),
+      },
+      // an offline camera: ffmpeg stops, and no restart spins with nothing to send
+      holdReason: () => (this.receiving() ? undefined : `no frames for ${idleMs / 1000} s`),
+      // ffmpeg echoes the push URL, and librtmp the stream key alone
+      mask: maskerFor(options.config.url),
+      describe: (state, reason) => `${name} ${state}${reason ? `: ${reason}` : ''}`,
+      logger: options.logger ?? SILENT,
+      onState: () => this.options.events?.state?.(this.status()),
+      onRetry: () => this.options.events?.reconnect?.(this.camera),
+    });
+    if ('error' in options.encoder) this.supervisor.hold(options.encoder.error, 'error');
   }
 
   get camera(): string {
@@ -98,6 +104,11 @@ export class Pusher {
 
   get config(): CameraEgressConfig {
     return this.options.config;
+  }
+
+  /** The ffmpeg process id of the push now running, if any (tests kill it). */
+  get pid(): number | undefined {
+    return this.run?.push.pid;
   }
 
   offer(frame: Frame): void {
@@ -109,14 +120,13 @@ export class Pusher {
     this.rate.record(frame.ts);
     const run = this.run;
     if (!run) {
-      if (!this.retry && (this.options.config.fps !== undefined || this.rate.ready)) this.start();
+      if (this.options.config.fps !== undefined || this.rate.ready) this.supervisor.start();
       return;
     }
-    if (run.then) return;
+    if (run.closing) return;
     if (frame.width !== run.width || frame.height !== run.height) {
       // an encoder cannot change size mid-stream: a fresh ffmpeg at the new size
-      run.then = 'restart';
-      void run.push.end();
+      this.supervisor.restart();
       return;
     }
     if (this.queue.push(frame.data)) this.options.events?.dropped?.(this.camera, 1);
@@ -125,171 +135,96 @@ export class Pusher {
 
   status(): EgressStatus {
     const { config } = this.options;
+    const { state, reason, since, restarts } = this.supervisor.current;
     return {
       camera: this.camera,
       url: maskUrl(config.url),
       stream: config.stream,
-      state: this.state,
-      ...(this.reason ? { reason: this.reason } : {}),
+      state,
+      ...(reason ? { reason } : {}),
       ...('name' in this.options.encoder ? { encoder: this.options.encoder.name } : {}),
       ...(this.lastFps ? { fps: this.lastFps } : {}),
       ...(this.lastFrame ? { width: this.lastFrame.width, height: this.lastFrame.height, lastFrameAt: this.lastFrame.at } : {}),
-      pushed: this.counts.pushed,
+      pushed: this.pushed,
       dropped: this.queue.dropped,
-      reconnects: this.counts.reconnects,
-      since: this.since,
+      reconnects: restarts,
+      since,
     };
   }
 
   /** Ends the push: ffmpeg finishes the stream and exits; no restart follows. */
   async close(): Promise<void> {
     this.closed = true;
-    clearInterval(this.timer);
-    clearTimeout(this.retry);
-    await this.run?.push.end();
+    await this.supervisor.stop();
   }
 
-  private start(): void {
-    const { admit } = this.options;
-    if (this.admitting) return;
-    if (!admit) {
-      this.launch();
-      return;
+  /** One start of ffmpeg, after the network policy's word on the target. */
+  private async launch(attempt: Attempt<EgressState>): Promise<SupervisedChild | Refusal<EgressState>> {
+    const { admit, config, ffmpeg } = this.options;
+    if (admit) {
+      const problem = await admit(config.url).catch((error: Error) => `cannot check the target: ${error.message}`);
+      if (problem) return { refused: `refused by the network policy: ${problem}` };
+      if (attempt.signal.aborted) return { refused: 'stopped' };
     }
-    this.admitting = true;
-    void admit(this.options.config.url)
-      .catch((error: Error) => `cannot check the target: ${error.message}`)
-      .then((problem) => {
-        this.admitting = false;
-        if (this.closed || this.run) return;
-        if (problem) this.retryLater(`refused by the network policy: ${problem}`);
-        else this.launch();
-      });
-  }
-
-  private launch(): void {
-    if (!('name' in this.options.encoder) || !this.lastFrame) return;
-    const { config, ffmpeg } = this.options;
+    if (!('name' in this.options.encoder) || !this.lastFrame) return { refused: 'no frames yet', state: 'waiting', retry: false };
     const fps = config.fps ?? this.rate.fps(this.options.fpsCap);
     let launch: PushLauncher;
     try {
-      launch = pushLauncher({ url: config.url, encoder: this.options.encoder.name, fps, bitrateKbps: config.bitrate, keyframeSeconds: config.keyframeSeconds });
+      launch = this.options.launcher({ url: config.url, encoder: this.options.encoder.name, fps, bitrateKbps: config.bitrate, keyframeSeconds: config.keyframeSeconds });
     } catch (error) {
       // a URL that ffmpeg would read as an option, or that cannot be pushed without showing a secret (a record
-      // written straight into Redis): refused, no ffmpeg runs
-      this.setState('error', (error as Error).message);
-      return;
+      // written straight into Redis): refused, no ffmpeg runs, and no retry would mend it
+      return { refused: (error as Error).message, retry: false };
     }
-    const now = Date.now();
     this.queue.clear();
-    const run = { fps, width: this.lastFrame.width, height: this.lastFrame.height, startedAt: now, sent: 0, progressAt: now } as Run;
-    this.run = run;
+    const run: Run = { fps, width: this.lastFrame.width, height: this.lastFrame.height, closing: false } as Run;
+    let sent = 0;
     try {
       // the callbacks fire only after this returns, once `run` is set
       run.push = launch(ffmpeg, {
-        progress: (frames) => this.onProgress(run, frames),
+        progress: (frames) => {
+          if (frames <= sent) return;
+          sent = frames;
+          attempt.progress();
+        },
         drain: () => this.flush(),
-        exit: (ending) => this.onExit(run, ending),
+        exit: (ending) => {
+          if (this.run === run) this.run = undefined;
+          this.queue.clear();
+          attempt.ended({ reason: describeEnding(ending), stderr: ending.stderr });
+        },
       });
     } catch (error) {
       // ffmpeg could not be started at all (its preset could not be written): a failed start, retried with backoff
-      this.onExit(run, { ending: `could not start ${ffmpeg}: ${(error as Error).message}`, stderr: [] });
-      return;
+      return { refused: describeEnding({ ending: `could not start ${ffmpeg}: ${(error as Error).message}` }) };
     }
+    this.run = run;
     this.lastFps = fps;
-    this.setState('connecting');
+    return {
+      stop: () => {
+        run.closing = true;
+        return run.push.end();
+      },
+      kill: () => void run.push.kill(),
+    };
   }
 
   private flush(): void {
     const run = this.run;
-    while (run && !run.then && this.queue.size > 0 && !run.push.backedUp) {
+    while (run && !run.closing && this.queue.size > 0 && !run.push.backedUp) {
       run.push.write(this.queue.shift()!);
-      this.counts.pushed += 1;
+      this.pushed += 1;
       this.options.events?.pushed?.(this.camera);
-    }
-  }
-
-  private onProgress(run: Run, frames: number): void {
-    if (run !== this.run || frames <= run.sent) return;
-    run.sent = frames;
-    run.progressAt = Date.now();
-    if (this.state === 'connecting' && !run.then) {
-      run.liveAt = run.progressAt;
-      this.setState('live');
-    }
-  }
-
-  private onExit(run: Run, ending: PushEnding): void {
-    if (run !== this.run) return;
-    this.run = undefined;
-    this.queue.clear();
-    if (this.closed || run.then === 'wait') return;
-    if (run.then === 'restart') {
-      this.start();
-      return;
-    }
-    if (run.liveAt !== undefined && Date.now() - run.liveAt > STABLE_MS) this.attempt = 0;
-    this.retryLater(run.killedFor ?? describeEnding(ending));
-  }
-
-  /** The push failed (or was refused): `error` with why, and another start after the backoff if frames still come. */
-  private retryLater(reason: string): void {
-    this.setState('error', reason);
-    const delay = backoffDelay(this.attempt++, this.options.reconnect);
-    this.retry = setTimeout(() => {
-      this.retry = undefined;
-      if (this.closed) return;
-      if (!this.receiving()) {
-        this.setState('waiting', 'no frames');
-        return;
-      }
-      this.counts.reconnects += 1;
-      this.options.events?.reconnect?.(this.camera);
-      this.start();
-    }, delay);
-  }
-
-  /** The watchdog: stops ffmpeg when frames stop, kills it when it connects or sends nothing for too long. */
-  private check(): void {
-    const run = this.run;
-    if (!run || run.then || run.killedFor) return;
-    const now = Date.now();
-    const { idleMs, stallMs } = this.options;
-    if (!this.receiving()) {
-      run.then = 'wait';
-      this.setState('waiting', `no frames for ${idleMs / 1000} s`);
-      void run.push.end();
-    } else if (this.state === 'connecting' && now - run.startedAt > stallMs) {
-      run.killedFor = `no frame reached the server within ${stallMs / 1000} s`;
-      void run.push.kill();
-    } else if (this.state === 'live' && now - run.progressAt > stallMs) {
-      run.killedFor = `stalled: ffmpeg sent no frame for ${stallMs / 1000} s`;
-      void run.push.kill();
     }
   }
 
   private receiving(): boolean {
     return this.lastFrame !== undefined && Date.now() - this.lastFrame.at <= this.options.idleMs;
   }
-
-  private setState(state: EgressState, reason?: string): void {
-    // masked before it is cut short: a cut could split a secret and leave its start unrecognised
-    const shown = reason === undefined ? undefined : this.mask(reason).slice(0, MAX_REASON);
-    if (state === this.state && shown === this.reason) return;
-    this.state = state;
-    this.reason = shown;
-    this.since = Date.now();
-    // a server that stays down cycles connecting -> error: the first round is told, the rest are repeats
-    const key = `${state}:${this.reason ?? ''}`;
-    const repeat = this.reported.has(key);
-    this.reported.add(key);
-    if (state === 'live') this.reported.clear();
-    this.options.events?.state?.(this.status(), repeat);
-  }
 }
 
 /** "ffmpeg exit code 1: <its last lines>", after the cause where there is one, for the status and the log. */
 function describeEnding(ending: PushEnding): string {
-  const detail = ending.stderr.slice(-2).join(' | ');
+  const detail = (ending.stderr?.last(2) ?? []).join(' | ');
   return `${ending.cause ? `${ending.cause}; ` : ''}ffmpeg ${ending.ending}${detail ? `: ${detail}` : ''}`;
 }

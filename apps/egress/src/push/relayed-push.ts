@@ -26,6 +26,10 @@ export class RelayedPush implements PushProcess {
     return !this.exited;
   }
 
+  get pid(): number | undefined {
+    return this.ffmpeg?.pid;
+  }
+
   write(jpeg: Buffer): boolean {
     return this.ffmpeg?.write(jpeg) ?? false;
   }
@@ -58,13 +62,13 @@ export class RelayedPush implements PushProcess {
     try {
       relay = await RtspRelay.open(target, relayOptions);
     } catch (error) {
-      this.finish({ ending: `could not start: the RTSP relay could not listen: ${(error as Error).message}`, stderr: [] });
+      this.finish({ ending: `could not start: the RTSP relay could not listen: ${(error as Error).message}` });
       return;
     }
     this.relay = relay;
     if (this.stopping) {
       relay.close();
-      this.finish({ ending: 'stopped before it started', stderr: [] });
+      this.finish({ ending: 'stopped before it started' });
       return;
     }
     try {
@@ -78,7 +82,7 @@ export class RelayedPush implements PushProcess {
       });
     } catch (error) {
       relay.close();
-      this.finish({ ending: `could not start ${ffmpeg}: ${(error as Error).message}`, stderr: [] });
+      this.finish({ ending: `could not start ${ffmpeg}: ${(error as Error).message}` });
       return;
     }
     // undefined when the spawn failed; its 'error' then ends the push

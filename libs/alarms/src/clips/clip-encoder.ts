@@ -1,7 +1,7 @@
 import { mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type EncoderPreference, type H264EncoderName, type ProbeOutcome, runFfmpeg, selectEncoder, testEncode } from '@vigil/media';
+import { type EncoderPreference, type FfmpegOutcome, type H264EncoderName, type ProbeOutcome, runFfmpeg, selectEncoder, testEncode } from '@vigil/media';
 import type { ClipFrame } from './clip-frame';
 import { type ClipEncoderName, encoderArgs } from './clip-encoder-args';
 import { ClipEncodeError } from './errors';
@@ -24,6 +24,11 @@ export interface ClipEncoderOptions {
   concurrency?: number;
   /** x264 threads per encode. Default: ffmpeg's choice (one per core). */
   threads?: number;
+  /**
+   * runs of ffmpeg per clip when one is killed by a signal we did not send (the OOM killer, an operator): the
+   * frames are still on disk, so the encode is run again. Any other failure would fail the same way again. Default 3.
+   */
+  tries?: number;
 }
 
 export interface ClipEncodeJob {
@@ -59,6 +64,7 @@ function settings(options: ClipEncoderOptions): Settings {
     probeTimeoutMs: options.probeTimeoutMs ?? 20_000,
     concurrency: options.concurrency ?? 1,
     threads: options.threads,
+    tries: Math.max(1, options.tries ?? 3),
   };
 }
 
@@ -117,20 +123,22 @@ export class ClipEncoder {
       await writeFile(join(work, 'list.ffconcat'), plan.text);
 
       // -safe 0 lets the list set per-file options; buildFfconcat admits only plain names of ours
-      const outcome = await runFfmpeg({
-        ffmpeg: this.options.ffmpeg,
-        args: [
-          // -xerror: a picture that does not decode fails the clip rather than silently leaving a hole in it
-          ...QUIET, '-xerror', '-y', '-f', 'concat', '-safe', '0', '-i', join(work, 'list.ffconcat'),
-          '-vf', scaleTo(frames[0]), ...outputArgs(this.encoder, this.options.threads),
-          '-movflags', '+faststart', '-an', '-f', 'mp4', partial,
-        ],
-        timeoutMs: this.options.timeoutMs,
-        signal: job.signal,
-      });
+      const args = [
+        // -xerror: a picture that does not decode fails the clip rather than silently leaving a hole in it
+        ...QUIET, '-xerror', '-y', '-f', 'concat', '-safe', '0', '-i', join(work, 'list.ffconcat'),
+        '-vf', scaleTo(frames[0]), ...outputArgs(this.encoder, this.options.threads),
+        '-movflags', '+faststart', '-an', '-f', 'mp4', partial,
+      ];
+      let outcome: FfmpegOutcome;
+      let tries = 0;
+      do {
+        tries += 1;
+        outcome = await runFfmpeg({ ffmpeg: this.options.ffmpeg, args, timeoutMs: this.options.timeoutMs, signal: job.signal });
+      } while (!outcome.ok && outcome.killedBy && tries < this.options.tries && !job.signal?.aborted);
       if (!outcome.ok) {
         const output = outcome.stderr.length > 0 ? outcome.stderr.join(' | ') : '(no output)';
-        throw new ClipEncodeError(`${context}: ffmpeg (${this.encoder}, ${frames.length} frames) failed, ${outcome.ending}: ${output}`);
+        const runs = tries > 1 ? `, ${tries} tries` : '';
+        throw new ClipEncodeError(`${context}: ffmpeg (${this.encoder}, ${frames.length} frames${runs}) failed, ${outcome.ending}: ${output}`);
       }
       await rename(partial, job.path);
       const { size } = await stat(job.path);

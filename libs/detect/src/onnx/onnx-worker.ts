@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { backoffDelay, type BackoffOptions } from '@vigil/media/backoff';
+import { backoffDelay, type BackoffOptions } from '@vigil/kernel/process';
 import type { OnnxRunResult, OnnxSessionOptions } from './onnx-session';
 import type { ModelInfo, WorkerReply, WorkerRequest } from './onnx-worker-messages';
 

@@ -1,1 +1,3 @@
-export {};
+export * from './backoff';
+export * from './process-supervisor';
+export * from './stderr-tail';

@@ -2,13 +2,13 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { maskText } from '@vigil/contracts';
+import { StderrTail } from '@vigil/kernel/process';
 import { trackChild } from '../child-processes';
 import type { CaptureJob, CaptureMessage, CaptureStats, SupervisorMessage } from './messages';
 
 const ENTRY = join(__dirname, 'capture-process.js');
 // short: a stop at shutdown has to fit, with everything else, in the shutdown deadline
 const STOP_GRACE_MS = 1000;
-const STDERR_LINES = 20;
 
 export interface CaptureProcessEvents {
   opened: [openMs: number];
@@ -23,11 +23,12 @@ export interface CaptureProcessEvents {
 /**
  * A running capture process seen from the supervisor. GStreamer explains failures only on
  * stderr (through OpenCV's warnings), so the last lines are kept and the most telling one
- * becomes the error reason.
+ * becomes the error reason; the supervisor logs them all when the process dies.
  */
 export class CaptureProcessHandle extends EventEmitter<CaptureProcessEvents> {
   private readonly child: ChildProcess;
-  private readonly stderr: string[] = [];
+  /** its last stderr lines, credentials masked */
+  readonly stderr = new StderrTail({ mask: maskText });
   private endedOnce = false;
   private lastStats?: CaptureStats;
 
@@ -36,7 +37,10 @@ export class CaptureProcessHandle extends EventEmitter<CaptureProcessEvents> {
     // the camera id alone in argv, so `ps` tells which process is which camera (ids are [A-Za-z0-9_-], 64 at most)
     this.child = trackChild(fork(ENTRY, ['--camera', job.camera], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' }));
     this.child.send({ type: 'job', job } satisfies SupervisorMessage, (error) => error && this.child.kill('SIGKILL'));
-    this.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => this.keepStderr(chunk));
+    this.child.stderr
+      ?.setEncoding('utf8')
+      .on('data', (chunk: string) => this.stderr.write(chunk))
+      .on('end', () => this.stderr.end());
     this.child.on('message', (message: CaptureMessage) => this.onMessage(message));
     this.child.on('exit', (code, signal) => {
       const detail = this.gstreamerReason() ?? (signal ? `killed by ${signal}` : `exited with code ${code}`);
@@ -102,23 +106,16 @@ export class CaptureProcessHandle extends EventEmitter<CaptureProcessEvents> {
     this.emit('ended', outcome);
   }
 
-  private keepStderr(chunk: string): void {
-    for (const line of chunk.split('\n')) {
-      if (!line.trim()) continue;
-      this.stderr.push(maskText(line));
-      if (this.stderr.length > STDERR_LINES) this.stderr.shift();
-    }
-  }
-
   /** The most specific GStreamer error OpenCV passed on, e.g. "rtspsrc0 reported: Could not open resource". */
   private gstreamerReason(): string | undefined {
-    for (let i = this.stderr.length - 1; i >= 0; i -= 1) {
-      const line = this.stderr[i]!;
+    const lines = this.stderr.lines();
+    for (let i = lines.length - 1; i >= 0; i -= 1) {
+      const line = lines[i]!;
       const reported = /module (\S+) reported: (.+)$/.exec(line);
       if (reported) return `${reported[1]}: ${reported[2]!.trim()}`;
     }
-    for (let i = this.stderr.length - 1; i >= 0; i -= 1) {
-      const line = this.stderr[i]!;
+    for (let i = lines.length - 1; i >= 0; i -= 1) {
+      const line = lines[i]!;
       const warning = /GStreamer warning: (.+)$/.exec(line) ?? /\b(?:Error|ERROR)\b:? (.+)$/.exec(line);
       if (warning) return warning[1]!.trim();
     }
