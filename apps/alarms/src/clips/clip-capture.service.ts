@@ -3,7 +3,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/c
 import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
 import { channels, readFrameMessage, type AlarmClip, type AlarmRecord, type Frame } from '@vigil/contracts';
 import { annotateFrame, DecodedFrame } from '@vigil/detect';
-import { AlarmSettings, ClipEncoder, ClipMemory, ClipRecording, ClipStore, clipWindow, type ClipWindow, FrameRing, selectClipFrames, StagedClips } from '@vigil/alarms';
+import { AlarmSettings, ClipEncodeError, ClipEncoder, ClipMemory, ClipRecording, ClipStore, clipWindow, type ClipWindow, FrameRing, selectClipFrames, StagedClips } from '@vigil/alarms';
 import { BusSubscriber, CameraRegistry, type MessageHandler } from '@vigil/redis';
 import { AlarmsMetrics } from '../alarms-metrics';
 
@@ -53,6 +53,7 @@ export class ClipCapture implements BeforeApplicationShutdown {
   /** each camera's clip memory budget, shared by its ring and its recordings (ALARM_CLIP_MEMORY_MB) */
   private readonly memories = new Map<string, ClipMemory>();
   private readonly listeners: ClipListener[] = [];
+  private readonly diskFullListeners: (() => void)[] = [];
   readonly store: ClipStore;
   private readonly staged: StagedClips;
   /** ids of staged clips not yet taken up */
@@ -69,7 +70,7 @@ export class ClipCapture implements BeforeApplicationShutdown {
     private readonly metrics: AlarmsMetrics,
   ) {
     const { dir, retention } = config.alarms;
-    this.store = new ClipStore({ dir, maxAgeMs: retention.maxAgeMs, maxBytes: retention.maxBytes });
+    this.store = new ClipStore({ dir, ...retention });
     this.staged = new StagedClips(join(this.store.dir, 'staged'));
     metrics.observeClipMemory(() => [...this.memories].map(([camera, memory]) => [camera, memory.total]));
   }
@@ -119,6 +120,11 @@ export class ClipCapture implements BeforeApplicationShutdown {
 
   onClip(listener: ClipListener): void {
     this.listeners.push(listener);
+  }
+
+  /** A clip failed because a disk was full (its own clip is marked failed; the listener may free space for the next). */
+  onDiskFull(listener: () => void): void {
+    this.diskFullListeners.push(listener);
   }
 
   /** Ids of clips still being recorded or encoded (retention must leave their files alone). */
@@ -278,6 +284,7 @@ export class ClipCapture implements BeforeApplicationShutdown {
         if (entry.abort.signal.aborted) return; // a shutdown: the frames are staged, the next start encodes them
         this.logger.warn(`alarm ${id} (camera ${camera}): clip failed: ${(error as Error).message}`);
         clip = { state: 'failed', error: (error as Error).message.slice(0, 500) };
+        if (error instanceof ClipEncodeError && error.diskFull) for (const listener of this.diskFullListeners) listener();
       }
     }
     this.metrics.clips.inc({ camera, outcome: clip.state });

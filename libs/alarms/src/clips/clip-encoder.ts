@@ -1,10 +1,10 @@
 import { mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { type EncoderPreference, type H264EncoderName, type ProbeOutcome, runFfmpeg, selectEncoder, testEncode } from '@vigil/media';
 import type { ClipFrame } from './clip-frame';
 import { type ClipEncoderName, encoderArgs } from './clip-encoder-args';
-import { ClipEncodeError } from './errors';
+import { ClipEncodeError, FFMPEG_DISK_FULL, isDiskFull } from './errors';
 import { buildFfconcat } from './ffconcat';
 import { partialPath } from './partial-file';
 import { Slots } from './slots';
@@ -112,9 +112,14 @@ export class ClipEncoder {
     const partial = partialPath(job.path);
     try {
       const entries = frames.map((frame, i) => ({ file: `${String(i).padStart(6, '0')}.jpg`, ts: frame.ts }));
-      for (const [i, frame] of frames.entries()) await writeFile(join(work, entries[i].file), frame.data);
       const plan = buildFfconcat(entries);
-      await writeFile(join(work, 'list.ffconcat'), plan.text);
+      try {
+        for (const [i, frame] of frames.entries()) await writeFile(join(work, entries[i].file), frame.data);
+        await writeFile(join(work, 'list.ffconcat'), plan.text);
+      } catch (error) {
+        if (!isDiskFull(error)) throw error;
+        throw new ClipEncodeError(`${context}: no space left on device (ENOSPC) writing its frames to ${work}`, true);
+      }
 
       // -safe 0 lets the list set per-file options; buildFfconcat admits only plain names of ours
       const outcome = await runFfmpeg({
@@ -130,6 +135,9 @@ export class ClipEncoder {
       });
       if (!outcome.ok) {
         const output = outcome.stderr.length > 0 ? outcome.stderr.join(' | ') : '(no output)';
+        if (FFMPEG_DISK_FULL.test(output)) {
+          throw new ClipEncodeError(`${context}: no space left on device (ENOSPC) writing the MP4 in ${dirname(job.path)}: ffmpeg: ${output}`, true);
+        }
         throw new ClipEncodeError(`${context}: ffmpeg (${this.encoder}, ${frames.length} frames) failed, ${outcome.ending}: ${output}`);
       }
       await rename(partial, job.path);
