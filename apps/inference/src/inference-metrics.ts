@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { BadMessages, MetricsService } from '@vigil/metrics';
+import { BadMessages, MetricsService, removeCameraSeries } from '@vigil/metrics';
 
 @Injectable()
 export class InferenceMetrics {
@@ -22,5 +22,11 @@ export class InferenceMetrics {
     this.violations = metrics.counter({ name: 'vigil_violations_total', help: 'Violation events raised', labelNames: ['camera', 'rule'] });
     this.runSeconds = metrics.counter({ name: 'vigil_inference_run_seconds_total', help: 'Time inside the model runs', labelNames: ['model'] });
     this.badMessages = new BadMessages(metrics, 'inference', new Logger('Inference'));
+  }
+
+  /** Removes the series of a camera this replica no longer detects. */
+  async forget(camera: string): Promise<void> {
+    await removeCameraSeries([this.inferred, this.skipped, this.gated, this.violations], camera);
+    await this.badMessages.forget(camera);
   }
 }

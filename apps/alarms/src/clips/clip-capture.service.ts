@@ -83,6 +83,7 @@ export class ClipCapture implements BeforeApplicationShutdown {
     await this.store.open();
     this.encoder = await ClipEncoder.create({ preference: this.config.alarms.encoder });
     this.logger.log(`clips in ${this.store.dir}, encoder: ${this.encoder.reason}`);
+    if (this.encoder.leftoversRemoved) this.logger.log(`removed ${this.encoder.leftoversRemoved} clip work folder(s) that a killed process left in the temp directory`);
     this.stagedIds = new Set(await this.staged.ids());
     await this.reconcile();
     this.timer = setInterval(() => void this.reconcile(), RECONCILE_MS);
@@ -344,11 +345,12 @@ export class ClipCapture implements BeforeApplicationShutdown {
     return memory;
   }
 
-  /** A camera neither watched nor recording holds nothing: forget its budget (camera ids come and go). */
+  /** A camera neither watched nor recording holds nothing: forget its budget and its series (camera ids come and go). */
   private dropIdleMemory(camera: string): void {
     if (this.watches.has(camera)) return;
     for (const entry of this.recordings.values()) if (entry.alarm.camera === camera) return;
     this.memories.delete(camera);
+    void this.metrics.forget(camera);
   }
 
   private async watch(camera: string): Promise<void> {
