@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import type Redis from 'ioredis';
 import { AlarmStore, ClipStore } from '@vigil/alarms';
-import { newAlarmId, type AlarmRecord } from '@vigil/contracts';
+import { keys, newAlarmId, type AlarmRecord, type ViolationEvent } from '@vigil/contracts';
 
 /** A stored alarm as the alarms service writes it; ended unless `state` says otherwise, 12 s long. */
 export function storedAlarm(fields: Partial<AlarmRecord> & Pick<AlarmRecord, 'camera' | 'rule' | 'startedAt' | 'clip'>): AlarmRecord {
@@ -35,4 +35,10 @@ export async function storedAlarmWithFiles(redis: Redis, alarmsDir: string, came
   await writeFile(files.clipPath(alarm.id), 'clip');
   await writeFile(files.snapshotPath(alarm.id), Buffer.from([0xff, 0xd8, 0xff, 0xd9]));
   return alarm.id;
+}
+
+/** One violation of `rule` on `camera` at `ts`, added to the violations stream as inference adds it. */
+export async function addViolation(redis: Redis, camera: string, rule: string, ts = Date.now()): Promise<void> {
+  const event: ViolationEvent = { camera, rule, kind: 'intrusion', classes: ['person'], score: 0.9, detections: [], seq: ts, ts, frames: 1 };
+  await redis.xadd(keys.violations, '*', 'camera', camera, 'rule', rule, 'event', JSON.stringify(event));
 }

@@ -105,4 +105,15 @@ describe('ClipRecording', () => {
     assert.throws(() => new ClipRecording(options({ maxMs: 0 })), /camera gate/);
     assert.throws(() => new ClipRecording(options({ maxFrames: 0 })), /maxFrames/);
   });
+
+  test('onKeep hears each live frame it keeps, not its opening frames, nor frames it leaves out or repeats', () => {
+    const kept: number[] = [];
+    const recording = new ClipRecording(options({ maxFrames: 4, onKeep: (f) => kept.push(f.seq) }), run(1, 950, 3)); // 950 (the lead), 1050, 1150
+    recording.push(frame(3, 1150)); // again
+    recording.push(frame(4, 1250));
+    recording.push(frame(5, 1350));
+    recording.push(frame(6, 1450)); // past maxFrames: left out
+    recording.push(frame(7, 2100)); // past the end
+    assert.deepEqual(kept, [4, 5]);
+  });
 });

@@ -30,6 +30,14 @@ describe('planRetention', () => {
     assert.deepEqual(planRetention(stored, { ...limits, keep: new Set(['encoding']) }), ['a', 'b']);
   });
 
+  // the bug this guards against: a disk smaller than maxBytes (or shared) filled up, and every later clip failed
+  test('a disk below its free-space floor: the oldest go until freeBytes are freed, old ones counting too', () => {
+    const stored = [alarm('c', 3, 100), alarm('a', 5, 100), alarm('d', 1, 100), alarm('b', 4, 100), alarm('old', 9, 50)];
+    assert.deepEqual(planRetention(stored, { ...limits, freeBytes: 220 }), ['old', 'a', 'b']);
+    assert.deepEqual(planRetention(stored, { ...limits, freeBytes: 0 }), ['old']);
+    assert.deepEqual(planRetention(stored, { ...limits, freeBytes: 10_000, keep: new Set(['d']) }), ['old', 'a', 'b', 'c'], 'never what is kept');
+  });
+
   test('nothing to delete when young and small enough, including exactly at the limits', () => {
     assert.deepEqual(planRetention([alarm('a', 7, 500), alarm('b', 0, 500)], limits), []);
     assert.deepEqual(planRetention([], limits), []);

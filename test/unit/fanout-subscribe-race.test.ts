@@ -9,9 +9,12 @@ import assert from 'node:assert/strict';
 import type { Socket } from 'socket.io';
 import { loadConfig } from '@vigil/config';
 import { MetricsService } from '@vigil/metrics';
-import type { BusSubscriber, CameraStatuses, MessageHandler } from '@vigil/redis';
+import type { BusSubscriber, CameraRegistry, CameraStatuses, MessageHandler } from '@vigil/redis';
 import { FrameFanout, SubscriptionRefused } from '../../apps/publish/src/live/frame-fanout';
 import { PublishMetrics } from '../../apps/publish/src/live/publish-metrics';
+
+/** the registry as the publish metrics see it at a scrape: no cameras to keep series for */
+const noCameras = { list: async () => [] } as unknown as CameraRegistry;
 
 /** Every awaited operation waits here until the test lets it go. */
 class Gate {
@@ -64,7 +67,7 @@ function setup(env: NodeJS.ProcessEnv = {}) {
   const gate = new Gate();
   const bus = new RecordingBus(gate);
   const statuses = { all: async () => new Map() } as unknown as CameraStatuses;
-  const fanout = new FrameFanout(bus as unknown as BusSubscriber, new PublishMetrics(new MetricsService(), statuses), loadConfig(env));
+  const fanout = new FrameFanout(bus as unknown as BusSubscriber, new PublishMetrics(new MetricsService(), noCameras, statuses), loadConfig(env));
   const socket = (id: string): FakeSocket => ({
     id,
     connected: true,

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { BadMessages, MetricsService } from '@vigil/metrics';
+import { BadMessages, MetricsService, removeCameraSeries } from '@vigil/metrics';
 
 @Injectable()
 export class AlarmsMetrics {
@@ -32,6 +32,12 @@ export class AlarmsMetrics {
       },
     });
     this.clipOmitted = metrics.counter({ name: 'vigil_alarm_clip_frames_omitted_total', help: 'Frames left out of clips to stay within ALARM_CLIP_MEMORY_MB or a clip bound', labelNames: ['camera'] });
+  }
+
+  /** Removes the series of a camera that is gone (its clip memory gauge follows the source). */
+  async forget(camera: string): Promise<void> {
+    await removeCameraSeries([this.events, this.suppressed, this.clips, this.ringDropped, this.clipOmitted], camera);
+    await this.badMessages.forget(camera);
   }
 
   observeClipMemory(source: () => Iterable<[camera: string, bytes: number]>): void {

@@ -37,5 +37,6 @@ export class EgressMetrics {
   forget(camera: string): void {
     for (const metric of [this.pushed, this.dropped, this.reconnects]) metric.remove({ camera });
     for (const state of EGRESS_STATES) this.state.remove({ camera, state });
+    void this.badMessages.forget(camera);
   }
 }

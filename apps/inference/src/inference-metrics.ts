@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { BadMessages, MetricsService } from '@vigil/metrics';
+import { BadMessages, MetricsService, removeCameraSeries } from '@vigil/metrics';
 
 @Injectable()
 export class InferenceMetrics {
@@ -30,5 +30,11 @@ export class InferenceMetrics {
     });
     this.workerRestarts = metrics.counter({ name: 'vigil_inference_worker_restarts_total', help: 'Deaths of the ONNX worker thread, each followed by a restart', labelNames: ['model'] });
     this.badMessages = new BadMessages(metrics, 'inference', new Logger('Inference'));
+  }
+
+  /** Removes the series of a camera this replica no longer detects. */
+  async forget(camera: string): Promise<void> {
+    await removeCameraSeries([this.inferred, this.skipped, this.gated, this.violations], camera);
+    await this.badMessages.forget(camera);
   }
 }

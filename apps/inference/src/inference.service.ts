@@ -89,6 +89,7 @@ export class InferenceService implements OnApplicationBootstrap, BeforeApplicati
     this.cameras.delete(id);
     this.slots.drop(id);
     this.demand.forget(id);
+    void this.metrics.forget(id);
     await this.bus.remove(id, channels.frames(id, 'raw'), entry.handler);
     await this.statuses.delete(id).catch(() => undefined);
   }

@@ -1,6 +1,7 @@
 import { BAD_MESSAGE_REASONS, CAMERA_ID_PATTERN, type BadMessageReason, type BusRead } from '@vigil/contracts';
 import type { Counter } from 'prom-client';
 import type { MetricsService } from './metrics.service';
+import { removeSeries } from './remove-series';
 import { ThrottledLog } from './throttled-log';
 
 /** one line per camera per minute, however many bad messages it sends */
@@ -39,5 +40,19 @@ export class BadMessages {
     const label = CAMERA_ID_PATTERN.test(camera) ? camera : 'unknown';
     this.counter.inc({ consumer: this.consumer, camera: label, reason });
     this.log.log(label, `camera ${label}: dropped a bad message on ${channel} (${reason}: ${detail})`);
+  }
+
+  /** Cameras this consumer has series of (`unknown` aside). */
+  async cameras(): Promise<string[]> {
+    const found = new Set<string>();
+    for (const { labels } of (await this.counter.get()).values) {
+      if (labels.consumer === this.consumer && typeof labels.camera === 'string' && labels.camera !== 'unknown') found.add(labels.camera);
+    }
+    return [...found];
+  }
+
+  /** Removes this consumer's series of a camera that was removed. */
+  forget(camera: string): Promise<void> {
+    return removeSeries([this.counter], (labels) => labels.consumer === this.consumer && labels.camera === camera);
   }
 }

@@ -3,3 +3,4 @@ export * from './metrics.module';
 export * from './metrics.controller';
 export * from './throttled-log';
 export * from './bad-messages';
+export * from './remove-series';

@@ -3,7 +3,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/c
 import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
 import { channels, readFrameMessage, type AlarmClip, type AlarmRecord, type Frame } from '@vigil/contracts';
 import { annotateFrame, DecodedFrame } from '@vigil/detect';
-import { AlarmSettings, ClipEncoder, ClipMemory, ClipRecording, ClipStore, clipWindow, type ClipWindow, FrameRing, selectClipFrames, StagedClips } from '@vigil/alarms';
+import { AlarmSettings, ClipEncodeError, ClipEncoder, ClipMemory, ClipRecording, ClipStore, clipWindow, type ClipWindow, FrameRing, selectClipFrames, type StagedClip, type StagedClipWriter, StagedClips } from '@vigil/alarms';
 import { RegistryFollowers, type RegistryFollower } from '@vigil/kernel';
 import { BusSubscriber, type MessageHandler } from '@vigil/redis';
 import { AlarmsMetrics } from '../alarms-metrics';
@@ -27,7 +27,9 @@ interface Recording {
   finishing?: Promise<void>;
   /** aborted at shutdown: an encode in flight stops, and the frames are staged instead */
   abort: AbortController;
-  /** its frames are also staged on disk (from the last shutdown), to be removed once the clip is settled */
+  /** writes the recording's frames through to its staged folder as they come, so that a crash loses none */
+  writer?: StagedClipWriter;
+  /** its frames are staged on disk, to be removed once the clip is settled */
   staged?: boolean;
 }
 
@@ -39,8 +41,9 @@ export type ClipListener = (update: Pick<AlarmRecord, 'id'> & Partial<Pick<Alarm
  * frames when an alarm starts, live frames while it lasts and `post` seconds after, then one MP4 per alarm (encoded
  * by ffmpeg in a child process) and the snapshot of the triggering frame with its boxes drawn.
  *
- * A shutdown does not wait for encodes, which take seconds: the frames of every clip not yet encoded are staged on
- * disk in milliseconds, and the next start encodes them, or records on from them for an alarm still open.
+ * Every recording's frames are written through to a staged folder on disk as they arrive, so that a crash (SIGKILL)
+ * loses none of them; a shutdown does not wait for encodes, which take seconds, but for those writes (milliseconds).
+ * The next start encodes the staged clips, or records on from them for an alarm still open.
  * The alarms service starts it (`start`), so that the staged clips are known before it resumes open alarms.
  */
 @Injectable()
@@ -53,6 +56,7 @@ export class ClipCapture implements BeforeApplicationShutdown {
   /** each camera's clip memory budget, shared by its ring and its recordings (ALARM_CLIP_MEMORY_MB) */
   private readonly memories = new Map<string, ClipMemory>();
   private readonly listeners: ClipListener[] = [];
+  private readonly diskFullListeners: (() => void)[] = [];
   readonly store: ClipStore;
   private readonly staged: StagedClips;
   /** ids of staged clips not yet taken up */
@@ -68,7 +72,7 @@ export class ClipCapture implements BeforeApplicationShutdown {
     followers: RegistryFollowers,
   ) {
     const { dir, retention } = config.alarms;
-    this.store = new ClipStore({ dir, maxAgeMs: retention.maxAgeMs, maxBytes: retention.maxBytes });
+    this.store = new ClipStore({ dir, ...retention });
     this.staged = new StagedClips(join(this.store.dir, 'staged'));
     metrics.observeClipMemory(() => [...this.memories].map(([camera, memory]) => [camera, memory.total]));
     // every alarms replica keeps the ring of every detection camera: a violation may come to any of them
@@ -89,6 +93,7 @@ export class ClipCapture implements BeforeApplicationShutdown {
     await this.store.open();
     this.encoder = await ClipEncoder.create({ preference: this.config.alarms.encoder });
     this.logger.log(`clips in ${this.store.dir}, encoder: ${this.encoder.reason}`);
+    if (this.encoder.leftoversRemoved) this.logger.log(`removed ${this.encoder.leftoversRemoved} clip work folder(s) that a killed process left in the temp directory`);
     this.stagedIds = new Set(await this.staged.ids());
     await this.follower.start();
   }
@@ -116,7 +121,7 @@ export class ClipCapture implements BeforeApplicationShutdown {
       void this.staged
         .load(id)
         .then((clip) => {
-          const entry = this.record({ id, camera: clip.camera }, clip.frames, true);
+          const entry = this.record({ id, camera: clip.camera }, clip.frames, false);
           entry.final = clip.final;
           void this.finish(entry);
         })
@@ -126,6 +131,11 @@ export class ClipCapture implements BeforeApplicationShutdown {
 
   onClip(listener: ClipListener): void {
     this.listeners.push(listener);
+  }
+
+  /** A clip failed because a disk was full (its own clip is marked failed; the listener may free space for the next). */
+  onDiskFull(listener: () => void): void {
+    this.diskFullListeners.push(listener);
   }
 
   /** Ids of clips still being recorded or encoded (retention must leave their files alone). */
@@ -170,18 +180,17 @@ export class ClipCapture implements BeforeApplicationShutdown {
    */
   async resume(alarm: AlarmRecord): Promise<void> {
     if (this.recordings.has(alarm.id)) return;
-    let initial = this.watches.get(alarm.camera)?.ring.frames() ?? [];
-    let staged = false;
+    const ring = this.watches.get(alarm.camera)?.ring.frames() ?? [];
+    let clip: StagedClip | undefined;
     if (this.stagedIds.delete(alarm.id)) {
       try {
-        const clip = await this.staged.load(alarm.id);
-        initial = [...clip.frames, ...initial];
-        staged = true;
+        clip = await this.staged.load(alarm.id);
       } catch (error) {
         await this.dropStaged(alarm.id, error as Error);
       }
     }
-    this.record(alarm, initial, staged);
+    // the staged folder records on: the ring's frames (newer than what it holds) are appended to it
+    this.record(alarm, [...(clip?.frames ?? []), ...ring], clip);
   }
 
   /** The alarm ended: its clip ends `post` after its last violation, and is encoded once the frames are in. */
@@ -190,6 +199,7 @@ export class ClipCapture implements BeforeApplicationShutdown {
     if (!entry || entry.final) return;
     const { preMs, postMs, maxClipMs } = this.settings.policy;
     entry.final = clipWindow(alarm, { preMs, postMs, maxMs: maxClipMs });
+    entry.writer?.setFinal(entry.final);
     const newest = entry.recording.frames().at(-1)?.ts ?? Number.NEGATIVE_INFINITY;
     if (newest >= entry.final.to || entry.recording.complete) {
       void this.finish(entry);
@@ -200,26 +210,43 @@ export class ClipCapture implements BeforeApplicationShutdown {
     entry.timer = setTimeout(() => void this.finish(entry), wait);
   }
 
-  private record(alarm: Pick<AlarmRecord, 'id' | 'camera'> & { startedAt?: number }, initial: Frame[], staged = false): Recording {
+  /**
+   * Starts a recording. `write`: write its frames through to a staged folder, a new one, or (a StagedClip) the one it
+   * resumes; false for a staged clip of an ended alarm, whose frames are all on disk already.
+   */
+  private record(alarm: Pick<AlarmRecord, 'id' | 'camera'> & { startedAt?: number }, initial: Frame[], write: StagedClip | boolean = true): Recording {
+    const { id, camera } = alarm;
     const { preMs, maxClipMs } = this.settings.policy;
     // a staged clip of an ended alarm starts with its first frame; the window is trimmed by `final` anyway
     const from = alarm.startedAt === undefined ? (initial[0]?.ts ?? Date.now()) : alarm.startedAt - preMs;
     // open-ended until the alarm ends (then `final` trims it); the cap bounds a violation that never stops
-    const memory = this.memoryOf(alarm.camera);
-    const recording = new ClipRecording<Frame>({ id: alarm.id, camera: alarm.camera, window: { from, to: from + maxClipMs }, maxMs: maxClipMs, memory }, initial);
-    const entry: Recording = { alarm: { id: alarm.id, camera: alarm.camera }, recording, abort: new AbortController(), staged };
-    this.recordings.set(alarm.id, entry);
+    const memory = this.memoryOf(camera);
+    const entry: Recording = { alarm: { id, camera }, recording: undefined!, abort: new AbortController(), staged: write !== true };
+    const onKeep = (frame: Frame): void => entry.writer?.append([frame]);
+    entry.recording = new ClipRecording<Frame>({ id, camera, window: { from, to: from + maxClipMs }, maxMs: maxClipMs, memory, onKeep }, initial);
+    if (write) {
+      const onError = (error: Error): void => this.logger.warn(`alarm ${id} (camera ${camera}): its clip's frames are no longer staged on disk (a crash would lose them): ${error.message}`);
+      entry.writer = write === true ? this.staged.writer({ id, camera }, onError) : this.staged.resume(write, onError);
+      entry.staged = true;
+      // what the recording holds so far (its opening frame included); frames already in a resumed folder are skipped
+      entry.writer.append(entry.recording.frames());
+    }
+    this.recordings.set(id, entry);
     return entry;
   }
 
-  /** Writes a recording's frames to disk for the next start; nothing is encoded now. */
+  /**
+   * Makes sure a recording's frames are on disk for the next start: its writer's last writes, or, where the writer
+   * fell behind or failed, the whole clip written again; nothing is encoded now.
+   */
   private async stage(entry: Recording): Promise<void> {
     const { id, camera } = entry.alarm;
     entry.recording.finish();
     const frames = entry.final ? selectClipFrames(entry.recording.frames(), entry.final) : entry.recording.frames();
+    await entry.writer?.close();
     if (frames.length === 0) return;
     try {
-      await this.staged.save({ id, camera, final: entry.final, frames });
+      if (!entry.writer?.complete) await this.staged.save({ id, camera, final: entry.final, frames });
       this.logger.log(`alarm ${id} (camera ${camera}): ${frames.length} frame(s) of its clip kept for the next start`);
     } catch (error) {
       this.logger.warn(`alarm ${id} (camera ${camera}): cannot keep its clip's frames for the next start: ${(error as Error).message}`);
@@ -264,6 +291,8 @@ export class ClipCapture implements BeforeApplicationShutdown {
   private async encode(entry: Recording): Promise<void> {
     clearTimeout(entry.timer);
     entry.recording.finish();
+    // the staged folder stays until the clip settles: a crash during the encode encodes it at the next start
+    await entry.writer?.close();
     const { id, camera } = entry.alarm;
     const frames = entry.final ? selectClipFrames(entry.recording.frames(), entry.final) : entry.recording.frames();
     let clip: AlarmClip;
@@ -285,6 +314,7 @@ export class ClipCapture implements BeforeApplicationShutdown {
         if (entry.abort.signal.aborted) return; // a shutdown: the frames are staged, the next start encodes them
         this.logger.warn(`alarm ${id} (camera ${camera}): clip failed: ${(error as Error).message}`);
         clip = { state: 'failed', error: (error as Error).message.slice(0, 500) };
+        if (error instanceof ClipEncodeError && error.diskFull) for (const listener of this.diskFullListeners) listener();
       }
     }
     this.metrics.clips.inc({ camera, outcome: clip.state });
@@ -309,11 +339,12 @@ export class ClipCapture implements BeforeApplicationShutdown {
     return memory;
   }
 
-  /** A camera neither watched nor recording holds nothing: forget its budget (camera ids come and go). */
+  /** A camera neither watched nor recording holds nothing: forget its budget and its series (camera ids come and go). */
   private dropIdleMemory(camera: string): void {
     if (this.watches.has(camera)) return;
     for (const entry of this.recordings.values()) if (entry.alarm.camera === camera) return;
     this.memories.delete(camera);
+    void this.metrics.forget(camera);
   }
 
   private async watch(camera: string): Promise<void> {

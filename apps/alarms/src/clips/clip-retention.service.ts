@@ -13,11 +13,16 @@ export class ClipRetention implements OnApplicationBootstrap, BeforeApplicationS
   private readonly logger = new Logger('Retention');
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
+  private again = false;
+  private stopped = false;
 
   constructor(
     private readonly clips: ClipCapture,
     private readonly store: AlarmStore,
-  ) {}
+  ) {
+    // a full disk fails every clip until space is freed: a pass now, not at the next tick
+    clips.onDiskFull(() => void this.run());
+  }
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => this.run(), EVERY_MS);
@@ -25,13 +30,27 @@ export class ClipRetention implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
     await this.running;
   }
 
-  /** One pass (also called by tests); a pass still running is not started twice. */
+  /**
+   * One pass (also called by tests); a pass still running is not started twice, but a call during it gets one more
+   * pass after it (the disk may have filled after the running one looked).
+   */
   run(): Promise<void> {
-    this.running ??= this.pass().finally(() => (this.running = undefined));
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = this.pass().finally(() => {
+      this.running = undefined;
+      if (this.again && !this.stopped) {
+        this.again = false;
+        void this.run();
+      }
+    });
     return this.running;
   }
 
@@ -44,9 +63,15 @@ export class ClipRetention implements OnApplicationBootstrap, BeforeApplicationS
         if (!alarm) continue;
         await this.store.update({ ...alarm, snapshot: false, clip: { ...alarm.clip, state: 'deleted' } });
       }
-      if (outcome.deleted.length) this.logger.log(`deleted the clips of ${outcome.deleted.length} alarm(s); ${Math.round(outcome.bytes / 1048576)} MiB kept`);
+      if (outcome.deleted.length) {
+        this.logger.log(`deleted the clips of ${outcome.deleted.length} alarm(s); ${mib(outcome.bytes)} MiB kept, ${mib(outcome.freeBytes)} MiB free on the disk`);
+      }
     } catch (error) {
       this.logger.warn(`retention pass failed: ${(error as Error).message}`);
     }
   }
+}
+
+function mib(bytes: number): number {
+  return Math.round(bytes / 1048576);
 }

@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Server } from 'socket.io';
 import { CAMERA_STATES } from '@vigil/contracts';
-import { BadMessages, MetricsService } from '@vigil/metrics';
-import { CameraStatuses } from '@vigil/redis';
+import { BadMessages, MetricsService, removeSeries } from '@vigil/metrics';
+import { CameraRegistry, CameraStatuses } from '@vigil/redis';
 
 /** what became of a Socket.IO request: `gone` when the socket disconnected before the answer */
 export type RequestOutcome = 'ok' | 'refused' | 'gone' | 'no_ack' | 'busy';
@@ -21,6 +21,7 @@ export class PublishMetrics {
 
   constructor(
     private readonly metrics: MetricsService,
+    registry: CameraRegistry,
     statuses: CameraStatuses,
   ) {
     this.framesIn = metrics.counter({ name: 'vigil_publish_frames_in_total', help: 'Frames received from Redis', labelNames: ['camera', 'stream'] });
@@ -45,12 +46,15 @@ export class PublishMetrics {
     this.badMessages = new BadMessages(metrics, 'publish', new Logger('Fanout'));
 
     // camera states and rates come from the status ingest keeps in Redis, so every publish replica shows every camera
+    const forgetAllBut = (known: ReadonlySet<string>) => this.forgetAllBut(known);
     metrics.gauge({
       name: 'vigil_camera_state',
       help: 'Camera state (1 for the current state), from the camera status in Redis',
       labelNames: ['camera', 'state'],
       async collect() {
         this.reset();
+        // any publish replica may have served a camera: each drops a removed one's series when scraped
+        await forgetAllBut(new Set((await registry.list()).map((camera) => camera.id)));
         for (const [camera, status] of await statuses.all()) {
           for (const state of CAMERA_STATES) this.set({ camera, state }, state === status.state ? 1 : 0);
         }
@@ -65,6 +69,13 @@ export class PublishMetrics {
         for (const [camera, status] of await statuses.all()) this.set({ camera }, status.fps);
       },
     });
+  }
+
+  /** Removes the series of every camera not in `known` (the registry's): removed cameras' series would grow for good. */
+  async forgetAllBut(known: ReadonlySet<string>): Promise<void> {
+    const gone = (labels: { camera?: string | number }) => typeof labels.camera === 'string' && labels.camera !== 'unknown' && !known.has(labels.camera);
+    await removeSeries([this.framesIn, this.framesOut, this.dropped, this.viewers, this.eventsDropped], gone);
+    for (const camera of await this.badMessages.cameras()) if (!known.has(camera)) await this.badMessages.forget(camera);
   }
 
   /** Gauges of the live view's sockets, rooms and subscriptions, read when scraped: a leak shows as one that never falls. */

@@ -1,10 +1,10 @@
-import { mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { type EncoderPreference, type FfmpegOutcome, type H264EncoderName, type ProbeOutcome, runFfmpeg, selectEncoder, testEncode } from '@vigil/media';
 import type { ClipFrame } from './clip-frame';
 import { type ClipEncoderName, encoderArgs } from './clip-encoder-args';
-import { ClipEncodeError } from './errors';
+import { ClipEncodeError, FFMPEG_DISK_FULL, isDiskFull } from './errors';
 import { buildFfconcat } from './ffconcat';
 import { partialPath } from './partial-file';
 import { Slots } from './slots';
@@ -87,12 +87,21 @@ export class ClipEncoder {
     this.slots = new Slots(options.concurrency);
   }
 
-  /** Picks the encoder with real test encodes; throws EncoderUnavailableError, so the service refuses to start. */
+  /**
+   * Picks the encoder with real test encodes; throws EncoderUnavailableError, so the service refuses to start. Work
+   * folders that a killed process left in the temp directory are removed first (`leftoversRemoved`).
+   */
   static async create(options: ClipEncoderOptions = {}): Promise<ClipEncoder> {
     const merged = settings(options);
+    const removed = await removeLeftoverWork(merged.tmpDir ?? tmpdir());
     const choice = await selectEncoder(merged.preference, (name) => probeEncoder(merged.ffmpeg, name, merged.probeTimeoutMs), 'clip encoder');
-    return new ClipEncoder(merged, choice.encoder, choice.reason);
+    const encoder = new ClipEncoder(merged, choice.encoder, choice.reason);
+    encoder.leftoversRemoved = removed;
+    return encoder;
   }
+
+  /** work folders of dead processes removed from the temp directory at create() */
+  leftoversRemoved = 0;
 
   /** Clips waiting for an encode slot. */
   get queued(): number {
@@ -114,13 +123,18 @@ export class ClipEncoder {
 
   private async encodeNow(job: ClipEncodeJob, frames: ClipFrame[], context: string): Promise<EncodedClip> {
     if (job.signal?.aborted) throw new ClipEncodeError(`${context}: aborted before encoding`);
-    const work = await mkdtemp(join(this.options.tmpDir ?? tmpdir(), 'vigil-clip-'));
+    const work = await mkdtemp(join(this.options.tmpDir ?? tmpdir(), `${WORK_PREFIX}${process.pid}-`));
     const partial = partialPath(job.path);
     try {
       const entries = frames.map((frame, i) => ({ file: `${String(i).padStart(6, '0')}.jpg`, ts: frame.ts }));
-      for (const [i, frame] of frames.entries()) await writeFile(join(work, entries[i].file), frame.data);
       const plan = buildFfconcat(entries);
-      await writeFile(join(work, 'list.ffconcat'), plan.text);
+      try {
+        for (const [i, frame] of frames.entries()) await writeFile(join(work, entries[i].file), frame.data);
+        await writeFile(join(work, 'list.ffconcat'), plan.text);
+      } catch (error) {
+        if (!isDiskFull(error)) throw error;
+        throw new ClipEncodeError(`${context}: no space left on device (ENOSPC) writing its frames to ${work}`, true);
+      }
 
       // -safe 0 lets the list set per-file options; buildFfconcat admits only plain names of ours
       const args = [
@@ -137,6 +151,9 @@ export class ClipEncoder {
       } while (!outcome.ok && outcome.killedBy && tries < this.options.tries && !job.signal?.aborted);
       if (!outcome.ok) {
         const output = outcome.stderr.length > 0 ? outcome.stderr.join(' | ') : '(no output)';
+        if (FFMPEG_DISK_FULL.test(output)) {
+          throw new ClipEncodeError(`${context}: no space left on device (ENOSPC) writing the MP4 in ${dirname(job.path)}: ffmpeg: ${output}`, true);
+        }
         const runs = tries > 1 ? `, ${tries} tries` : '';
         throw new ClipEncodeError(`${context}: ffmpeg (${this.encoder}, ${frames.length} frames${runs}) failed, ${outcome.ending}: ${output}`);
       }
@@ -148,6 +165,36 @@ export class ClipEncoder {
       await rm(partial, { force: true });
       await rm(work, { recursive: true, force: true });
     }
+  }
+}
+
+/** A clip's work folder: `vigil-clip-<pid>-<random>`, so that leftovers are told apart from the work of a live process. */
+const WORK_PREFIX = 'vigil-clip-';
+const WORK_NAME = /^vigil-clip-(\d+)-[A-Za-z0-9]{6}$/;
+
+/**
+ * Removes the clip work folders in `dir` whose process is gone (killed mid-encode: nothing else removes them). Only
+ * folders of our name with a pid in it; another process's folders, or a live vigil's on the same machine, stay.
+ */
+export async function removeLeftoverWork(dir: string): Promise<number> {
+  let removed = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const pid = Number(WORK_NAME.exec(entry.name)?.[1]);
+    if (!entry.isDirectory() || !pid || isAlive(pid)) continue;
+    await rm(join(dir, entry.name), { recursive: true, force: true });
+    removed += 1;
+  }
+  return removed;
+}
+
+/** Whether a process of that id runs (ours does, but nothing of ours has encoded yet when create() looks). */
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // alive, another user's
   }
 }
 

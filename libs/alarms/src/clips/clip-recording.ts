@@ -3,7 +3,7 @@ import type { ClipMemory } from './clip-memory';
 import type { ClipWindow } from './clip-window';
 import { selectClipFrames } from './select-clip-frames';
 
-export interface ClipRecordingOptions {
+export interface ClipRecordingOptions<F extends ClipFrame = ClipFrame> {
   /** the alarm id and camera, named in errors and logs */
   id: string;
   camera: string;
@@ -17,6 +17,8 @@ export interface ClipRecordingOptions {
   maxBytes?: number;
   /** the camera's budget, shared with its ring and its other recordings; `release()` gives the frames back */
   memory?: ClipMemory;
+  /** hears each live frame the recording keeps (not those it starts with), e.g. to write it through to disk */
+  onKeep?: (frame: F) => void;
 }
 
 export interface ClipRecordingStats {
@@ -45,6 +47,7 @@ export class ClipRecording<F extends ClipFrame = ClipFrame> {
   private readonly maxFrames: number;
   private readonly maxBytes: number;
   private readonly memory?: ClipMemory;
+  private onKeep?: (frame: F) => void;
   private readonly held = new Map<number, F>();
   /** the newest frame before the window, which opens the clip when no frame lies exactly at its start */
   private lead?: F;
@@ -52,7 +55,7 @@ export class ClipRecording<F extends ClipFrame = ClipFrame> {
   private omitted = 0;
   private done = false;
 
-  constructor(options: ClipRecordingOptions, initial: Iterable<F> = []) {
+  constructor(options: ClipRecordingOptions<F>, initial: Iterable<F> = []) {
     const { id, camera, window } = options;
     this.id = id;
     this.camera = camera;
@@ -67,6 +70,7 @@ export class ClipRecording<F extends ClipFrame = ClipFrame> {
     this.current = { from: window.from, to: Math.min(window.to, this.limitTo) };
     // in capture order, so that a frame past the end completes the clip only after every frame before it
     for (const frame of [...initial].sort((a, b) => a.ts - b.ts)) this.push(frame);
+    this.onKeep = options.onKeep;
   }
 
   get window(): ClipWindow {
@@ -101,6 +105,7 @@ export class ClipRecording<F extends ClipFrame = ClipFrame> {
     }
     this.held.set(frame.seq, frame);
     this.heldBytes += frame.data.length;
+    this.onKeep?.(frame);
     return true;
   }
 

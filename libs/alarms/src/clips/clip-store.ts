@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { access, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, rename, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
 import { isAlarmId } from '@vigil/contracts';
 import { InvalidAlarmIdError } from './errors';
@@ -14,6 +14,11 @@ export interface ClipStoreOptions {
   maxBytes?: number;
   /** a partial file younger than this may be a write in progress and is left alone. Default 60 s. */
   partialGraceMs?: number;
+  /**
+   * while the file system holds less free space than this, the oldest alarms' files are deleted too (a full disk
+   * fails every clip). Default 0: no floor.
+   */
+  minFreeBytes?: number;
 }
 
 export interface RetentionOutcome {
@@ -23,11 +28,13 @@ export interface RetentionOutcome {
   bytes: number;
   /** leftovers of writes that never finished (a crash mid-encode) */
   partialsRemoved: number;
+  /** free bytes on the store's file system afterwards */
+  freeBytes: number;
 }
 
 export type StoredKind = 'clip' | 'snapshot';
 
-const DEFAULTS = { maxAgeMs: 7 * 24 * 3600_000, maxBytes: 10 * 1024 ** 3, partialGraceMs: 60_000 };
+const DEFAULTS = { maxAgeMs: 7 * 24 * 3600_000, maxBytes: 10 * 1024 ** 3, partialGraceMs: 60_000, minFreeBytes: 0 };
 const EXTENSIONS: Record<StoredKind, string> = { clip: '.mp4', snapshot: '.jpg' };
 const STORED_NAME = /^([0-9a-z]{9}[0-9a-f]{10})\.(mp4|jpg)$/;
 
@@ -46,6 +53,7 @@ export class ClipStore {
       maxAgeMs: options.maxAgeMs ?? DEFAULTS.maxAgeMs,
       maxBytes: options.maxBytes ?? DEFAULTS.maxBytes,
       partialGraceMs: options.partialGraceMs ?? DEFAULTS.partialGraceMs,
+      minFreeBytes: options.minFreeBytes ?? DEFAULTS.minFreeBytes,
     };
   }
 
@@ -103,16 +111,24 @@ export class ClipStore {
   }
 
   /**
-   * Deletes alarms older than maxAgeMs, then the oldest until the store fits in maxBytes, skipping the ids in
-   * `keep`; also partial files old enough to be leftovers of a crash.
+   * Deletes alarms older than maxAgeMs, then the oldest until the store fits in maxBytes and the disk has
+   * minFreeBytes free, skipping the ids in `keep`; also partial files old enough to be leftovers of a crash.
    */
   async enforceRetention(now: number = Date.now(), keep?: ReadonlySet<string>): Promise<RetentionOutcome> {
     const { stored, partialsRemoved } = await this.scan(now);
-    const deleted = planRetention(stored, { now, maxAgeMs: this.limits.maxAgeMs, maxBytes: this.limits.maxBytes, keep });
+    const freeBefore = await this.freeBytes();
+    const { maxAgeMs, maxBytes, minFreeBytes } = this.limits;
+    const deleted = planRetention(stored, { now, maxAgeMs, maxBytes, keep, freeBytes: Math.max(0, minFreeBytes - freeBefore) });
     for (const id of deleted) await this.remove(id);
     const gone = new Set(deleted);
     const bytes = stored.filter((alarm) => !gone.has(alarm.id)).reduce((sum, alarm) => sum + alarm.bytes, 0);
-    return { deleted, bytes, partialsRemoved };
+    return { deleted, bytes, partialsRemoved, freeBytes: deleted.length ? await this.freeBytes() : freeBefore };
+  }
+
+  /** Free bytes on the store's file system, as an unprivileged writer gets them. */
+  async freeBytes(): Promise<number> {
+    const fs = await statfs(this.dir);
+    return fs.bavail * fs.bsize;
   }
 
   private async scan(now: number): Promise<{ stored: StoredAlarm[]; partialsRemoved: number }> {

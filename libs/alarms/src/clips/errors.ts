@@ -11,4 +11,20 @@ export class InvalidAlarmIdError extends Error {
 /** One clip failed to encode; the message names the alarm and camera and carries ffmpeg's last output. */
 export class ClipEncodeError extends Error {
   override name = 'ClipEncodeError';
+
+  constructor(
+    message: string,
+    /** a disk was full (ENOSPC): freeing space (retention) lets later clips succeed */
+    readonly diskFull = false,
+  ) {
+    super(message);
+  }
 }
+
+/** A write that failed because its file system is full, as Node reports it. */
+export function isDiskFull(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | undefined)?.code === 'ENOSPC';
+}
+
+/** ffmpeg's words for the same (it prints strerror, not the code). */
+export const FFMPEG_DISK_FULL = /No space left on device/i;
