@@ -16,8 +16,8 @@ import { FrameFanout } from '../../apps/publish/src/live/frame-fanout';
 import { PublishMetrics } from '../../apps/publish/src/live/publish-metrics';
 import { frameMessage, testAlarmEvent, testDetections } from '../support/bus-fixtures';
 
-/** the registry as the publish metrics see it at a scrape: no cameras to keep series for */
-const noCameras = { list: async () => [] } as unknown as CameraRegistry;
+/** the registry as the publish metrics see it at a scrape: the cameras these tests watch (others' series go) */
+const registry = { list: async () => [{ id: 'yard' }, { id: 'gate' }] } as unknown as CameraRegistry;
 
 /** The bus: handlers per channel, and a publish that calls them as a Redis message would. */
 class FakeBus {
@@ -111,7 +111,7 @@ function setup(env: NodeJS.ProcessEnv = {}) {
   const metrics = new MetricsService();
   const statuses = { all: async () => new Map() } as unknown as CameraStatuses;
   const config = loadConfig(env);
-  const fanout = new FrameFanout(bus as unknown as BusSubscriber, new PublishMetrics(metrics, noCameras, statuses), config);
+  const fanout = new FrameFanout(bus as unknown as BusSubscriber, new PublishMetrics(metrics, registry, statuses), config);
   fanout.attach(server as unknown as Server);
   const socket = (id: string) => new FakeSocket(id, server);
   const subscribe = (s: FakeSocket, camera: string, stream: 'raw' | 'annotated', format: 'jpeg' | 'base64') => fanout.subscribe(s as unknown as Socket, camera, stream, format);

@@ -1,7 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import { describeRefusal, type SourcePolicy, type VigilConfig } from '@vigil/config';
 import { maskCredentials, maskerFor, type CameraConfig, type CameraState, type CameraStatus } from '@vigil/contracts';
-import { type Attempt, ProcessSupervisor, type Refusal, type StderrTail, type SupervisedChild } from '@vigil/kernel';
+import { type Attempt, ProcessSupervisor, type Refusal, type StderrTail, type SupervisedChild, untilAborted } from '@vigil/kernel';
 import { CaptureProcessHandle, type CaptureJob, type CaptureProcessEvents, type CaptureStats, type PipelinePlanner, type PlannedPipeline } from '@vigil/media';
 import type { CameraRegistry } from '@vigil/redis';
 import { FpsMeter } from './fps-meter';
@@ -111,11 +111,11 @@ export class CameraRunner {
   /** One capture start: the source policy's word, the pipeline plan, then the capture process. */
   private async launch(attempt: Attempt<CameraState>): Promise<SupervisedChild | Refusal<CameraState>> {
     const { config, logger, policy, planner } = this.deps;
-    const verdict = await policy.admit(this.camera);
-    if (attempt.signal.aborted) return { refused: 'stopped' };
+    const verdict = await untilAborted(policy.admit(this.camera), attempt.signal);
+    if (verdict === undefined || attempt.signal.aborted) return { refused: 'stopped' };
     if (!verdict.ok) return { refused: `refused by the source policy: ${maskCredentials(describeRefusal(verdict))}` };
-    const plan = await planner.plan(this.camera, config.decoderPreference, config.watchdogMs, verdict.source);
-    if (attempt.signal.aborted) return { refused: 'stopped' };
+    const plan = await untilAborted(planner.plan(this.camera, config.decoderPreference, config.watchdogMs, verdict.source), attempt.signal);
+    if (plan === undefined || attempt.signal.aborted) return { refused: 'stopped' };
     if (plan.decoder !== this.plan?.decoder) logger.log(`camera ${this.camera.id}: decoder ${plan.decoderReason}`);
     this.plan = plan;
     this.pipeline = this.mask(plan.masked);

@@ -1,3 +1,4 @@
 export * from './backoff';
 export * from './process-supervisor';
 export * from './stderr-tail';
+export * from './until-aborted';
