@@ -13,6 +13,11 @@ export interface RedisServerOptions {
   echo?: boolean;
   /** requirepass: clients must AUTH, and `url` carries the password (redis://:<password>@...). Letters, digits, - and _ only. */
   password?: string;
+  /**
+   * Keep the data in this folder (append-only file): a server started again on the same port and folder comes back
+   * with it, as a production Redis restarts. Default: no persistence (a temporary folder nothing is written to).
+   */
+  dataDir?: string;
 }
 
 export interface RedisServerHandle {
@@ -24,7 +29,7 @@ export interface RedisServerHandle {
 
 const POLL_INTERVAL_MS = 50;
 
-/** Starts a throwaway redis-server (no persistence, bound to 127.0.0.1) and waits until it answers PING. */
+/** Starts a throwaway redis-server (no persistence unless `dataDir`, bound to 127.0.0.1) and waits until it answers PING. */
 export async function startRedisServer(opts: RedisServerOptions = {}): Promise<RedisServerHandle> {
   const binary = requireExecutable('redis-server', 'Install it with `apt-get install redis-server` (Debian) or put it on PATH.');
   // Only a port we picked ourselves may be swapped for another one after a bind race.
@@ -49,10 +54,10 @@ async function startOnPort(binary: string, port: number, opts: RedisServerOption
     '--port', String(port),
     '--bind', '127.0.0.1',
     '--save', '',
-    '--appendonly', 'no',
+    '--appendonly', opts.dataDir === undefined ? 'no' : 'yes',
     '--daemonize', 'no',
-    // Nothing should be written, but if it ever is, keep it out of the working tree.
-    '--dir', tmpdir(),
+    // Without dataDir nothing should be written, but if it ever is, keep it out of the working tree.
+    '--dir', opts.dataDir ?? tmpdir(),
   ], { echo: opts.echo });
 
   const timeoutMs = opts.startTimeoutMs ?? 10_000;

@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
-import { keys, readViolationMessage, type AlarmEvent, type AlarmRecord } from '@vigil/contracts';
+import { CAMERA_ID_PATTERN, keys, readViolationMessage, type AlarmEvent, type AlarmRecord } from '@vigil/contracts';
 import { alarmIdFor, AlarmSettings, AlarmStore, AlarmTracker } from '@vigil/alarms';
 import { RedisConnections, StreamConsumer, type StreamEntry } from '@vigil/redis';
 import { ClipCapture, type ClipListener } from '../clips/clip-capture.service';
@@ -59,8 +59,16 @@ export class AlarmsService implements OnApplicationBootstrap, BeforeApplicationS
       stream: keys.violations,
       group: keys.violationsGroup,
       consumer: this.config.instanceId,
+      deadLetterStream: keys.violationsDeadLetters,
       handle: (entry) => this.serial(() => this.onEntry(entry)),
       onError: (error, entry) => this.logger.warn(`violations${entry ? ` entry ${entry.id}` : ''}: ${error.message}`),
+      onDeadLetter: ({ entry, deliveries, error }) => {
+        const camera = CAMERA_ID_PATTERN.test(entry.fields.camera ?? '') ? entry.fields.camera! : 'unknown';
+        this.metrics.deadLettered.inc({ camera });
+        this.logger.error(`violations entry ${entry.id} (camera ${camera}) failed ${deliveries} times and was moved to ${keys.violationsDeadLetters}: ${error.message}`);
+      },
+      onGroupRecreated: () =>
+        this.logger.warn(`the consumer group "${keys.violationsGroup}" of ${keys.violations} was gone (Redis restarted without its data?): created it again; violations written before the loss are gone`),
     });
     await this.consumer.start();
     this.timer = setInterval(() => void this.serial(() => this.tick()), TICK_MS);
