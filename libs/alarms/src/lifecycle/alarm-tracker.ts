@@ -19,6 +19,18 @@ export interface TrackerSnapshot {
 }
 
 /**
+ * What a change would do: its events, and the tracker state after it, which takes effect only on `commit()`. The
+ * caller writes the events (and `snapshot`) durably first and commits after, so a failed write changes nothing and
+ * the same violation tried again gives the same events (the same alarm start, with the same id).
+ */
+export interface TrackerChange {
+  events: AlarmEvent[];
+  /** the state worth keeping across a restart, as it will be after the change (see AlarmTracker.snapshot) */
+  snapshot(now: number): TrackerSnapshot[];
+  commit(): void;
+}
+
+/**
  * Turns violations (one per violating frame) into alarms with a lifecycle: one alarm per camera + rule + episode.
  * An episode starts with a violation, lasts while violations keep coming with gaps shorter than `quietMs`, and is
  * followed by `cooldownMs` in which that camera + rule raises nothing new, so a long or flickering violation is
@@ -27,12 +39,23 @@ export interface TrackerSnapshot {
  * Pure and synchronous: it holds no timers and does no I/O, so every decision is unit-tested.
  */
 export class AlarmTracker {
-  private readonly rules = new Map<string, RuleState>();
+  private rules = new Map<string, RuleState>();
 
   constructor(
     private readonly policy: Pick<AlarmPolicy, 'quietMs' | 'cooldownMs'>,
     private readonly newId: (violation: ViolationEvent, source: string) => string,
   ) {}
+
+  /**
+   * Runs `change` (onViolation, tick, endCamera) on a copy of the state; the tracker takes that state only on commit.
+   * One change at a time: committing one proposed before another was committed would undo the other.
+   */
+  propose(change: (draft: AlarmTracker) => AlarmEvent[]): TrackerChange {
+    const draft = new AlarmTracker(this.policy, this.newId);
+    for (const [id, state] of this.rules) draft.rules.set(id, { ...state, open: state.open && { ...state.open } });
+    const events = change(draft);
+    return { events, snapshot: (now) => draft.snapshot(now), commit: () => (this.rules = draft.rules) };
+  }
 
   /**
    * The events one violation gives: `start`, `update` (best score or classes grew) or none. `source` names the
