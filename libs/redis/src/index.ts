@@ -9,3 +9,5 @@ export * from './camera-share';
 export * from './stream-consumer';
 export * from './redis.module';
 export * from './auth';
+export * from './ordered-retry-buffer';
+export * from './violation-stream';
