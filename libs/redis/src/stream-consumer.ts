@@ -79,6 +79,12 @@ export class StreamConsumer {
   private waiting = false;
   /** when this consumer's own pending entries are read again: at start, after a failed handler, after Redis failed */
   private pendingAt = 0;
+  private markCaughtUp!: () => void;
+  /**
+   * Resolves once the backlog is read: this consumer's pending entries, then new ones until a read returns fewer than
+   * `count`. Work that must not run ahead of the stream (ending alarms that went quiet) waits for it after a restart.
+   */
+  readonly caughtUp = new Promise<void>((resolve) => (this.markCaughtUp = resolve));
   /** the Redis errors reported since the last good read, so that an outage is a few lines, not one a second */
   private readonly reported = new Set<string>();
 
@@ -125,7 +131,9 @@ export class StreamConsumer {
           lastClaim = Date.now();
           await this.handleAll(await this.claim());
         }
-        await this.handleAll(await this.waitForEntries());
+        const entries = await this.waitForEntries();
+        await this.handleAll(entries);
+        if (entries.length < this.options.count) this.markCaughtUp();
         this.reported.clear();
       } catch (error) {
         if (this.stopped) return; // the read stop() cut short

@@ -30,6 +30,7 @@ export class AlarmsService implements OnApplicationBootstrap, BeforeApplicationS
   private readonly live = new Map<string, AlarmRecord>();
   private consumer!: StreamConsumer;
   private timer?: NodeJS.Timeout;
+  private stopping = false;
   private chain: Promise<void> = Promise.resolve();
   private readonly failures = new ThrottledLog((line) => this.logger.warn(line), { intervalMs: FAILURE_LOG_MS });
 
@@ -75,10 +76,15 @@ export class AlarmsService implements OnApplicationBootstrap, BeforeApplicationS
         this.logger.warn(`the consumer group "${keys.violationsGroup}" of ${keys.violations} was gone (Redis restarted without its data?): created it again; violations written before the loss are gone`),
     });
     await this.consumer.start();
-    this.timer = setInterval(() => void this.tick().catch(() => undefined), TICK_MS);
+    // after a restart the violations that came meanwhile are read first: a tick before them would end an alarm
+    // they continue, and the next one would start it again as a second alarm
+    void this.consumer.caughtUp.then(() => {
+      if (!this.stopping) this.timer = setInterval(() => void this.tick(), TICK_MS);
+    });
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
     clearInterval(this.timer);
     await this.consumer?.stop();
     await this.chain;
@@ -111,13 +117,14 @@ export class AlarmsService implements OnApplicationBootstrap, BeforeApplicationS
     const violation = this.metrics.badMessages.accept(entry.fields.camera ?? '', keys.violations, readViolationMessage(entry.fields.event));
     if (!violation) return;
     const before = this.tracker.suppressed(violation.camera, violation.rule);
-    await this.apply(this.tracker.propose((draft) => draft.onViolation(violation, entry.id)));
+    // saved even when it only extends an alarm: the entry is acknowledged next, and a restart must carry on from here
+    await this.apply(this.tracker.propose((draft) => draft.onViolation(violation, entry.id)), 'always');
     if (this.tracker.suppressed(violation.camera, violation.rule) > before) this.metrics.suppressed.inc({ camera: violation.camera, rule: violation.rule });
   }
 
   /** Durable first: the change is committed to the tracker only after every write it needs has succeeded. */
-  private async apply(change: TrackerChange): Promise<void> {
-    if (change.events.length === 0) return change.commit();
+  private async apply(change: TrackerChange, save: 'always' | 'on-events' = 'on-events'): Promise<void> {
+    if (change.events.length === 0 && save === 'on-events') return change.commit();
     for (const event of change.events) {
       const alarm = this.merge(event.alarm);
       // both idempotent, so a change tried again after a failed write begins and ends the clip once
