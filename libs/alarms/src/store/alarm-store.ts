@@ -8,6 +8,8 @@ import type { TrackerSnapshot } from '../lifecycle';
 const EVENTS_MAXLEN = 100_000;
 /** Index rows read per round while paging; ties on the start time are rare, so one round nearly always does. */
 const SCAN_CHUNK = 200;
+/** records deleted per round by retention */
+const RETENTION_BATCH = 500;
 
 /** A page of GET /api/alarms. */
 export const alarmPageSchema = z
@@ -99,6 +101,25 @@ export class AlarmStore {
         .zrem(keys.alarmIndex({ camera: alarm.camera, rule: alarm.rule }), alarm.id);
     }
     await multi.exec().then(failedStep);
+  }
+
+  /**
+   * Deletes the records of alarms that started before `before`, with their index rows, in rounds of `batch`; returns
+   * how many went. An index row whose record is already gone is dropped from the index of all alarms (the others
+   * name the camera and rule, which only the record knew; listings skip such rows).
+   */
+  async removeStartedBefore(before: number, batch = RETENTION_BATCH): Promise<number> {
+    let removed = 0;
+    for (;;) {
+      const ids = await this.startedBefore(before, batch);
+      if (ids.length === 0) return removed;
+      const texts = await this.redis.mget(ids.map((id) => keys.alarm(id)));
+      const records = texts.flatMap((text) => (text ? [JSON.parse(text) as AlarmRecord] : []));
+      const orphans = ids.filter((_, i) => !texts[i]);
+      await this.remove(records);
+      if (orphans.length) await this.redis.zrem(keys.alarmIndex(), ...orphans);
+      removed += records.length;
+    }
   }
 
   /** Ids of alarms that started before `before`, oldest first. */
