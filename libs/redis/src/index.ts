@@ -11,3 +11,7 @@ export * from './redis.module';
 export * from './auth';
 export * from './ordered-retry-buffer';
 export * from './violation-stream';
+export * from './alarm-store';
+export * from './alarm-store.provider';
+export * from './alarm-live-channel';
+export * from './webhook-dead-letters';

@@ -1,4 +1,4 @@
-import type { AlarmEvent, AlarmRecord, ViolationEvent } from '@vigil/contracts';
+import type { AlarmEpisode, AlarmEvent, AlarmRecord, ViolationEvent } from '@vigil/contracts';
 import type { AlarmPolicy } from './alarm-policy';
 
 /** What a tracker keeps of a camera + rule between alarms. */
@@ -10,13 +10,8 @@ interface RuleState {
   suppressed: number;
 }
 
-/** The part of the tracker's state that must survive a restart (see AlarmTracker.restore). */
-export interface TrackerSnapshot {
-  camera: string;
-  rule: string;
-  open?: AlarmRecord;
-  lastEndedAt?: number;
-}
+/** The part of the tracker's state that must survive a restart (see AlarmTracker.restore), as saved in Redis. */
+export type TrackerSnapshot = AlarmEpisode;
 
 /**
  * What a change would do: its events, and the tracker state after it, which takes effect only on `commit()`. The
