@@ -14,8 +14,9 @@ export interface RedisServerOptions {
   /** requirepass: clients must AUTH, and `url` carries the password (redis://:<password>@...). Letters, digits, - and _ only. */
   password?: string;
   /**
-   * Keep the data across restarts: `save()` (SHUTDOWN SAVE) writes it to dump.rdb in this folder, and a server
-   * started again on the same folder loads it, as a production Redis with persistence does. Default: nothing kept.
+   * Keep the data in this folder (append-only file): a server started again on the same port and folder comes back
+   * with it, as a production Redis restarts. `save()` stops it with SHUTDOWN SAVE. Default: no persistence (a
+   * temporary folder nothing is written to).
    */
   dataDir?: string;
 }
@@ -31,7 +32,7 @@ export interface RedisServerHandle {
 
 const POLL_INTERVAL_MS = 50;
 
-/** Starts a throwaway redis-server (no persistence, bound to 127.0.0.1) and waits until it answers PING. */
+/** Starts a throwaway redis-server (no persistence unless `dataDir`, bound to 127.0.0.1) and waits until it answers PING. */
 export async function startRedisServer(opts: RedisServerOptions = {}): Promise<RedisServerHandle> {
   const binary = requireExecutable('redis-server', 'Install it with `apt-get install redis-server` (Debian) or put it on PATH.');
   // Only a port we picked ourselves may be swapped for another one after a bind race.
@@ -56,11 +57,10 @@ async function startOnPort(binary: string, port: number, opts: RedisServerOption
     '--port', String(port),
     '--bind', '127.0.0.1',
     '--save', '',
-    '--appendonly', 'no',
+    '--appendonly', opts.dataDir === undefined ? 'no' : 'yes',
     '--daemonize', 'no',
-    // Nothing should be written, but if it ever is, keep it out of the working tree.
+    // Without dataDir nothing should be written, but if it ever is, keep it out of the working tree.
     '--dir', opts.dataDir ?? tmpdir(),
-    ...(opts.dataDir === undefined ? [] : ['--dbfilename', 'dump.rdb']),
   ], { echo: opts.echo });
 
   const timeoutMs = opts.startTimeoutMs ?? 10_000;

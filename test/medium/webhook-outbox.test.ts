@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { freePort, spawnManaged, startRedisServer, waitForLine, type ManagedChild, type RedisServerHandle } from '../../scripts/support';
+import { WebhookDeadLetters } from '../../libs/redis/src/webhook-dead-letters';
 import { webhookMessageId, WebhookOutbox, type WebhookEndpoint, type WebhookOutboxEvents, type WebhookOutboxOptions } from '../../libs/alarms/src/webhooks';
 import { alarmWebhookPayload, newWebhookSecret } from '../support/webhook-fixtures';
 import { startWebhookReceiver, type Reply, type WebhookReceiver } from '../support/webhook-receiver';
@@ -32,9 +33,15 @@ describe('webhook outbox (real redis-server, real HTTP receiver)', () => {
   const secret = newWebhookSecret();
 
   const endpoint = (url: string, id = 'test'): WebhookEndpoint => ({ id, url, secret, events: ['alarm.start', 'alarm.end'] });
-  const outbox = (options: Omit<WebhookOutboxOptions, 'redisUrl'>): WebhookOutbox => {
-    const created = new WebhookOutbox({ redisUrl: redis.url, ...options });
-    cleanups.push(() => created.close());
+  /** What a worker process is given (it makes its own dead letters' repository). */
+  type WorkerOptions = Omit<WebhookOutboxOptions, 'deadLetters'>;
+  const outbox = (options: Omit<WorkerOptions, 'redisUrl'>): WebhookOutbox => {
+    const connection = new Redis(redis.url, { maxRetriesPerRequest: 3 });
+    const created = new WebhookOutbox({ redisUrl: redis.url, ...options, deadLetters: new WebhookDeadLetters(connection) });
+    cleanups.push(async () => {
+      await created.close();
+      connection.disconnect();
+    });
     return created;
   };
   const receiver = async (reply?: (request: { id: string | undefined }) => Reply, port?: number): Promise<WebhookReceiver> => {
@@ -170,7 +177,7 @@ describe('webhook outbox (real redis-server, real HTTP receiver)', () => {
   });
 
   /** Runs a worker in a child process (killable with SIGKILL) and waits until it is connected. */
-  const spawnWorker = async (name: string, options: WebhookOutboxOptions): Promise<ManagedChild> => {
+  const spawnWorker = async (name: string, options: WorkerOptions): Promise<ManagedChild> => {
     const child = spawnManaged(name, process.execPath, [WORKER_SCRIPT, JSON.stringify(options)]);
     cleanups.push(() => child.stop('SIGKILL'));
     await waitForLine(child, /webhook worker ready/, 15_000);
@@ -182,7 +189,7 @@ describe('webhook outbox (real redis-server, real HTTP receiver)', () => {
   test('kill -9 of the delivering process mid-request: a new process delivers it, with the same webhook-id', { timeout: 60_000 }, async () => {
     let holding = true;
     const hook = await receiver(() => (holding ? 'hold' : 204));
-    const options: WebhookOutboxOptions = { redisUrl: redis.url, endpoints: [endpoint(hook.url)], ...crashRecovery };
+    const options: WorkerOptions = { redisUrl: redis.url, endpoints: [endpoint(hook.url)], ...crashRecovery };
     const producer = outbox({ endpoints: options.endpoints });
     const payloads = [alarmWebhookPayload('alarm.start'), alarmWebhookPayload('alarm.start')];
     for (const payload of payloads) await producer.enqueue(payload);
@@ -208,7 +215,7 @@ describe('webhook outbox (real redis-server, real HTTP receiver)', () => {
 
   test('a delivery that keeps killing its worker is given up after maxStalledCount and still reaches the dead letters', { timeout: 60_000 }, async () => {
     const hook = await receiver(() => 'hold');
-    const options: WebhookOutboxOptions = { redisUrl: redis.url, endpoints: [endpoint(hook.url)], ...crashRecovery, maxStalledCount: 0 };
+    const options: WorkerOptions = { redisUrl: redis.url, endpoints: [endpoint(hook.url)], ...crashRecovery, maxStalledCount: 0 };
     const producer = outbox({ endpoints: options.endpoints });
     const payload = alarmWebhookPayload('alarm.end');
     await producer.enqueue(payload);

@@ -1,5 +1,8 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
+/** how much of a connection's first bytes is kept to match its name */
+const HELLO_BYTES = 512;
+
 /**
  * A TCP pass-through (to a redis-server, say) whose client-to-server direction can be held: while held, what the
  * clients send waits here, in order, and goes on at `release()`. It puts a process's requests on pause at a chosen
@@ -7,6 +10,8 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
  */
 export class HeldProxy {
   private held = false;
+  /** when set, only connections whose first bytes hold it are held (ioredis sends `CLIENT SETNAME <name>` first) */
+  private heldName?: string;
   private readonly waiting: { upstream: Socket; chunk: Buffer }[] = [];
   private readonly sockets = new Set<Socket>();
 
@@ -15,10 +20,11 @@ export class HeldProxy {
     readonly port: number,
   ) {}
 
-  static async start(targetPort: number, targetHost = '127.0.0.1'): Promise<HeldProxy> {
+  /** `listenPort`: a fixed port (to bring a stopped proxy back where its clients reconnect); default any free one */
+  static async start(targetPort: number, targetHost = '127.0.0.1', listenPort = 0): Promise<HeldProxy> {
     let proxy: HeldProxy | undefined;
     const server = createServer((client) => proxy!.pipe(client, targetPort, targetHost));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(listenPort, '127.0.0.1', resolve));
     proxy = new HeldProxy(server, (server.address() as { port: number }).port);
     return proxy;
   }
@@ -28,8 +34,10 @@ export class HeldProxy {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  hold(): void {
+  /** Holds every connection, or only those named `connectionName` (ioredis's connectionName option). */
+  hold(connectionName?: string): void {
     this.held = true;
+    this.heldName = connectionName;
   }
 
   /** Sends on what waited, in order, and passes everything through again. */
@@ -59,8 +67,12 @@ export class HeldProxy {
         upstream.destroy();
       });
     }
+    let hello = '';
     client.on('data', (chunk: Buffer) => {
-      if (this.held || this.waiting.length > 0) this.waiting.push({ upstream, chunk });
+      if (hello.length < HELLO_BYTES) hello += chunk.toString('latin1', 0, HELLO_BYTES);
+      const heldHere = this.held && (this.heldName === undefined || hello.includes(this.heldName));
+      // a connection with chunks waiting keeps queueing, so nothing overtakes them
+      if (heldHere || this.waiting.some((waiting) => waiting.upstream === upstream)) this.waiting.push({ upstream, chunk });
       else upstream.write(chunk);
     });
     upstream.on('data', (chunk: Buffer) => client.write(chunk));

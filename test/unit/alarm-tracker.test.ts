@@ -108,4 +108,18 @@ describe('alarm lifecycle', () => {
     assert.equal(start?.alarm.score, 0.5);
     assert.equal(start?.alarm.violations, 1);
   });
+
+  test('a proposed change takes effect only on commit (a failed durable write changes nothing)', () => {
+    // ids from the violation's source, as alarmIdFor does
+    const t = new AlarmTracker(policy, (v, source) => `${source}@${v.ts}`);
+    const dropped = t.propose((draft) => draft.onViolation(violation(100), '1-0'));
+    assert.equal(dropped.events[0]?.type, 'start');
+    assert.equal(dropped.snapshot(100).length, 1, 'the snapshot to save is the state after the change');
+    assert.deepEqual(t.openAlarms(), [], 'not committed: nothing open');
+    const again = t.propose((draft) => draft.onViolation(violation(100), '1-0'));
+    assert.deepEqual(again.events, dropped.events, 'the same violation tried again gives the same start');
+    again.commit();
+    assert.equal(t.openAlarms().length, 1);
+    assert.deepEqual(t.propose((draft) => draft.onViolation(violation(200), '2-0')).events, [], 'committed: the next one extends it');
+  });
 });

@@ -1,8 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { WebhookDeadLetters } from '@vigil/redis';
 import { DEFAULT_RETRY_SCHEDULE_MS, resolveOutboxOptions } from '../../libs/alarms/src/webhooks';
 
-const base = { redisUrl: 'redis://127.0.0.1:6379', endpoints: [] };
+// the options are only resolved here, nothing is written: no dead letters' repository is needed
+const base = { redisUrl: 'redis://127.0.0.1:6379', endpoints: [], deadLetters: {} as WebhookDeadLetters };
 
 describe('resolveOutboxOptions', () => {
   test('fills every default in one place; an explicit undefined does not erase a default', () => {

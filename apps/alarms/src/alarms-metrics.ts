@@ -9,6 +9,7 @@ export class AlarmsMetrics {
   readonly clipSeconds;
   readonly ringDropped;
   readonly clipOmitted;
+  readonly deadLettered;
   /** read at each scrape: bytes held for clips per camera */
   private clipMemorySource: () => Iterable<[camera: string, bytes: number]> = () => [];
   /** frames off the bus and violation entries that were not valid */
@@ -30,6 +31,11 @@ export class AlarmsMetrics {
         this.reset();
         for (const [camera, bytes] of source()) this.set({ camera }, bytes);
       },
+    });
+    this.deadLettered = metrics.counter({
+      name: 'vigil_alarm_violations_dead_lettered_total',
+      help: 'Violation entries whose handling failed every try, moved to the dead-letter stream (vigil:violations:dead)',
+      labelNames: ['camera'],
     });
     this.clipOmitted = metrics.counter({ name: 'vigil_alarm_clip_frames_omitted_total', help: 'Frames left out of clips to stay within ALARM_CLIP_MEMORY_MB or a clip bound', labelNames: ['camera'] });
   }

@@ -7,10 +7,11 @@ import { ClipRetention } from './clips/clip-retention.service';
 import { AlarmDelivery } from './delivery/alarm-delivery.service';
 import { WebhookDispatch } from './delivery/webhook-dispatch';
 import { AlarmsService } from './lifecycle/alarms.service';
+import { RecordRetention } from './lifecycle/record-retention.service';
 
 /** Violations to alarms, clips, snapshots and webhooks. Needs ConfigModule, RedisModule, MetricsModule. */
 @Module({
   imports: [FollowerModule],
-  providers: [AlarmSettings, alarmStoreProvider, AlarmsMetrics, ClipCapture, ClipRetention, AlarmDelivery, WebhookDispatch, AlarmsService],
+  providers: [AlarmSettings, alarmStoreProvider, AlarmsMetrics, ClipCapture, ClipRetention, AlarmDelivery, WebhookDispatch, AlarmsService, RecordRetention],
 })
 export class AlarmsModule {}

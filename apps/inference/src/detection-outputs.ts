@@ -1,27 +1,46 @@
-import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
-import { channels, encodeFrame, keys, type DetectionsEvent, type Frame, type ViolationEvent } from '@vigil/contracts';
+import { channels, encodeFrame, type DetectionsEvent, type Frame, type ViolationEvent } from '@vigil/contracts';
 import { ThrottledLog } from '@vigil/metrics';
-import { RedisConnections } from '@vigil/redis';
+import { RedisConnections, ViolationStream, VIOLATION_STREAM_DEFAULTS } from '@vigil/redis';
+import { InferenceMetrics } from './inference-metrics';
 
-/** Violations kept in the stream for consumers that were away (alarms acknowledge theirs). */
-const VIOLATIONS_MAXLEN = 10_000;
+/** How long a shutdown waits for violations still waiting for Redis before it drops (and counts) them, ms. */
+const SHUTDOWN_GRACE_MS = 2000;
 
-/** Where inference results go: detections and annotated frames (pub/sub), violations (a durable stream). */
+/**
+ * Where inference results go: detections and annotated frames (pub/sub, disposable), violations (a durable stream,
+ * buffered and replayed in order while Redis is away).
+ */
 @Injectable()
-export class DetectionOutputs implements OnModuleInit {
+export class DetectionOutputs implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('Outputs');
   private redis!: Redis;
+  private violations!: ViolationStream;
   private readonly oversized = new ThrottledLog((line) => this.logger.warn(line), { intervalMs: 60_000 });
 
   constructor(
     private readonly connections: RedisConnections,
     @Inject(VIGIL_CONFIG) private readonly config: VigilConfig,
+    private readonly metrics: InferenceMetrics,
   ) {}
 
   onModuleInit(): void {
     this.redis = this.connections.create('inference-outputs', { enableOfflineQueue: false });
+    this.violations = new ViolationStream(this.redis, {
+      onDrop: (violation) => this.metrics.violationsDropped.inc({ camera: violation.camera }),
+      onError: (error, waiting) =>
+        this.logger.warn(`violations wait for Redis (${waiting} now, at most ${VIOLATION_STREAM_DEFAULTS.bufferMax}; past that the oldest are dropped): ${error.message}`),
+      onRecovered: (replayed) => this.logger.log(`violations: Redis is back, ${replayed} violation(s) that waited were written in order`),
+    });
+    this.metrics.observeViolationsWaiting(() => this.violations.waiting);
+  }
+
+  /** Violations still waiting get a last chance before the connections close. */
+  async beforeApplicationShutdown(): Promise<void> {
+    const dropped = await this.violations.close(SHUTDOWN_GRACE_MS);
+    if (dropped) this.logger.warn(`${dropped} violation(s) still waited for Redis at shutdown and were dropped`);
   }
 
   detections(event: DetectionsEvent): void {
@@ -42,8 +61,9 @@ export class DetectionOutputs implements OnModuleInit {
     });
   }
 
+  /** Queues the violation for the stream; never fails (while Redis is away it waits, bounded, then goes in order). */
   async violation(event: ViolationEvent): Promise<void> {
-    await this.redis.xadd(keys.violations, 'MAXLEN', '~', String(VIOLATIONS_MAXLEN), '*', 'camera', event.camera, 'rule', event.rule, 'event', JSON.stringify(event));
+    this.violations.append(event);
   }
 
   private fireAndForget(write: Promise<unknown>): void {

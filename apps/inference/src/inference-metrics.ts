@@ -7,6 +7,9 @@ export class InferenceMetrics {
   readonly skipped;
   readonly gated;
   readonly violations;
+  readonly violationsDropped;
+  /** read at each scrape: violations waiting for Redis */
+  private violationsWaiting: () => number = () => 0;
   readonly runSeconds;
   readonly failedBatches;
   readonly workerRestarts;
@@ -22,6 +25,19 @@ export class InferenceMetrics {
     });
     this.gated = metrics.counter({ name: 'vigil_inference_gated_total', help: 'Frames the motion gate spared the model (still scene)', labelNames: ['camera'] });
     this.violations = metrics.counter({ name: 'vigil_violations_total', help: 'Violation events raised', labelNames: ['camera', 'rule'] });
+    this.violationsDropped = metrics.counter({
+      name: 'vigil_violations_dropped_total',
+      help: 'Violations dropped while Redis was away: the buffer was full (the oldest go), or the process stopped with them waiting',
+      labelNames: ['camera'],
+    });
+    const waiting = () => this.violationsWaiting();
+    metrics.gauge({
+      name: 'vigil_violations_waiting',
+      help: 'Violations waiting for Redis, to be written in order when it is back',
+      collect() {
+        this.set(waiting());
+      },
+    });
     this.runSeconds = metrics.counter({ name: 'vigil_inference_run_seconds_total', help: 'Time inside the model runs', labelNames: ['model'] });
     this.failedBatches = metrics.counter({
       name: 'vigil_inference_failed_batches_total',
@@ -34,7 +50,11 @@ export class InferenceMetrics {
 
   /** Removes the series of a camera this replica no longer detects. */
   async forget(camera: string): Promise<void> {
-    await removeCameraSeries([this.inferred, this.skipped, this.gated, this.violations], camera);
+    await removeCameraSeries([this.inferred, this.skipped, this.gated, this.violations, this.violationsDropped], camera);
     await this.badMessages.forget(camera);
+  }
+
+  observeViolationsWaiting(source: () => number): void {
+    this.violationsWaiting = source;
   }
 }

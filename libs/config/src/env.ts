@@ -101,6 +101,8 @@ const envSchema = z.object({
   ALARM_RETENTION_MAX_MB: z.coerce.number().positive().default(10_240),
   /** and while the disk of ALARMS_DIR has less free than this, the oldest go too (also at once when a clip found it full) */
   ALARM_RETENTION_MIN_FREE_MB: z.coerce.number().nonnegative().default(256),
+  /** alarm records (and their index entries) older than this are deleted from Redis; their files went earlier */
+  ALARM_RECORD_RETENTION_DAYS: z.coerce.number().positive().max(3650).default(90),
   /** clip encoder: auto uses NVENC when a test encode at start works, else x264 */
   CLIP_ENCODER: z.enum(['auto', 'nvenc', 'x264']).default('auto'),
   /** port of the egress app's own health, metrics and status endpoint when it runs alone */
@@ -278,7 +280,8 @@ export interface AlarmsEnv {
   policy: { preMs?: number; postMs?: number; quietMs?: number; cooldownMs?: number; maxClipMs?: number };
   /** ALARM_CLIP_MEMORY_MB in bytes: one camera's ring plus its recordings */
   clipMemoryBytes: number;
-  retention: { maxAgeMs: number; maxBytes: number; minFreeBytes: number };
+  /** maxAgeMs, maxBytes and minFreeBytes: clips and snapshots; recordMaxAgeMs: the alarm records in Redis */
+  retention: { maxAgeMs: number; maxBytes: number; minFreeBytes: number; recordMaxAgeMs: number };
   encoder: 'auto' | 'nvenc' | 'x264';
   webhook?: { url: string; secret?: string };
   webhookRetryMs?: number[];
@@ -359,6 +362,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): VigilConfig {
         maxAgeMs: Math.round(e.ALARM_RETENTION_DAYS * 86_400_000),
         maxBytes: Math.round(e.ALARM_RETENTION_MAX_MB * 1024 * 1024),
         minFreeBytes: Math.round(e.ALARM_RETENTION_MIN_FREE_MB * 1024 * 1024),
+        recordMaxAgeMs: Math.round(e.ALARM_RECORD_RETENTION_DAYS * 86_400_000),
       },
       encoder: e.CLIP_ENCODER,
       webhook: e.WEBHOOK_URL ? { url: e.WEBHOOK_URL, secret: e.WEBHOOK_SECRET } : undefined,

@@ -66,6 +66,19 @@ export const alarmRecordSchema = z.object({
 });
 export type AlarmRecord = z.infer<typeof alarmRecordSchema>;
 
+/**
+ * What the alarms service keeps of a camera + rule across a restart (`keys.alarmsOpen`): its open alarm, and when
+ * its last alarm ended (for the cooldown).
+ */
+export const alarmEpisodeSchema = z.object({
+  camera: z.string().regex(CAMERA_ID_PATTERN),
+  rule: z.string().min(1).max(64),
+  open: alarmRecordSchema.optional(),
+  lastEndedAt: time.optional(),
+});
+export type AlarmEpisode = z.infer<typeof alarmEpisodeSchema>;
+
+
 /** Socket.IO `alarm` event and the pub/sub message behind it. */
 export interface AlarmEvent {
   type: AlarmPhase;
@@ -94,3 +107,18 @@ export interface AlarmWebhookPayload {
     links: { alarm: string; clip: string; snapshot: string };
   };
 }
+
+/** A webhook delivery that failed its last try, as kept in `keys.webhookDeadLetters` (JSON, newest first). */
+export const webhookDeadLetterSchema = z.object({
+  messageId: z.string().max(256),
+  alarmId: z.string().regex(ALARM_ID_PATTERN),
+  eventType: z.enum(WEBHOOK_EVENT_TYPES),
+  endpoint: z.object({ id: z.string().max(256), url: z.string().max(4096) }),
+  /** the body as it was sent; shaped by us when written, so only its outline is checked on the way back */
+  payload: z.custom<AlarmWebhookPayload>((value) => typeof value === 'object' && value !== null && 'type' in value && 'data' in value),
+  attempts: count,
+  lastError: z.string().max(10_000),
+  lastStatus: z.number().int().nullable(),
+  deadAt: time,
+});
+export type WebhookDeadLetter = z.infer<typeof webhookDeadLetterSchema>;

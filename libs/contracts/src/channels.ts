@@ -38,6 +38,8 @@ export const keys = {
   inferenceStatus: `${PREFIX}:inference-status`,
   /** consumer group of the alarms service on the violations stream */
   violationsGroup: 'alarms',
+  /** stream: violations entries whose handling failed every try (dead letters; see StreamConsumer), capped */
+  violationsDeadLetters: `${PREFIX}:violations:dead`,
   /** string: AlarmRecord JSON */
   alarm: (id: string): string => `${PREFIX}:alarm:${id}`,
   /**

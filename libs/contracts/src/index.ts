@@ -7,6 +7,7 @@ export * from './camera-status-view';
 export * from './socket-events';
 export * from './detection';
 export * from './alarm';
+export * from './alarm-query';
 export * from './egress';
 export * from './limits';
 export * from './jpeg-size';

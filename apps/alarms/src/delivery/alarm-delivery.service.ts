@@ -1,9 +1,8 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
-import type Redis from 'ioredis';
 import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
-import { channels, type AlarmEvent } from '@vigil/contracts';
+import type { AlarmEvent } from '@vigil/contracts';
 import { MqttAlarmSink } from '@vigil/alarms';
-import { RedisConnections } from '@vigil/redis';
+import { AlarmLiveChannel, RedisConnections } from '@vigil/redis';
 import { WebhookDispatch } from './webhook-dispatch';
 
 /**
@@ -13,7 +12,7 @@ import { WebhookDispatch } from './webhook-dispatch';
 @Injectable()
 export class AlarmDelivery implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('AlarmDelivery');
-  private redis!: Redis;
+  private liveChannel!: AlarmLiveChannel;
   private mqtt?: MqttAlarmSink;
 
   constructor(
@@ -23,7 +22,7 @@ export class AlarmDelivery implements OnModuleInit, OnApplicationBootstrap, Befo
   ) {}
 
   onModuleInit(): void {
-    this.redis = this.connections.create('alarm-delivery', { enableOfflineQueue: false });
+    this.liveChannel = new AlarmLiveChannel(this.connections.create('alarm-delivery', { enableOfflineQueue: false }));
   }
 
   /** MQTT is optional (MQTT_URL); a broker that cannot be reached stops the service at start, naming it. */
@@ -54,7 +53,7 @@ export class AlarmDelivery implements OnModuleInit, OnApplicationBootstrap, Befo
   }
 
   private live(event: AlarmEvent): void {
-    this.redis.publish(channels.alarms(event.alarm.camera), JSON.stringify(event)).catch((error: Error) => {
+    this.liveChannel.publish(event).catch((error: Error) => {
       this.logger.debug(`alarm ${event.alarm.id}: live publish failed: ${error.message}`);
     });
   }

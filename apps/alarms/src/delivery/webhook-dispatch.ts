@@ -3,6 +3,7 @@ import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
 import { maskEndpointUrl, type AlarmEvent } from '@vigil/contracts';
 import { AlarmSettings, WebhookOutbox } from '@vigil/alarms';
 import { AuthStore } from '@vigil/platform';
+import { RedisConnections, WebhookDeadLetters } from '@vigil/redis';
 import { webhookPayload, webhookTypeOf } from './webhook-payload';
 
 /** Alarm start and end events into the durable webhook outbox, and the outbox's worker that sends them. */
@@ -15,6 +16,7 @@ export class WebhookDispatch implements OnApplicationBootstrap {
     @Inject(VIGIL_CONFIG) private readonly config: VigilConfig,
     private readonly settings: AlarmSettings,
     private readonly auth: AuthStore,
+    connections: RedisConnections,
   ) {
     const endpoints = settings.webhooks;
     if (endpoints.length === 0) return;
@@ -23,6 +25,7 @@ export class WebhookDispatch implements OnApplicationBootstrap {
     this.outbox = new WebhookOutbox({
       redisUrl: config.redisUrl,
       endpoints,
+      deadLetters: new WebhookDeadLetters(connections.create('webhooks-dead')),
       lockDurationMs: lock,
       stalledIntervalMs: lock,
       ...(retry ? { retrySchedule: retry } : {}),

@@ -1,7 +1,8 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
-import { keys, readViolationMessage, type AlarmEvent, type AlarmRecord } from '@vigil/contracts';
-import { alarmIdFor, AlarmSettings, AlarmStore, AlarmTracker } from '@vigil/alarms';
+import { CAMERA_ID_PATTERN, keys, readViolationMessage, type AlarmEvent, type AlarmRecord } from '@vigil/contracts';
+import { alarmIdFor, AlarmSettings, AlarmStore, AlarmTracker, type TrackerChange } from '@vigil/alarms';
+import { ThrottledLog } from '@vigil/metrics';
 import { Readiness } from '@vigil/platform';
 import { RedisConnections, StreamConsumer, type StreamEntry } from '@vigil/redis';
 import { ClipCapture, type ClipListener } from '../clips/clip-capture.service';
@@ -10,6 +11,8 @@ import { AlarmsMetrics } from '../alarms-metrics';
 
 /** How often open alarms are checked for the quiet time that ends them. */
 const TICK_MS = 250;
+/** the same failure is logged at most once this often, ms */
+const FAILURE_LOG_MS = 10_000;
 
 /**
  * Violations in, alarms out. Reads the violations stream through a consumer group (at least once), turns
@@ -28,7 +31,9 @@ export class AlarmsService implements OnApplicationBootstrap, BeforeApplicationS
   private readonly live = new Map<string, AlarmRecord>();
   private consumer!: StreamConsumer;
   private timer?: NodeJS.Timeout;
+  private stopping = false;
   private chain: Promise<void> = Promise.resolve();
+  private readonly failures = new ThrottledLog((line) => this.logger.warn(line), { intervalMs: FAILURE_LOG_MS });
 
   constructor(
     @Inject(VIGIL_CONFIG) private readonly config: VigilConfig,
@@ -61,15 +66,28 @@ export class AlarmsService implements OnApplicationBootstrap, BeforeApplicationS
       stream: keys.violations,
       group: keys.violationsGroup,
       consumer: this.config.instanceId,
-      handle: (entry) => this.serial(() => this.onEntry(entry)),
+      deadLetterStream: keys.violationsDeadLetters,
+      handle: (entry) => this.handleEntry(entry),
       onError: (error, entry) => this.logger.warn(`violations${entry ? ` entry ${entry.id}` : ''}: ${error.message}`),
+      onDeadLetter: ({ entry, deliveries, error }) => {
+        const camera = CAMERA_ID_PATTERN.test(entry.fields.camera ?? '') ? entry.fields.camera! : 'unknown';
+        this.metrics.deadLettered.inc({ camera });
+        this.logger.error(`violations entry ${entry.id} (camera ${camera}) failed ${deliveries} times and was moved to ${keys.violationsDeadLetters}: ${error.message}`);
+      },
+      onGroupRecreated: () =>
+        this.logger.warn(`the consumer group "${keys.violationsGroup}" of ${keys.violations} was gone (Redis restarted without its data?): created it again; violations written before the loss are gone`),
     });
     await this.consumer.start();
     this.readiness.register('violations', () => this.consumer.reading);
-    this.timer = setInterval(() => void this.serial(() => this.tick()), TICK_MS);
+    // after a restart the violations that came meanwhile are read first: a tick before them would end an alarm
+    // they continue, and the next one would start it again as a second alarm
+    void this.consumer.caughtUp.then(() => {
+      if (!this.stopping) this.timer = setInterval(() => void this.tick(), TICK_MS);
+    });
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
     clearInterval(this.timer);
     await this.consumer?.stop();
     await this.chain;
@@ -78,8 +96,23 @@ export class AlarmsService implements OnApplicationBootstrap, BeforeApplicationS
   /** One change at a time: violations, ticks and finished clips all touch the same records. */
   private serial(work: () => Promise<void>): Promise<void> {
     const next = this.chain.then(work);
-    this.chain = next.catch((error: Error) => this.logger.warn(error.message));
+    // a write that fails while Redis is away fails every tick: one line per distinct error per interval
+    this.chain = next.catch((error: Error) => void this.failures.log(error.message, error.message));
     return next;
+  }
+
+  /**
+   * The consumer's handler for one violations entry. The tracker's change takes effect only once its events are
+   * recorded, queued for delivery and the tracker state saved: when a write fails this throws, the entry stays
+   * unacknowledged, and its next delivery gives the same events again (the same alarm start, same id), not a lost one.
+   */
+  handleEntry(entry: StreamEntry): Promise<void> {
+    return this.serial(() => this.onEntry(entry));
+  }
+
+  /** Ends the alarms that went quiet by `now` (the timer calls it; so can tests). */
+  tick(now = Date.now()): Promise<void> {
+    return this.serial(() => this.apply(this.tracker.propose((draft) => draft.tick(now))));
   }
 
   private async onEntry(entry: StreamEntry): Promise<void> {
@@ -87,29 +120,30 @@ export class AlarmsService implements OnApplicationBootstrap, BeforeApplicationS
     const violation = this.metrics.badMessages.accept(entry.fields.camera ?? '', keys.violations, readViolationMessage(entry.fields.event));
     if (!violation) return;
     const before = this.tracker.suppressed(violation.camera, violation.rule);
-    await this.apply(this.tracker.onViolation(violation, entry.id));
+    // saved even when it only extends an alarm: the entry is acknowledged next, and a restart must carry on from here
+    await this.apply(this.tracker.propose((draft) => draft.onViolation(violation, entry.id)), 'always');
     if (this.tracker.suppressed(violation.camera, violation.rule) > before) this.metrics.suppressed.inc({ camera: violation.camera, rule: violation.rule });
   }
 
-  private async tick(): Promise<void> {
-    const ended = this.tracker.tick(Date.now());
-    if (ended.length) await this.apply(ended);
-  }
-
-  private async apply(events: AlarmEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    for (const event of events) {
+  /** Durable first: the change is committed to the tracker only after every write it needs has succeeded. */
+  private async apply(change: TrackerChange, save: 'always' | 'on-events' = 'on-events'): Promise<void> {
+    if (change.events.length === 0 && save === 'on-events') return change.commit();
+    for (const event of change.events) {
       const alarm = this.merge(event.alarm);
+      // both idempotent, so a change tried again after a failed write begins and ends the clip once
       if (event.type === 'start') alarm.snapshot = await this.clips.begin(alarm);
       if (event.type === 'end') this.clips.end(alarm);
       const merged = { type: event.type, alarm: { ...alarm } };
       await this.store.record(merged);
       await this.delivery.deliver(merged);
-      this.metrics.events.inc({ camera: alarm.camera, rule: alarm.rule, type: event.type });
-      if (event.type === 'start') this.logger.log(`alarm ${alarm.id}: camera ${alarm.camera} rule ${alarm.rule} (${alarm.classes.join(', ')}, score ${alarm.score.toFixed(2)})`);
-      this.forgetIfDone(alarm);
     }
-    await this.store.saveTracker(this.tracker.snapshot(Date.now()));
+    await this.store.saveTracker(change.snapshot(Date.now()));
+    change.commit();
+    for (const { type, alarm } of change.events) {
+      this.metrics.events.inc({ camera: alarm.camera, rule: alarm.rule, type });
+      if (type === 'start') this.logger.log(`alarm ${alarm.id}: camera ${alarm.camera} rule ${alarm.rule} (${alarm.classes.join(', ')}, score ${alarm.score.toFixed(2)})`);
+      this.forgetIfDone(this.live.get(alarm.id) ?? alarm);
+    }
   }
 
   /** A clip changed state (encoding, ready, failed): record it and tell the clients. */

@@ -5,6 +5,7 @@ import type { CameraScope } from '@vigil/auth';
 import { z } from 'zod';
 import { alarmRecordSchema, isAlarmId, type AlarmRecord } from '@vigil/contracts';
 import { AlarmSettings, alarmQuerySchema, AlarmStore, ClipStore, WebhookOutbox, webhookDeliverySchema, type AlarmPage } from '@vigil/alarms';
+import { RedisConnections, WebhookDeadLetters } from '@vigil/redis';
 
 /** What a file route serves: a file of the alarms directory and its type. */
 export interface AlarmFile {
@@ -30,9 +31,10 @@ export class AlarmsQueryService implements OnApplicationShutdown {
     private readonly store: AlarmStore,
     @Inject(VIGIL_CONFIG) config: VigilConfig,
     settings: AlarmSettings,
+    connections: RedisConnections,
   ) {
     this.files = new ClipStore({ dir: config.alarms.dir, maxAgeMs: config.alarms.retention.maxAgeMs, maxBytes: config.alarms.retention.maxBytes });
-    if (settings.webhooks.length) this.outbox = new WebhookOutbox({ redisUrl: config.redisUrl, endpoints: settings.webhooks });
+    if (settings.webhooks.length) this.outbox = new WebhookOutbox({ redisUrl: config.redisUrl, endpoints: settings.webhooks, deadLetters: new WebhookDeadLetters(connections.create('webhooks-dead')) });
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,4 +1,4 @@
-import type { AlarmEvent, AlarmRecord, ViolationEvent } from '@vigil/contracts';
+import type { AlarmEpisode, AlarmEvent, AlarmRecord, ViolationEvent } from '@vigil/contracts';
 import type { AlarmPolicy } from './alarm-policy';
 
 /** What a tracker keeps of a camera + rule between alarms. */
@@ -10,12 +10,19 @@ interface RuleState {
   suppressed: number;
 }
 
-/** The part of the tracker's state that must survive a restart (see AlarmTracker.restore). */
-export interface TrackerSnapshot {
-  camera: string;
-  rule: string;
-  open?: AlarmRecord;
-  lastEndedAt?: number;
+/** The part of the tracker's state that must survive a restart (see AlarmTracker.restore), as saved in Redis. */
+export type TrackerSnapshot = AlarmEpisode;
+
+/**
+ * What a change would do: its events, and the tracker state after it, which takes effect only on `commit()`. The
+ * caller writes the events (and `snapshot`) durably first and commits after, so a failed write changes nothing and
+ * the same violation tried again gives the same events (the same alarm start, with the same id).
+ */
+export interface TrackerChange {
+  events: AlarmEvent[];
+  /** the state worth keeping across a restart, as it will be after the change (see AlarmTracker.snapshot) */
+  snapshot(now: number): TrackerSnapshot[];
+  commit(): void;
 }
 
 /**
@@ -27,12 +34,23 @@ export interface TrackerSnapshot {
  * Pure and synchronous: it holds no timers and does no I/O, so every decision is unit-tested.
  */
 export class AlarmTracker {
-  private readonly rules = new Map<string, RuleState>();
+  private rules = new Map<string, RuleState>();
 
   constructor(
     private readonly policy: Pick<AlarmPolicy, 'quietMs' | 'cooldownMs'>,
     private readonly newId: (violation: ViolationEvent, source: string) => string,
   ) {}
+
+  /**
+   * Runs `change` (onViolation, tick, endCamera) on a copy of the state; the tracker takes that state only on commit.
+   * One change at a time: committing one proposed before another was committed would undo the other.
+   */
+  propose(change: (draft: AlarmTracker) => AlarmEvent[]): TrackerChange {
+    const draft = new AlarmTracker(this.policy, this.newId);
+    for (const [id, state] of this.rules) draft.rules.set(id, { ...state, open: state.open && { ...state.open } });
+    const events = change(draft);
+    return { events, snapshot: (now) => draft.snapshot(now), commit: () => (this.rules = draft.rules) };
+  }
 
   /**
    * The events one violation gives: `start`, `update` (best score or classes grew) or none. `source` names the

@@ -7,6 +7,5 @@ export * from './delivery-job';
 export * from './delivery-state';
 export * from './outbox-options';
 export * from './webhook-http-client';
-export * from './dead-letters';
 export * from './webhook-outbox';
 export * from './mqtt-alarm-sink';

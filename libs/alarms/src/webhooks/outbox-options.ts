@@ -1,3 +1,4 @@
+import type { WebhookDeadLetters } from '@vigil/redis';
 import type { WebhookEndpoint } from './endpoints';
 import { DEFAULT_RETRY_JITTER, DEFAULT_RETRY_SCHEDULE_MS, validateRetrySchedule } from './retry-schedule';
 
@@ -5,6 +6,8 @@ export interface WebhookOutboxOptions {
   /** redis:// or rediss:// URL; BullMQ opens its own connections from it */
   redisUrl: string;
   endpoints: WebhookEndpoint[];
+  /** where failed deliveries end, on a connection of RedisConnections (whose owner closes it) */
+  deadLetters: WebhookDeadLetters;
   /** Delay before each try, the first being the initial send. Default DEFAULT_RETRY_SCHEDULE_MS (8 tries, ~28 h). */
   retrySchedule?: readonly number[];
   /** Relative spread of each retry delay. Default 0.1 (±10 %). */

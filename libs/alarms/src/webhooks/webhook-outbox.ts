@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { Logger } from '@nestjs/common';
 import { Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
-import { keys, maskEndpointUrl, maskerFor, maskText, WEBHOOK_EVENT_TYPES, type AlarmWebhookPayload } from '@vigil/contracts';
-import { WebhookDeadLetters, type WebhookDeadLetter } from './dead-letters';
+import { keys, maskEndpointUrl, maskerFor, maskText, WEBHOOK_EVENT_TYPES, type AlarmWebhookPayload, type WebhookDeadLetter } from '@vigil/contracts';
+import type { WebhookDeadLetters } from '@vigil/redis';
 import { deliveryJobId, webhookMessageId, type WebhookAttemptRecord, type WebhookJobData } from './delivery-job';
 import { classifyResponse, deliveryState, type WebhookDelivery } from './delivery-state';
 import type { WebhookEndpoint } from './endpoints';
@@ -56,7 +56,7 @@ export class WebhookOutbox extends EventEmitter<WebhookOutboxEvents> {
     this.endpoints = new Map(this.options.endpoints.map((endpoint) => [endpoint.id, endpoint]));
     this.maskers = new Map(this.options.endpoints.map((endpoint) => [endpoint.id, maskerFor(endpoint.url, 'endpoint')]));
     this.http = new WebhookHttpClient(this.options.userAgent);
-    this.dead = new WebhookDeadLetters(this.options.redisUrl, this.options.maxDeadLetters);
+    this.dead = this.options.deadLetters;
     this.queue = new Queue<WebhookJobData>(keys.webhookQueue, {
       prefix: keys.webhookQueuePrefix,
       // Enqueueing happens inside the alarms pipeline: fail fast when Redis is down instead of queueing commands.
@@ -148,7 +148,6 @@ export class WebhookOutbox extends EventEmitter<WebhookOutboxEvents> {
     this.closing ??= (async () => {
       await this.worker?.close();
       await this.queue.close();
-      await this.dead.close();
     })();
     return this.closing;
   }
@@ -230,17 +229,20 @@ export class WebhookOutbox extends EventEmitter<WebhookOutboxEvents> {
 
   private async writeDeadLetter(job: Job<WebhookJobData>, attempts: number, lastError: string, lastStatus: number | null): Promise<void> {
     const { data } = job;
-    await this.dead.add({
-      messageId: data.messageId,
-      alarmId: data.alarmId,
-      eventType: data.eventType,
-      endpoint: { id: data.endpointId, url: maskEndpointUrl(data.endpointUrl) },
-      payload: JSON.parse(data.body) as AlarmWebhookPayload,
-      attempts,
-      lastError: this.mask(data.endpointId, lastError),
-      lastStatus,
-      deadAt: Date.now(),
-    });
+    await this.dead.add(
+      {
+        messageId: data.messageId,
+        alarmId: data.alarmId,
+        eventType: data.eventType,
+        endpoint: { id: data.endpointId, url: maskEndpointUrl(data.endpointUrl) },
+        payload: JSON.parse(data.body) as AlarmWebhookPayload,
+        attempts,
+        lastError: this.mask(data.endpointId, lastError),
+        lastStatus,
+        deadAt: Date.now(),
+      },
+      this.options.maxDeadLetters,
+    );
   }
 
   /** An endpoint no longer configured has no known URL left to look for: the general mask still applies. */

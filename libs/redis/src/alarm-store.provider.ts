@@ -1,6 +1,6 @@
 import type { Provider } from '@nestjs/common';
 import { AlarmStore } from './alarm-store';
-import { RedisConnections } from '@vigil/redis';
+import { RedisConnections } from './redis-connections';
 
 /** The alarm records in Redis, on a connection of their own (publish and alarms both use it). */
 export const alarmStoreProvider: Provider = {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { CAMERA_ID_PATTERN } from '@vigil/contracts';
+import { CAMERA_ID_PATTERN } from './camera';
+import { alarmRecordSchema } from './alarm';
 
 export const ALARM_PAGE_DEFAULT = 50;
 export const ALARM_PAGE_MAX = 500;
@@ -22,6 +23,15 @@ export const alarmQuerySchema = z
   .strict()
   .refine((q) => q.since === undefined || q.until === undefined || q.since <= q.until, { message: 'since must not be after until', path: ['since'] });
 export type AlarmQuery = z.output<typeof alarmQuerySchema>;
+
+/** A page of GET /api/alarms. */
+export const alarmPageSchema = z
+  .object({
+    items: z.array(alarmRecordSchema).describe('newest first'),
+    next: z.string().nullable().describe('pass as `cursor` for the next page; null on the last page'),
+  })
+  .strict();
+export type AlarmPage = z.infer<typeof alarmPageSchema>;
 
 /** Where the next page starts: just after this alarm (start time, then id, both descending). */
 export interface AlarmCursor {

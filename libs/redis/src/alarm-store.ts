@@ -1,29 +1,43 @@
+import { Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
-import { z } from 'zod';
-import { alarmRecordSchema, keys, type AlarmEvent, type AlarmRecord } from '@vigil/contracts';
-import { decodeCursor, encodeCursor, isAfterCursor, type AlarmQuery } from './alarm-query';
-import type { TrackerSnapshot } from '../lifecycle';
+import {
+  alarmEpisodeSchema,
+  alarmRecordSchema,
+  decodeCursor,
+  encodeCursor,
+  isAfterCursor,
+  keys,
+  type AlarmEpisode,
+  type AlarmEvent,
+  type AlarmPage,
+  type AlarmQuery,
+  type AlarmRecord,
+} from '@vigil/contracts';
+import { RecordCheck } from './record-check';
 
 /** Lifecycle events kept in the durable log (the records themselves are kept until retention removes them). */
 const EVENTS_MAXLEN = 100_000;
 /** Index rows read per round while paging; ties on the start time are rare, so one round nearly always does. */
 const SCAN_CHUNK = 200;
+/** records deleted per round by retention */
+const RETENTION_BATCH = 500;
 
-/** A page of GET /api/alarms. */
-export const alarmPageSchema = z
-  .object({
-    items: z.array(alarmRecordSchema).describe('newest first'),
-    next: z.string().nullable().describe('pass as `cursor` for the next page; null on the last page'),
-  })
-  .strict();
-export type AlarmPage = z.infer<typeof alarmPageSchema>;
 
 /**
  * Alarm records in Redis: one JSON string per alarm and sorted-set indexes by start time (all, per camera, per rule,
- * per camera + rule), so each filter of the listing reads one index. Written by the alarms service, read by publish.
+ * per camera + rule), so each filter of the listing reads one index; and the alarms service's saved episodes.
+ * Written by the alarms service, read by publish. What is read back is checked like any input (a bad record is
+ * left out and logged once, naming its key).
  */
 export class AlarmStore {
-  constructor(private readonly redis: Redis) {}
+  private readonly check: RecordCheck;
+
+  constructor(
+    private readonly redis: Redis,
+    logger: Pick<Logger, 'warn'> = new Logger(AlarmStore.name),
+  ) {
+    this.check = new RecordCheck(logger);
+  }
 
   /** Writes the record (and its index rows, idempotent) and appends the event to the durable log, atomically. */
   async record(event: AlarmEvent): Promise<void> {
@@ -45,8 +59,7 @@ export class AlarmStore {
   }
 
   async get(id: string): Promise<AlarmRecord | undefined> {
-    const text = await this.redis.get(keys.alarm(id));
-    return text ? (JSON.parse(text) as AlarmRecord) : undefined;
+    return this.parse(id, await this.redis.get(keys.alarm(id)));
   }
 
   /** Newest first, filtered, one page from the cursor. */
@@ -75,7 +88,7 @@ export class AlarmStore {
       const texts = ids.length ? await this.redis.mget(ids.map((id) => keys.alarm(id))) : [];
       // a record removed between the index read and here (retention) is left out rather than returned empty
       texts.forEach((text, i) => {
-        const alarm = text ? (JSON.parse(text) as AlarmRecord) : undefined;
+        const alarm = this.parse(ids[i]!, text);
         if (alarm && visible(alarm.camera)) found.push({ alarm, startedAt: starts[i]! });
       });
       if (rows.length < 2 * SCAN_CHUNK) break;
@@ -101,23 +114,51 @@ export class AlarmStore {
     await multi.exec().then(failedStep);
   }
 
+  /**
+   * Deletes the records of alarms that started before `before`, with their index rows, in rounds of `batch`; returns
+   * how many went. An index row whose record is already gone is dropped from the index of all alarms (the others
+   * name the camera and rule, which only the record knew; listings skip such rows).
+   */
+  async removeStartedBefore(before: number, batch = RETENTION_BATCH): Promise<number> {
+    let removed = 0;
+    for (;;) {
+      const ids = await this.startedBefore(before, batch);
+      if (ids.length === 0) return removed;
+      const texts = await this.redis.mget(ids.map((id) => keys.alarm(id)));
+      const records = texts.flatMap((text, i) => this.parse(ids[i]!, text) ?? []);
+      // no record, or one that does not check out: its camera and rule are unknown, only the main index can lose it
+      const orphans = ids.filter((id) => !records.some((record) => record.id === id));
+      await this.remove(records);
+      if (orphans.length) await this.redis.zrem(keys.alarmIndex(), ...orphans);
+      removed += records.length;
+    }
+  }
+
   /** Ids of alarms that started before `before`, oldest first. */
   async startedBefore(before: number, limit = 1000): Promise<string[]> {
     return this.redis.zrangebyscore(keys.alarmIndex(), '-inf', `(${before}`, 'LIMIT', 0, limit);
   }
 
   /** The tracker state a restarted alarms service carries on from. */
-  async loadTracker(): Promise<TrackerSnapshot[]> {
-    const entries = await this.redis.hvals(keys.alarmsOpen);
-    return entries.map((text) => JSON.parse(text) as TrackerSnapshot);
+  async loadTracker(): Promise<AlarmEpisode[]> {
+    const entries = await this.redis.hgetall(keys.alarmsOpen);
+    return Object.entries(entries).flatMap(([field, text]) => this.check.read('saved alarm episode', field, text, alarmEpisodeSchema, episodeField) ?? []);
   }
 
   /** Replaces the saved tracker state (open alarms and running cooldowns). */
-  async saveTracker(snapshot: readonly TrackerSnapshot[]): Promise<void> {
+  async saveTracker(snapshot: readonly AlarmEpisode[]): Promise<void> {
     const multi = this.redis.multi().del(keys.alarmsOpen);
-    if (snapshot.length) multi.hset(keys.alarmsOpen, ...snapshot.flatMap((entry) => [`${entry.camera}/${entry.rule}`, JSON.stringify(entry)]));
+    if (snapshot.length) multi.hset(keys.alarmsOpen, ...snapshot.flatMap((entry) => [episodeField(entry), JSON.stringify(entry)]));
     await multi.exec().then(failedStep);
   }
+
+  private parse(id: string, text: string | null): AlarmRecord | undefined {
+    return text ? this.check.read('alarm record', id, text, alarmRecordSchema, (record) => record.id) : undefined;
+  }
+}
+
+function episodeField(entry: Pick<AlarmEpisode, 'camera' | 'rule'>): string {
+  return `${entry.camera}/${entry.rule}`;
 }
 
 function bound(value: number): string {
