@@ -48,7 +48,7 @@ function service() {
     badMessages: { accept: <T>(_camera: string, _channel: string, read: { ok: boolean; value?: T }) => (read.ok ? read.value : undefined) },
   };
   const settings = { policy: { quietMs: QUIET_MS, cooldownMs: 0, preMs: 0, postMs: 0, maxClipMs: 10_000 } };
-  const alarms = new AlarmsService({ instanceId: 'test' } as never, settings as never, store as never, clips as never, delivery as never, metrics as never, {} as never);
+  const alarms = new AlarmsService({ instanceId: 'test' } as never, settings as never, store as never, clips as never, delivery as never, metrics as never, {} as never, { register: () => undefined } as never);
   const starts = (): AlarmRecord[] => delivered.filter((event) => event.type === 'start').map((event) => event.alarm);
   return { alarms, failNext, recorded, delivered, starts };
 }

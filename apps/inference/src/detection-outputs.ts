@@ -1,9 +1,8 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import type Redis from 'ioredis';
 import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
-import { channels, encodeFrame, type DetectionsEvent, type Frame, type ViolationEvent } from '@vigil/contracts';
+import type { DetectionsEvent, Frame, ViolationEvent } from '@vigil/contracts';
 import { ThrottledLog } from '@vigil/metrics';
-import { RedisConnections, ViolationStream, VIOLATION_STREAM_DEFAULTS } from '@vigil/redis';
+import { DetectionChannels, RedisConnections, ViolationStream, VIOLATION_STREAM_DEFAULTS } from '@vigil/redis';
 import { InferenceMetrics } from './inference-metrics';
 
 /** How long a shutdown waits for violations still waiting for Redis before it drops (and counts) them, ms. */
@@ -16,7 +15,7 @@ const SHUTDOWN_GRACE_MS = 2000;
 @Injectable()
 export class DetectionOutputs implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('Outputs');
-  private redis!: Redis;
+  private channels!: DetectionChannels;
   private violations!: ViolationStream;
   private readonly oversized = new ThrottledLog((line) => this.logger.warn(line), { intervalMs: 60_000 });
 
@@ -27,8 +26,9 @@ export class DetectionOutputs implements OnModuleInit, BeforeApplicationShutdown
   ) {}
 
   onModuleInit(): void {
-    this.redis = this.connections.create('inference-outputs', { enableOfflineQueue: false });
-    this.violations = new ViolationStream(this.redis, {
+    const redis = this.connections.create('inference-outputs', { enableOfflineQueue: false });
+    this.channels = new DetectionChannels(redis);
+    this.violations = new ViolationStream(redis, {
       onDrop: (violation) => this.metrics.violationsDropped.inc({ camera: violation.camera }),
       onError: (error, waiting) =>
         this.logger.warn(`violations wait for Redis (${waiting} now, at most ${VIOLATION_STREAM_DEFAULTS.bufferMax}; past that the oldest are dropped): ${error.message}`),
@@ -44,18 +44,18 @@ export class DetectionOutputs implements OnModuleInit, BeforeApplicationShutdown
   }
 
   detections(event: DetectionsEvent): void {
-    this.fireAndForget(this.redis.publish(channels.detections(event.camera), JSON.stringify(event)));
+    this.fireAndForget(this.channels.publishDetections(event));
   }
 
   /** Resolves to how many clients received the frame (PUBLISH's reply), 0 when the publish failed. */
   annotated(source: Frame, jpeg: Buffer): Promise<number> {
-    const envelope = encodeFrame({ ...source, stream: 'annotated', data: jpeg });
+    const envelope = DetectionChannels.annotatedEnvelope(source, jpeg);
     if (envelope.length > this.config.frameMaxBytes) {
       // every subscriber would drop it, and one such frame must not reach Redis's output limits
       this.oversized.log(source.camera, `camera ${source.camera}: an annotated frame of ${envelope.length} bytes is larger than FRAME_MAX_BYTES (${this.config.frameMaxBytes}); not published`);
       return Promise.resolve(0);
     }
-    return this.redis.publish(channels.frames(source.camera, 'annotated'), envelope).catch((error: Error) => {
+    return this.channels.publishAnnotated(source.camera, envelope).catch((error: Error) => {
       this.logger.debug(`publish failed: ${error.message}`);
       return 0;
     });

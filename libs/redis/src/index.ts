@@ -17,4 +17,5 @@ export * from './violation-stream';
 export * from './alarm-store';
 export * from './alarm-store.provider';
 export * from './alarm-live-channel';
+export * from './detection-channels';
 export * from './webhook-dead-letters';

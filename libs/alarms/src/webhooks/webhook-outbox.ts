@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { Logger } from '@nestjs/common';
-import { Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
+import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
 import { keys, maskEndpointUrl, maskerFor, maskText, WEBHOOK_EVENT_TYPES, type AlarmWebhookPayload, type WebhookDeadLetter } from '@vigil/contracts';
-import type { WebhookDeadLetters } from '@vigil/redis';
+import { redisClientOptions, type WebhookDeadLetters } from '@vigil/redis';
 import { deliveryJobId, webhookMessageId, type WebhookAttemptRecord, type WebhookJobData } from './delivery-job';
 import { classifyResponse, deliveryState, type WebhookDelivery } from './delivery-state';
 import type { WebhookEndpoint } from './endpoints';
@@ -60,7 +60,7 @@ export class WebhookOutbox extends EventEmitter<WebhookOutboxEvents> {
     this.queue = new Queue<WebhookJobData>(keys.webhookQueue, {
       prefix: keys.webhookQueuePrefix,
       // Enqueueing happens inside the alarms pipeline: fail fast when Redis is down instead of queueing commands.
-      connection: { url: this.options.redisUrl, connectionName: 'vigil:webhooks', maxRetriesPerRequest: 3 },
+      connection: bullmqConnection(this.options.redisUrl, 'webhooks'),
     });
     this.queue.on('error', (error) => this.logger.warn(`webhook queue: ${error.message}`));
   }
@@ -101,7 +101,7 @@ export class WebhookOutbox extends EventEmitter<WebhookOutboxEvents> {
     this.worker = new Worker<WebhookJobData>(keys.webhookQueue, (job) => this.deliver(job), {
       prefix: keys.webhookQueuePrefix,
       // A worker's blocking connection must wait out Redis restarts rather than throw.
-      connection: { url: options.redisUrl, connectionName: 'vigil:webhooks-worker', maxRetriesPerRequest: null },
+      connection: bullmqConnection(options.redisUrl, 'webhooks-worker', { maxRetriesPerRequest: null }),
       concurrency: options.concurrency,
       lockDuration: options.lockDurationMs,
       stalledInterval: options.stalledIntervalMs,
@@ -277,4 +277,9 @@ function outcome(job: Job<WebhookJobData>): WebhookOutcome {
 /** Tries made, counting one in flight. */
 function triesMade(job: Job<WebhookJobData>, state: string): number {
   return job.attemptsMade + (state === 'active' ? 1 : 0);
+}
+
+/** BullMQ's connections get vigil's client options too; its types name its own copy of ioredis's, the same shape. */
+function bullmqConnection(url: string, role: string, overrides?: Parameters<typeof redisClientOptions>[2]): ConnectionOptions {
+  return redisClientOptions(url, role, overrides) as ConnectionOptions;
 }
