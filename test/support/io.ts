@@ -11,3 +11,16 @@ export function io(url: string, options: Partial<ManagerOptions & SocketOptions>
 }
 
 export type { Socket };
+
+/**
+ * A viewer of one camera that subscribes again after every reconnect, as the web page does: what a fault test
+ * watches across an outage. Resolves once the first subscription was acknowledged.
+ */
+export async function viewerOf(url: string, camera: string): Promise<Socket> {
+  const socket = io(url, { transports: ['websocket'] });
+  socket.on('connect', () => void socket.timeout(10_000).emitWithAck('subscribe', { camera } as never).catch(() => undefined));
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('connect_error', reject));
+  const ack = (await socket.timeout(10_000).emitWithAck('subscribe', { camera } as never)) as { ok: boolean; error?: string };
+  if (!ack.ok) throw new Error(`cannot watch camera ${camera}: ${ack.error}`);
+  return socket;
+}
