@@ -120,11 +120,12 @@ describe('ProcessSupervisor', () => {
     await advance(1000);
     h.last.die('exit code 1', { stderr });
     await advance(2000);
-    assert.deepEqual(h.logs.at('warn'), ['thing t1: failed (exit code 1)\n  Connection refused\n  last words'], 'the tail once, with the first failure');
-    assert.ok(h.logs.at('debug').some((line) => line.startsWith('thing t1: failed (exit code 1), again (attempt 2)\n  Connection refused')));
+    assert.deepEqual(h.logs.at('warn'), ['thing t1: failed (exit code 1)', 'thing t1: stderr: Connection refused', 'thing t1: stderr: last words'], 'the tail once, with the first failure, a line each');
+    assert.ok(h.logs.at('debug').includes('thing t1: failed (exit code 1), again (attempt 2)'));
+    assert.ok(h.logs.at('debug').includes('thing t1: stderr: Connection refused'));
     h.last.progress();
     h.last.die('exit code 1');
-    assert.equal(h.logs.at('warn').length, 2, 'after a good run the same failure is news again');
+    assert.equal(h.logs.at('warn').length, 4, 'after a good run the same failure is news again');
     await h.supervisor.stop();
   });
 

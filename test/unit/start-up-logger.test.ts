@@ -106,6 +106,18 @@ describe('LOG_FORMAT=json', () => {
     assert.equal(printed(() => logger.log('Mapped {/api/cameras, GET} route', 'RouterExplorer')), '', 'chatter is debug, not printed at log');
   });
 
+  test('a hostile line (a camera name or a child\'s stderr with a newline, a terminal escape) cannot forge a line of its own', () => {
+    const forged = 'camera gate: error (bad)\n[Nest] 1  - 12/02/2026, 5:00:00 AM   ERROR [Access] admin signed in from 10.0.0.1\u001b[2K\r';
+    const text = printed(() => new VigilLogger(logLevels('log'), { service: 'vigil' }).warn(forged, 'Ingest'));
+    assert.equal(text.split('\n').length, 2, `one line and its end: ${JSON.stringify(text)}`);
+    assert.ok(!text.includes('\u001b[2K') && text.includes('\\x1b[2K\\r'), 'the escape and the carriage return are written out, not obeyed');
+    const json = printed(() => new VigilLogger(logLevels('log'), { format: 'json', service: 'vigil' }).warn(`${forged}\n{"level":"error","service":"admin"}`, 'Ingest'));
+    const lines = jsonLines(json) as Record<string, unknown>[];
+    assert.equal(lines.length, 1);
+    assert.equal(lines[0]!.level, 'warn');
+    assert.equal(lines[0]!.service, 'vigil', 'text in the message adds no field');
+  });
+
   test('the default stays text for people', () => {
     const out = printed(() => new VigilLogger(logLevels('log'), { service: 'vigil' }).log('camera gate: live', 'Ingest'));
     assert.match(out.replace(/\x1b\[[0-9;]*m/g, ''), /LOG \[Ingest\] camera gate: live/);

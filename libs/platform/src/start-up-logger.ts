@@ -39,7 +39,10 @@ export class VigilLogger extends ConsoleLogger {
   }
 
   protected override printMessages(messages: unknown[], context?: string, logLevel?: LogLevel, writeStreamType?: 'stdout' | 'stderr', errorStack?: unknown): void {
-    super.printMessages(messages.map(maskLogged), context, logLevel, writeStreamType, typeof errorStack === 'string' ? maskText(errorStack) : errorStack);
+    // a text line is one line: a camera's stderr or a hostile name with a newline must not forge a line of its own
+    // (JSON mode escapes them anyway)
+    const printable = messages.map((message) => (typeof message === 'string' && !this.options.json ? oneLine(maskText(message)) : maskLogged(message)));
+    super.printMessages(printable, context, logLevel, writeStreamType, typeof errorStack === 'string' ? maskText(errorStack) : errorStack);
   }
 
   protected override printStackTrace(stack: string): void {
@@ -71,6 +74,12 @@ function maskLogged(message: unknown): unknown {
   if (typeof message === 'string') return maskText(message);
   if (typeof message === 'function') return message;
   return maskText(inspect(message));
+}
+
+/** Line breaks and other control characters (a terminal's escape sequences too) written out as escapes. */
+function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000a-\u001f\u007f]/g, (char) => (char === '\n' ? '\\n' : char === '\r' ? '\\r' : `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`));
 }
 
 /** Nest passes the context as the last optional parameter. */

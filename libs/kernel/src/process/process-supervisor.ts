@@ -310,9 +310,11 @@ export class ProcessSupervisor<S extends string> {
     const line = this.options.describe?.(state, reason) ?? `${this.options.name}: ${state}${reason ? ` (${reason})` : ''}`;
     const failure = state !== states.idle && state !== states.starting && state !== states.running;
     const output = stderr?.lines() ?? [];
-    // the child's last words go with the failure they explain, once: at warn the first time, at debug after
-    const tail = failure && output.length > 0 ? `\n${output.map((text) => `  ${this.mask(text)}`).join('\n')}` : '';
-    if (!repeat) (failure ? logger.warn : logger.log).call(logger, `${line}${tail}`);
-    else logger.debug(`${line}${failure ? `, again (attempt ${this.attempt + 1})` : ''}${tail}`);
+    // the child's last words go with the failure they explain, once: at warn the first time, at debug after. Each
+    // is a line of its own, named, since a child's output could otherwise pass for one of our lines
+    const tail = failure ? output.map((text) => `${this.options.name}: stderr: ${this.mask(text)}`) : [];
+    const write = repeat ? logger.debug : failure ? logger.warn : logger.log;
+    write.call(logger, repeat ? `${line}${failure ? `, again (attempt ${this.attempt + 1})` : ''}` : line);
+    for (const text of tail) write.call(logger, text);
   }
 }
