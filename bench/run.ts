@@ -13,7 +13,9 @@ import { benchInference } from './inference';
 import { ffmpegDecode, gstLaunch, opencvLoop } from './limit';
 import { ingestLaunch, toFakesink } from './pipeline';
 import { loadAverage, waitForQuiet } from './proc';
-import { figure, fmt, note } from './report';
+import { runPeer, peerUnavailable } from './peer';
+import { figure, fmt, headlineTable, note, type Headline } from './report';
+import { writeResults } from './results';
 
 const GOAL_FPS = 180;
 const GOAL_RATIO = 0.8;
@@ -52,7 +54,18 @@ function printDelivery(prefix: string, r: DeliveryResult, limitFps: number | und
   if (r.otherCores !== undefined) figure(`${prefix}.cpu_others`, r.otherCores, 'cores busy with processes outside the bench (noise)', 2);
 }
 
+/** The figures the issues set goals for, shown in one table at the end. */
+const HEADLINES: Headline[] = [
+  { name: 'delivered.jpeg.fps', label: '1080p delivered to a Socket.IO client', goal: { text: `>= ${GOAL_FPS} fps`, met: (v) => v >= GOAL_FPS } },
+  { name: 'delivered.jpeg.cpu_total_ms_per_frame', label: '1080p CPU per frame, capture to client', goal: { text: '<= 7 ms', met: (v) => v <= 7 } },
+  { name: 'peer.seed003.fps', label: 'seed 003 Python peer, same clip' },
+  { name: 'peer.vigil_ratio', label: 'vigil over the peer', goal: { text: '>= 1.5x', met: (v) => v >= 1.5 } },
+  { name: 'delivered.jpeg.latency_p50', label: '1080p capture-to-client latency p50' },
+  { name: 'delivered.jpeg.latency_p99', label: '1080p capture-to-client latency p99' },
+];
+
 async function main(): Promise<void> {
+  const startedAt = new Date();
   const warmupMs = seconds('BENCH_WARMUP_S', 3) * 1000;
   const windowMs = seconds('BENCH_WINDOW_S', 15) * 1000;
   const base64Ms = seconds('BENCH_BASE64_S', 10) * 1000;
@@ -135,7 +148,22 @@ async function main(): Promise<void> {
     await stack?.stop();
   }
 
-  // 3. inference: the generated 640x640 model on 1080p JPEGs through the service's classes (bench/inference.ts)
+  // 3. the peer: seed 003's Python loop on the same clip at the same JPEG quality (bench/peer/seed003.py)
+  const peerProblem = peerUnavailable();
+  if (peerProblem) figure('peer.seed003.fps', 'skipped', peerProblem);
+  else {
+    try {
+      await quiet('peer.seed003');
+      const peer = await runPeer({ clip: clip.path, quality: 80, windowS: windowMs / 1000, warmupS: warmupMs / 1000, echo });
+      figure('peer.seed003.fps', peer.fps, `frames/s received by the subscriber (python3-opencv ${peer.opencv}, cv2 -> imencode -> base64 -> redis publish)`);
+      if (peer.cpuMsPerFrame !== undefined) figure('peer.seed003.cpu_ms_per_frame', peer.cpuMsPerFrame, `ms CPU/frame (its processes + its redis-server, ${fmt(peer.cores ?? NaN, 2)} cores)`, 2);
+      if (jpeg) figure('peer.vigil_ratio', jpeg.fps / peer.fps, 'x (vigil delivered jpeg fps over the peer\'s)', 2);
+    } catch (error) {
+      figure('peer.seed003.fps', 'failed', (error as Error).message);
+    }
+  }
+
+  // 4. inference: the generated 640x640 model on 1080p JPEGs through the service's classes (bench/inference.ts)
   await benchInference({ quietMaxMs });
 
   const ratio = jpeg && limitFps ? jpeg.fps / limitFps : NaN;
@@ -150,6 +178,8 @@ async function main(): Promise<void> {
       `p99 ${jpeg ? fmt(jpeg.latencyP99, 0) : 'n/a'} ms), limit ${limitFps ? fmt(limitFps) : 'n/a'} fps, ratio ${fmt(ratio, 2)}; ` +
       `goal on 2 cores >= ${GOAL_FPS} fps and >= ${GOAL_RATIO}: ${met ? 'met' : 'not met'} on ${availableParallelism()} cores${noisy.length > 0 ? ' (noisy machine)' : ''}`,
   );
+  console.log(`\n${headlineTable(HEADLINES)}`);
+  console.log(`figures written to ${await writeResults(HEADLINES, startedAt)}`);
 }
 
 main()

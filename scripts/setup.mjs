@@ -2,6 +2,7 @@
 // Installs what vigil needs, idempotently, then builds. `npm run demo` and `npm test` call it first.
 // Fast when everything is there: one dpkg query, one hash compare, an incremental tsc.
 //   --with-test-tools  also the headless browser the end-to-end tests drive
+//   --with-bench-tools also Debian's python3-opencv and python3-redis, for the bench's peer (seed 003's Python loop)
 import { createHash } from 'node:crypto';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const withTestTools = process.argv.includes('--with-test-tools');
+const withBenchTools = process.argv.includes('--with-bench-tools');
 
 // Debian bookworm packages: OpenCV with its GStreamer backend, GStreamer's decoders/encoders and
 // RTSP server, ffmpeg, redis-server (see shared TOOLCHAIN notes).
@@ -27,6 +29,8 @@ const RUNTIME_PACKAGES = [
   'python3-gi',
 ];
 const TEST_PACKAGES = ['chromium'];
+// the bench runs the scripts vigil replaces next to it, with the same Debian OpenCV
+const BENCH_PACKAGES = ['python3-opencv', 'python3-redis'];
 
 // Native add-ons: build OpenCV's against the system library (its own download cannot work
 // offline) and skip ONNX Runtime's CUDA download (the CPU provider ships in the package).
@@ -93,7 +97,7 @@ function missingDebianPackages(packages) {
 }
 
 async function installSystemPackages() {
-  const wanted = withTestTools ? [...RUNTIME_PACKAGES, ...TEST_PACKAGES] : RUNTIME_PACKAGES;
+  const wanted = [...RUNTIME_PACKAGES, ...(withTestTools ? TEST_PACKAGES : []), ...(withBenchTools ? BENCH_PACKAGES : [])];
   const missing = missingDebianPackages(wanted);
   if (missing === undefined) {
     step('not a Debian system: make sure OpenCV (with GStreamer), GStreamer plugins, ffmpeg and redis-server are installed');
