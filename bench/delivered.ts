@@ -98,7 +98,7 @@ export async function cameraStatus(stack: Stack): Promise<CameraStatusView | und
 }
 
 /** Sum of every sample of a Prometheus counter (all label sets). */
-export async function metricSum(stack: Stack, name: string): Promise<number> {
+export async function metricSum(stack: { vigil: Pick<VigilHandle, 'url'> }, name: string): Promise<number> {
   const text = await (await fetch(`${stack.vigil.url}/metrics`)).text();
   let sum = 0;
   for (const line of text.split('\n')) {

@@ -2,6 +2,9 @@
  * `npm run bench`: how many 1080p frames per second vigil delivers to a Socket.IO client, next to
  * what the machine can decode + JPEG-encode at all. Prints figures; never asserts on timings.
  *
+ * Also: the seed 003 peer (peer.ts), 4-camera latency and the fan-out ceiling (live.ts), inference (inference.ts);
+ * a table of the headline figures at the end, and every figure in .vigil/bench/last.json (results.ts).
+ *
  * Environment: BENCH_LIMIT_RUNS (2), BENCH_WARMUP_S (3), BENCH_WINDOW_S (15), BENCH_BASE64_S (10; 0 skips the base64 run),
  * BENCH_QUIET_MAX_S (60): each measurement first waits up to this long for the rest of the machine
  * to go quiet (< 0.15 cores busy elsewhere); BENCH_ECHO=1 mirrors the children's logs.
@@ -13,6 +16,7 @@ import { benchInference } from './inference';
 import { ffmpegDecode, gstLaunch, opencvLoop } from './limit';
 import { ingestLaunch, toFakesink } from './pipeline';
 import { loadAverage, waitForQuiet } from './proc';
+import { benchFanout, benchLatency } from './live';
 import { runPeer, peerUnavailable } from './peer';
 import { figure, fmt, headlineTable, note, type Headline } from './report';
 import { writeResults } from './results';
@@ -60,8 +64,9 @@ const HEADLINES: Headline[] = [
   { name: 'delivered.jpeg.cpu_total_ms_per_frame', label: '1080p CPU per frame, capture to client', goal: { text: '<= 7 ms', met: (v) => v <= 7 } },
   { name: 'peer.seed003.fps', label: 'seed 003 Python peer, same clip' },
   { name: 'peer.vigil_ratio', label: 'vigil over the peer', goal: { text: '>= 1.5x', met: (v) => v >= 1.5 } },
-  { name: 'delivered.jpeg.latency_p50', label: '1080p capture-to-client latency p50' },
-  { name: 'delivered.jpeg.latency_p99', label: '1080p capture-to-client latency p99' },
+  { name: 'latency.4x720p25.p50', label: '4x720p25 capture-to-client p50', goal: { text: '< 30 ms', met: (v) => v < 30 } },
+  { name: 'latency.4x720p25.p99', label: '4x720p25 capture-to-client p99', goal: { text: '< 80 ms', met: (v) => v < 80 } },
+  { name: 'fanout.ceiling', label: 'viewers of one 720p25 camera, every frame' },
 ];
 
 async function main(): Promise<void> {
@@ -163,7 +168,17 @@ async function main(): Promise<void> {
     }
   }
 
-  // 4. inference: the generated 640x640 model on 1080p JPEGs through the service's classes (bench/inference.ts)
+  // 4. live view: 4 cameras of 720p25 to one viewer (latency), and one camera to more and more viewers (fan-out)
+  for (const [name, part] of [['latency', benchLatency], ['fanout', benchFanout]] as const) {
+    try {
+      await quiet(name);
+      await part();
+    } catch (error) {
+      figure(name, 'failed', (error as Error).message);
+    }
+  }
+
+  // 5. inference: the generated 640x640 model on 1080p JPEGs through the service's classes (bench/inference.ts)
   await benchInference({ quietMaxMs });
 
   const ratio = jpeg && limitFps ? jpeg.fps / limitFps : NaN;
