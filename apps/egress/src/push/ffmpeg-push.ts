@@ -5,8 +5,7 @@ import type { Readable, Writable } from 'node:stream';
 import { maskText } from '@vigil/contracts';
 import { StderrTail } from '@vigil/kernel';
 import { trackChild } from '@vigil/media';
-import { PRESET_FD, privateFd } from '@vigil/media/push';
-import type { PushCommand } from './push-args';
+import { PRESET_FD, privateFd, type PushCommand } from '@vigil/media/push';
 
 const STDERR_LINES = 8;
 /** after stdin closes, ffmpeg flushes and disconnects; past this it is killed */
