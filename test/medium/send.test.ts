@@ -21,8 +21,8 @@ let dir: string;
 const running: SenderRun[] = [];
 
 /** A sender that the test's end stops, whatever happened. */
-function send(args: string[]): SenderRun {
-  const run = runSender(args);
+function send(args: string[], cwd?: string): SenderRun {
+  const run = runSender(args, cwd);
   running.push(run);
   return run;
 }
@@ -98,6 +98,10 @@ describe('send to an RTSP server (ffmpeg listening for RECORD)', { timeout: 90_0
       const line = await sender.waitFor(/reconnecting \(the RTSP server refused the credentials/);
       assert.ok(!line.includes('wrong-one'), line);
       await sender.nextStatus(/ [1-9]\d* reconnects?$/);
+      // SIGTERM (a service manager's stop) ends it as Ctrl-C does, in the middle of its backoff
+      sender.child.process.kill('SIGTERM');
+      assert.equal(await sender.child.exited, 0);
+      assert.ok(sender.lines().includes('send: SIGTERM: stopping'), sender.lines().join('\n'));
     } finally {
       await sender.child.stop('SIGKILL');
       await server.stop();
@@ -197,5 +201,47 @@ describe('send --serve: vigil serves the source over RTSP itself', { timeout: 12
     } finally {
       await sender.child.stop('SIGKILL');
     }
+  });
+});
+
+describe('send: hostile input at the command line and in the source', { timeout: 60_000 }, () => {
+  test('bad arguments exit with code 2 and a message, before anything starts', async () => {
+    const ROWS: [string[], RegExp][] = [
+      [['test://', 'rtsp://127.0.0.1:9/x', '--exec', 'sh'], /^send: unknown option "--exec"/m],
+      [['test://', 'rtsp://127.0.0.1:9/x', '--size', '641x360'], /^send: --size must be even/m],
+      [['test://', 'rtsp://127.0.0.1:9/x', '--fps', '500'], /^send: --fps must be from 1 to 120/m],
+      [['--', '-report', 'rtsp://127.0.0.1:9/x'], /^send: the source must not start with "-"/m],
+      [['test://', 'rtsp://127.0.0.1:9/x\nsend: status: live'], /^send: argument 2 holds a control character/m],
+      [[join(dir, 'missing.mp4'), 'rtsp://127.0.0.1:9/x'], /^send: cannot read the source .*missing\.mp4: no such file or device/m],
+      [['/dev/video0', 'rtsp://127.0.0.1:9/x'], /^send: (cannot read the source \/dev\/video0: no such file or device|the source \/dev\/video0 is not a device|cannot read the source \/dev\/video0 as video)/m],
+      [[dir, 'rtsp://127.0.0.1:9/x'], /^send: the source .* is not a regular file/m],
+    ];
+    for (const [args, message] of ROWS) {
+      const sender = send(args);
+      assert.equal(await sender.child.exited, 2, sender.child.describe());
+      const output = sender.lines().join('\n');
+      assert.match(output, message);
+      assert.match(output, /run "npm run send -- --help" for the usage/);
+      assert.doesNotMatch(output, /^send: status/m);
+    }
+  });
+
+  // given to ffmpeg as it is, "http:door.mp4" would be an HTTP URL and "subfile,,start,0,end,0,,:x" a protocol
+  test('files whose names read like ffmpeg protocols are read as the files they are', async () => {
+    for (const name of ['http:door.mp4', 'subfile,,start,0,end,0,,:door.mp4']) {
+      await generateClip({ path: join(dir, name), width: 160, height: 120, fps: 5, seconds: 1, codec: 'h264' });
+      const sender = send([name, '--serve', `rtsp://127.0.0.1:${await freePort()}/x`, '--bitrate', '100'], dir);
+      await sender.waitFor(/serving at rtsp:\/\/127\.0\.0\.1:\d+\/x: live/);
+      assert.match(sender.lines().join('\n'), new RegExp(`serving ${join(dir, name).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} at .*: H\\.264 160x120 at 5 fps`));
+      assert.equal(await sender.interrupt(), 0);
+    }
+  });
+
+  test('--help prints the usage on stdout and exits 0', async () => {
+    const sender = send(['--help']);
+    assert.equal(await sender.child.exited, 0);
+    const stdout = sender.child.lastLines().filter((line) => line.stream === 'stdout').map((line) => line.text).join('\n');
+    assert.match(stdout, /^Usage: npm run send -- <source> <target> \[options\]/);
+    assert.match(stdout, /H\.265 cannot go over RTMP/);
   });
 });

@@ -35,9 +35,9 @@ export function parseStatus(text: string): StatusLine | undefined {
   return { text, state: state!, fps: known(fps), kbps: known(kbps), ratio: known(ratio), frames: Number(frames), reconnects: Number(reconnects) };
 }
 
-/** Runs the built `npm run send` (dist/apps/send/src/main.js) with these arguments, its stderr a pipe (no TTY). */
-export function runSender(args: readonly string[], name = 'send'): SenderRun {
-  const child = spawnManaged(name, process.execPath, [MAIN, ...args], { maxLines: 400 });
+/** Runs the built `npm run send` (dist/apps/send/src/main.js) with these arguments (in `cwd`), its stderr a pipe (no TTY). */
+export function runSender(args: readonly string[], cwd?: string): SenderRun {
+  const child = spawnManaged('send', process.execPath, [MAIN, ...args], { maxLines: 400, ...(cwd ? { cwd } : {}) });
   const lines = () => child.lastLines().filter((line) => line.stream === 'stderr').map((line) => line.text);
   return {
     child,
