@@ -9,7 +9,8 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { freePort, generateClip, startRedisServer, startRtmpServer, startVigil } from '../../scripts/support';
+import { rtspServerScript } from '../../apps/send/src/rtsp-serve';
+import { freePort, generateClip, spawnManaged, startRedisServer, startRtmpServer, startVigil } from '../../scripts/support';
 import { FrameTap } from '../support/frame-tap';
 import { descendantArgv, stillRunning } from '../support/process-tree';
 import { startRtspRecordServer } from '../support/rtsp-record-server';
@@ -200,6 +201,26 @@ describe('send --serve: vigil serves the source over RTSP itself', { timeout: 12
       assert.deepEqual(stillRunning(children.map(({ pid }) => pid)), [], 'no child of the sender outlives it');
     } finally {
       await sender.child.stop('SIGKILL');
+    }
+  });
+});
+
+describe('vigil\'s RTSP server (apps/send/rtsp-server.py)', { timeout: 60_000 }, () => {
+  test('a sender killed outright (SIGKILL) leaves neither its server nor its ffmpeg running', async () => {
+    const sender = send(['test://smptebars', '--serve', `rtsp://127.0.0.1:${await freePort()}/bars`, '--size', '160x90', '--fps', '5', '--bitrate', '100']);
+    await sender.waitFor(/serving at .*: live/);
+    const children = descendantArgv(sender.child.process.pid!);
+    assert.equal(children.length, 2, JSON.stringify(children));
+    await sender.child.stop('SIGKILL');
+    // the server sees its stdin end, ffmpeg its stream's reader gone
+    await waitFor('the children to go', () => stillRunning(children.map(({ pid }) => pid)).length === 0, 20_000);
+  });
+
+  test('a --feed mount path or codec that is not a checked word is refused (exit 2), so none reaches a launch line', async () => {
+    for (const feed of ['/a b=h264', '/x=( videotestsrc ! fakesink )', '/x"=h264', 'x=h264', '/x=h266']) {
+      const server = spawnManaged('rtsp-server', '/usr/bin/python3', [rtspServerScript(), '--port', '0', '--feed', feed], { stdin: 'pipe' });
+      assert.equal(await server.exited, 2, `${feed}: ${server.describe()}`);
+      assert.match(server.lastLines().map((line) => line.text).join('\n'), /--feed: (expected \/path=h264 or \/path=h265|the feed codec must be h264 or h265)/);
     }
   });
 });

@@ -1,10 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { StderrTail } from '@vigil/kernel/process';
-import { trackChild } from '@vigil/media/child-processes';
-import { PRESET_FD, privateFd } from '@vigil/media/push';
+import { startFfmpeg } from '@vigil/media/push';
 import { type ProgressBlock, ProgressParser } from './send-figures';
 
 const STDERR_LINES = 8;
@@ -35,26 +33,13 @@ export class SendProcess {
 
   constructor(ffmpeg: string, command: SendCommand, events: SendProcessEvents, mask: (text: string) => string, private readonly graceMs: number) {
     this.stderr = new StderrTail({ maxLines: STDERR_LINES, mask });
-    const preset = command.preset === undefined ? undefined : privateFd(command.preset);
-    const stdio: ('pipe' | 'ignore' | number)[] = ['ignore', 'pipe', 'pipe'];
-    if (preset !== undefined) stdio[PRESET_FD] = preset;
-    else if (command.streamOut) stdio[3] = 'pipe';
-    try {
-      this.child = trackChild(spawn(ffmpeg, command.args, { stdio, detached: true }));
-    } finally {
-      if (preset !== undefined) closeSync(preset);
-    }
-    let settle!: () => void;
-    this.done = new Promise((resolve) => (settle = resolve));
-    const finish = (ending: string): void => {
-      if (this.exited) return;
+    const started = startFfmpeg(ffmpeg, command.args, { preset: command.preset, stdio: ['ignore', 'pipe', 'pipe', ...(command.streamOut ? ['pipe' as const] : [])], detached: true });
+    this.child = started.child;
+    this.done = started.ending.then((ending) => {
       this.exited = true;
-      settle();
       this.stderr.end();
       events.exit({ ending, stderr: this.stderr });
-    };
-    this.child.once('error', (error) => finish(`could not start ${ffmpeg}: ${error.message}`));
-    this.child.once('close', (code, signal) => finish(signal ? `ended by ${signal}` : `exit code ${code}`));
+    });
     this.child.stderr!.setEncoding('utf8').on('data', (chunk: string) => this.stderr.write(chunk));
     const parser = new ProgressParser((block) => events.progress(block));
     createInterface({ input: this.child.stdout! }).on('line', (line) => parser.line(line));

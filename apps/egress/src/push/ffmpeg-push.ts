@@ -1,11 +1,9 @@
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { closeSync } from 'node:fs';
+import type { ChildProcessByStdio } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { maskText } from '@vigil/contracts';
 import { StderrTail } from '@vigil/kernel';
-import { trackChild } from '@vigil/media';
-import { PRESET_FD, privateFd, type PushCommand } from '@vigil/media/push';
+import { type PushCommand, startFfmpeg } from '@vigil/media/push';
 
 const STDERR_LINES = 8;
 /** after stdin closes, ffmpeg flushes and disconnects; past this it is killed */
@@ -56,27 +54,14 @@ export class FfmpegPush implements PushProcess {
   private readonly done: Promise<void>;
 
   constructor(ffmpeg: string, command: PushCommand, events: FfmpegPushEvents) {
-    // the preset (secret options) is the child's fd 3; the child keeps its own copy of the descriptor
-    const preset = command.preset === undefined ? undefined : privateFd(command.preset);
-    const stdio: (number | 'pipe')[] = ['pipe', 'pipe', 'pipe'];
-    if (preset !== undefined) stdio[PRESET_FD] = preset;
-    try {
-      this.child = trackChild(spawn(ffmpeg, command.args, { stdio }) as ChildProcessByStdio<Writable, Readable, Readable>);
-    } finally {
-      if (preset !== undefined) closeSync(preset);
-    }
-    let settle!: () => void;
-    this.done = new Promise((resolve) => (settle = resolve));
-    const finish = (ending: string): void => {
-      if (this.exited) return;
+    // the preset (secret options) is the child's fd 3
+    const started = startFfmpeg(ffmpeg, command.args, { preset: command.preset, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = started.child as ChildProcessByStdio<Writable, Readable, Readable>;
+    this.done = started.ending.then((ending) => {
       this.exited = true;
-      settle();
       this.stderr.end();
       events.exit({ ending, stderr: this.stderr });
-    };
-    this.child.once('error', (error) => finish(`could not start ${ffmpeg}: ${error.message}`));
-    // 'close', not 'exit': stderr has been read to the end, so the reason is in
-    this.child.once('close', (code, signal) => finish(signal ? `ended by ${signal}` : `exit code ${code}`));
+    });
     // EPIPE when ffmpeg dies mid-write: its exit says why
     this.child.stdin.on('error', () => undefined);
     this.child.stdin.on('drain', () => events.drain());

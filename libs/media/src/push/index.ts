@@ -2,6 +2,7 @@
 // `npm run send`: an RTMP target split for a preset on a private fd, and the loopback RTSP relay that holds an RTSP
 // target's credentials.
 export * from './ffmpeg-preset';
+export * from './ffmpeg-child';
 export * from './push-output';
 export * from './private-fd';
 export * from './rtmp-target';
