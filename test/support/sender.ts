@@ -28,7 +28,7 @@ export interface StatusLine {
 
 /** "send: status: live | 25.0 fps | 1987 kbit/s | ratio 212:1 | 1500 frames sent | 0 reconnects", read back. */
 export function parseStatus(text: string): StatusLine | undefined {
-  const match = /^send: status: (\S+) \| ([\d.]+|-) fps \| (\d+|-) kbit\/s \| ratio (?:([\d.]+):1|-) \| (\d+) frames sent \| (\d+) reconnects?$/.exec(text);
+  const match = /^send: status: (\S+) \| ([\d.]+|-) fps \| (\d+|-) kbit\/s \| ratio (?:([\d.]+):1|-) \| (\d+) frames? sent \| (\d+) reconnects?$/.exec(text);
   if (!match) return undefined;
   const [, state, fps, kbps, ratio, frames, reconnects] = match;
   const known = (value: string | undefined) => (value === undefined || value === '-' ? undefined : Number(value));

@@ -86,6 +86,8 @@ async function main(argv: readonly string[]): Promise<number> {
     const stop = (signal: NodeJS.Signals) => resolve({ code: 0, why: `${signal}: stopping` });
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    // the terminal closed: the same clean stop, rather than Node's default exit with its children killed
+    process.once('SIGHUP', stop);
     void serve?.exited.then((why) => resolve({ code: 1, why }));
   });
   board.line(ended.why);

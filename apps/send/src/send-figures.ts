@@ -122,7 +122,7 @@ export function formatStatus(figures: StatusFigures): string {
     `${rates ? rates.fps.toFixed(1) : '-'} fps`,
     `${rates ? Math.round(rates.kbps) : '-'} kbit/s`,
     `ratio ${ratio === undefined ? '-' : `${ratio >= 10 ? Math.round(ratio) : ratio.toFixed(1)}:1`}`,
-    `${figures.frames} frames sent`,
+    `${figures.frames} frame${figures.frames === 1 ? '' : 's'} sent`,
     `${figures.reconnects} reconnect${figures.reconnects === 1 ? '' : 's'}`,
   ].join(' | ');
 }

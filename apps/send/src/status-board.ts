@@ -79,7 +79,7 @@ export class StatusBoard implements ProcessLogger {
   }
 
   private draw(): void {
-    const width = Math.max(20, (this.out.columns ?? 120) - 1);
+    const width = Math.max(20, (this.out.columns || 120) - 1);
     // a line longer than the terminal would wrap, and \r would then redraw only its last row
     this.out.write(`${CLEAR_LINE}${this.clean(this.options.status()).slice(0, width)}`);
     this.drawn = true;
