@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { StderrTail } from '@vigil/kernel/process';
-import { startFfmpeg } from '@vigil/media/push';
+import { type FfmpegChild, startFfmpeg } from '@vigil/media/push';
 import { type ProgressBlock, ProgressParser } from './send-figures';
 
 const STDERR_LINES = 8;
@@ -27,6 +27,7 @@ export interface SendProcessEvents {
  */
 export class SendProcess {
   private readonly child: ChildProcess;
+  private readonly started: FfmpegChild;
   private readonly stderr: StderrTail;
   private exited = false;
   private readonly done: Promise<void>;
@@ -34,6 +35,7 @@ export class SendProcess {
   constructor(ffmpeg: string, command: SendCommand, events: SendProcessEvents, mask: (text: string) => string, private readonly graceMs: number) {
     this.stderr = new StderrTail({ maxLines: STDERR_LINES, mask });
     const started = startFfmpeg(ffmpeg, command.args, { preset: command.preset, stdio: ['ignore', 'pipe', 'pipe', ...(command.streamOut ? ['pipe' as const] : [])], detached: true });
+    this.started = started;
     this.child = started.child;
     this.done = started.ending.then((ending) => {
       this.exited = true;
@@ -60,17 +62,13 @@ export class SendProcess {
 
   /** SIGINT, on which ffmpeg ends the stream (an RTSP TEARDOWN, the FLV trailer) and exits; SIGKILL after the grace. */
   async stop(): Promise<void> {
-    if (this.exited) return;
-    this.child.kill('SIGINT');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), this.graceMs);
+    await this.started.stop(() => this.child.kill('SIGINT'), this.graceMs);
     await this.done;
-    clearTimeout(timer);
   }
 
   /** Ends it now (a stalled send); resolves once it exited. */
   async kill(): Promise<void> {
-    if (this.exited) return;
-    this.child.kill('SIGKILL');
+    await this.started.kill();
     await this.done;
   }
 }

@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { maskText } from '@vigil/contracts';
 import { StderrTail } from '@vigil/kernel';
-import { type PushCommand, startFfmpeg } from '@vigil/media/push';
+import { type FfmpegChild, type PushCommand, startFfmpeg } from '@vigil/media/push';
 
 const STDERR_LINES = 8;
 /** after stdin closes, ffmpeg flushes and disconnects; past this it is killed */
@@ -49,6 +49,7 @@ export interface FfmpegPushEvents {
  */
 export class FfmpegPush implements PushProcess {
   private readonly child: ChildProcessByStdio<Writable, Readable, Readable>;
+  private readonly started: FfmpegChild;
   private readonly stderr = new StderrTail({ maxLines: STDERR_LINES, mask: maskText });
   private exited = false;
   private readonly done: Promise<void>;
@@ -56,6 +57,7 @@ export class FfmpegPush implements PushProcess {
   constructor(ffmpeg: string, command: PushCommand, events: FfmpegPushEvents) {
     // the preset (secret options) is the child's fd 3
     const started = startFfmpeg(ffmpeg, command.args, { preset: command.preset, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.started = started;
     this.child = started.child as ChildProcessByStdio<Writable, Readable, Readable>;
     this.done = started.ending.then((ending) => {
       this.exited = true;
@@ -94,17 +96,13 @@ export class FfmpegPush implements PushProcess {
 
   /** Closes stdin so ffmpeg finishes the stream cleanly; kills it if it takes too long. */
   async end(): Promise<void> {
-    if (this.exited) return;
-    this.child.stdin.end();
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), END_GRACE_MS);
+    await this.started.stop(() => this.child.stdin.end(), END_GRACE_MS);
     await this.done;
-    clearTimeout(timer);
   }
 
   /** Stops it now (a stalled push); resolves once it exited. */
   async kill(): Promise<void> {
-    if (this.exited) return;
-    this.child.kill('SIGKILL');
+    await this.started.kill();
     await this.done;
   }
 }

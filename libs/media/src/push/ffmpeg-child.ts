@@ -17,6 +17,10 @@ export interface FfmpegChild {
   child: ChildProcess;
   /** how it ended, once its output is read to the end: 'exit code 1', 'ended by SIGKILL', 'could not start ffmpeg: ...' */
   ending: Promise<string>;
+  /** `begin` asks it to end (stdin closed, SIGINT); SIGKILL after `graceMs`; resolves once it ended */
+  stop(begin: () => void, graceMs: number): Promise<void>;
+  /** SIGKILL; resolves once it ended */
+  kill(): Promise<void>;
 }
 
 /**
@@ -39,5 +43,22 @@ export function startFfmpeg(ffmpeg: string, args: readonly string[], options: Ff
     // 'close', not 'exit': stderr has been read to the end, so the reason is in
     child.once('close', (code, signal) => resolve(signal ? `ended by ${signal}` : `exit code ${code}`));
   });
-  return { child, ending };
+  let over = false;
+  void ending.then(() => (over = true));
+  return {
+    child,
+    ending,
+    stop: async (begin, graceMs) => {
+      if (over) return;
+      begin();
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await ending;
+      clearTimeout(timer);
+    },
+    kill: async () => {
+      if (over) return;
+      child.kill('SIGKILL');
+      await ending;
+    },
+  };
 }
