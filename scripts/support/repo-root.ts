@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 /**
- * Finds `relativePath` (e.g. 'scripts/rtsp-server.py') in the repository, walking up from the
+ * Finds `relativePath` (e.g. 'apps/send/rtsp-server.py') in the repository, walking up from the
  * compiled file's directory and then from the working directory. Both are needed: dist/ lives
  * inside the repo, but a build may be emitted elsewhere (tsc --outDir /tmp/...).
  */

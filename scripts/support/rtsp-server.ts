@@ -22,10 +22,10 @@ export interface RtspServerHandle {
 // python3-gi and the GstRtspServer typelib are Debian packages, invisible to a pyenv/venv python.
 const SYSTEM_PYTHON = process.env.VIGIL_SYSTEM_PYTHON ?? '/usr/bin/python3';
 
-/** Starts scripts/rtsp-server.py (gst-rtsp-server) and resolves once it listens. */
+/** Starts apps/send/rtsp-server.py (gst-rtsp-server) and resolves once it listens. */
 export async function startRtspServer(opts: RtspServerOptions): Promise<RtspServerHandle> {
   const python = requireExecutable(SYSTEM_PYTHON, 'The RTSP test server needs the system python with python3-gi and gir1.2-gst-rtsp-server-1.0 (apt-get install python3-gi gir1.2-gst-rtsp-server-1.0), or set VIGIL_SYSTEM_PYTHON.');
-  const script = process.env.VIGIL_RTSP_SERVER_SCRIPT ?? findRepoFile('scripts/rtsp-server.py');
+  const script = process.env.VIGIL_RTSP_SERVER_SCRIPT ?? findRepoFile('apps/send/rtsp-server.py');
   const entries = Object.entries(opts.mounts);
   if (entries.length === 0) throw new Error('startRtspServer: at least one mount is required');
 

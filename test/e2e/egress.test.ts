@@ -84,6 +84,7 @@ describe('egress end to end', { timeout: 120_000 }, () => {
     assert.ok(sample.frames > 0);
     const status = (await egressOf('yard'))!;
     assert.equal(status.stream, 'annotated');
+    assert.equal(status.codec, 'h264');
     assert.ok(status.pushed > 0);
     assert.ok((await metric(vigil.url, 'vigil_egress_frames_pushed_total', { camera: 'yard' }))! > 0);
     assert.equal(await metric(vigil.url, 'vigil_egress_state', { camera: 'yard', state: 'live' }), 1);
@@ -105,6 +106,17 @@ describe('egress end to end', { timeout: 120_000 }, () => {
     assert.equal(refused.status, 400);
     assert.match(JSON.stringify(refused.body), /egress\.url.*user:password/);
     assert.equal(JSON.stringify(refused.body).includes('s3cret'), false);
+  });
+
+  // ffmpeg 5.1 cannot put H.265 in FLV: accepted, the push would fail at every start with ffmpeg's cryptic words
+  test('an H.265 egress to an RTMP url is refused with a 400 naming egress.codec, saying why and suggesting RTSP', async () => {
+    const refused = await sendJson('POST', `${vigil.url}/api/cameras`, { id: 'hevc', url: 'test://ball', egress: { url: rtmp.url('live/hevc'), codec: 'h265' } });
+    assert.equal(refused.status, 400);
+    const body = JSON.stringify(refused.body);
+    assert.match(body, /egress\.codec/);
+    assert.match(body, /H\.265 cannot be pushed over RTMP: ffmpeg 5\.1 \(Debian 12\)/);
+    assert.match(body, /over RTSP/);
+    assert.equal((await getJson(`${vigil.url}/api/cameras/hevc`)).status, 404);
   });
 
   test('a camera added over the API starts a push (raw stream), and removing it stops the push', async () => {

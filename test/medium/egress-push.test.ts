@@ -8,7 +8,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { CameraEgressInput } from '@vigil/contracts';
+import { cameraEgressSchema, type CameraEgressInput } from '@vigil/contracts';
 import type { Pusher } from '../../apps/egress/src/push/pusher';
 import { freePort, startRtmpServer, type RtmpServerHandle } from '../../scripts/support';
 import { feedFrames, testJpegs, testPusher } from '../support/egress-feed';
@@ -199,6 +199,54 @@ describe('egress push over RTSP (ffmpeg listening for RECORD)', () => {
       stop();
       await pusher.close();
       await listener.stop();
+    }
+  });
+});
+
+describe('egress push in H.265', () => {
+  test('over RTSP (ffmpeg listening for RECORD): the received stream is HEVC at the frames size, read back by ffprobe', async () => {
+    const file = join(dir, 'received-hevc.ts');
+    const listener = listenRtsp(await freePort(), file);
+    const pusher = pusherFor({ url: listener.url, codec: 'h265', bitrate: 400 });
+    const stop = feed(pusher);
+    try {
+      await waitFor('the push to be live', () => pusher.status().state === 'live', 20_000);
+      assert.deepEqual([pusher.status().codec, pusher.status().encoder], ['h265', 'x265']);
+      await waitFor('a few seconds received', async () => pusher.status().pushed >= 20 && (await stat(file)).size > 0, 20_000);
+      stop();
+      await pusher.close();
+      await waitFor('the RTSP listener to finish', () => !listener.child.running, 10_000);
+      const sample = await sampleStream(file, 30);
+      assert.equal(sample.codec, 'hevc');
+      assert.equal(sample.pixFmt, 'yuv420p');
+      assert.deepEqual([sample.width, sample.height], [WIDTH - 1, HEIGHT - 1]);
+      assert.ok(sample.frames >= 10, `only ${sample.frames} frames`);
+    } finally {
+      stop();
+      await pusher.close();
+      await listener.stop();
+    }
+  });
+
+  // the schema refuses this; a record written straight into Redis (or by an older vigil) has passed no schema
+  test('to an RTMP url (a record no schema checked): state error with the reason, and no ffmpeg is started', async () => {
+    const server = await startRtmpServer();
+    const config = { ...cameraEgressSchema.parse({ url: 'rtsp://127.0.0.1:9/x', codec: 'h265' }), url: server.url('live/hevc') };
+    const pusher = pusherFor({ url: config.url }, { config });
+    const stop = feed(pusher);
+    try {
+      await waitFor('the refusal', () => pusher.status().state === 'error', 20_000);
+      assert.match(pusher.status().reason ?? '', /^H\.265 cannot be pushed over RTMP: ffmpeg 5\.1 \(Debian 12\).*enhanced RTMP \(FFmpeg 6\.1 or newer\).*over RTSP/);
+      // a few more frames and the retry period pass: still nothing runs, and nothing retries
+      const before = pusher.status().since;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      assert.deepEqual(descendantArgv(process.pid).filter(({ argv }) => argv.some((arg) => arg.includes('ffmpeg'))), [], 'no ffmpeg ran');
+      assert.equal(pusher.status().reconnects, 0);
+      assert.equal(pusher.status().since, before);
+    } finally {
+      stop();
+      await pusher.close();
+      await server.stop();
     }
   });
 });

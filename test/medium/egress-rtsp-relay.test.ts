@@ -13,8 +13,8 @@ import { after, before, describe, test } from 'node:test';
 import { FfmpegPush } from '../../apps/egress/src/push/ffmpeg-push';
 import { pushArgs } from '../../apps/egress/src/push/push-args';
 import type { Pusher } from '../../apps/egress/src/push/pusher';
-import { RtspRelay } from '../../apps/egress/src/push/rtsp-relay';
-import { rtspTarget } from '../../apps/egress/src/push/rtsp-target';
+import { RtspRelay } from '../../libs/media/src/push/rtsp-relay';
+import { rtspTarget } from '../../libs/media/src/push/rtsp-target';
 import { maskUrl } from '@vigil/contracts';
 import { freePort } from '../../scripts/support';
 import { feedFrames, testJpegs, testPusher } from '../support/egress-feed';
@@ -140,7 +140,7 @@ describe('the relay admits only the ffmpeg child', () => {
     const intruderClosed = new Promise<void>((resolve) => intruder.once('close', () => resolve()));
 
     let frames = 0;
-    const push = new FfmpegPush('ffmpeg', pushArgs({ url: relay.url, encoder: 'x264', fps: FPS, bitrateKbps: 300, keyframeSeconds: 1 }), {
+    const push = new FfmpegPush('ffmpeg', pushArgs({ url: relay.url, encoder: { codec: 'h264', name: 'x264' }, fps: FPS, bitrateKbps: 300, keyframeSeconds: 1 }), {
       progress: (count) => (frames = count),
       drain: () => undefined,
       exit: () => undefined,

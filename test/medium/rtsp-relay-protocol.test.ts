@@ -8,11 +8,11 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, test } from 'node:test';
-import { parseChallenges } from '../../apps/egress/src/push/rtsp-auth';
-import { headerValues, requestOf, RTSP_LIMITS, type RtspMessage } from '../../apps/egress/src/push/rtsp-message';
-import { RtspRelay } from '../../apps/egress/src/push/rtsp-relay';
-import { RtspSplitter } from '../../apps/egress/src/push/rtsp-splitter';
-import { rtspTarget } from '../../apps/egress/src/push/rtsp-target';
+import { parseChallenges } from '../../libs/media/src/push/rtsp-auth';
+import { headerValues, requestOf, RTSP_LIMITS, type RtspMessage } from '../../libs/media/src/push/rtsp-message';
+import { RtspRelay } from '../../libs/media/src/push/rtsp-relay';
+import { RtspSplitter } from '../../libs/media/src/push/rtsp-splitter';
+import { rtspTarget } from '../../libs/media/src/push/rtsp-target';
 import { waitFor } from '../support/wait';
 
 const USER = 'cam';

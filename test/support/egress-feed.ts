@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cameraEgressSchema, type CameraEgressInput, type Frame } from '@vigil/contracts';
+import { cameraEgressSchema, type CameraEgressInput, CPU_ENCODERS, type Frame } from '@vigil/contracts';
 import { Pusher, type PusherOptions } from '../../apps/egress/src/push/pusher';
 import { generateImageSequence } from '../../scripts/support';
 
@@ -22,7 +22,8 @@ export function feedFrames(offer: (frame: Frame) => void, jpegs: readonly Buffer
   return () => clearInterval(timer);
 }
 
-/** A pusher for camera `cam` with x264 and quick reconnects, as the egress service would make one. */
-export function testPusher(egress: CameraEgressInput, options: Pick<PusherOptions, 'idleMs' | 'admit' | 'events'> = {}): Pusher {
-  return new Pusher({ camera: 'cam', config: cameraEgressSchema.parse(egress), encoder: { name: 'x264' }, reconnect: { minMs: 200, maxMs: 400 }, ...options, idleMs: options.idleMs ?? 1500 });
+/** A pusher for camera `cam` with the codec's CPU encoder (x264, x265) and quick reconnects, as the egress service would make one. */
+export function testPusher(egress: CameraEgressInput, options: Pick<PusherOptions, 'idleMs' | 'admit' | 'events'> & Partial<Pick<PusherOptions, 'config'>> = {}): Pusher {
+  const config = options.config ?? cameraEgressSchema.parse(egress);
+  return new Pusher({ camera: 'cam', encoder: { name: CPU_ENCODERS[config.codec] }, reconnect: { minMs: 200, maxMs: 400 }, ...options, config, idleMs: options.idleMs ?? 1500 });
 }

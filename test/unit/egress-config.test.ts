@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseCamerasFile } from '@vigil/config';
-import { cameraEgressSchema, egressProtocol } from '@vigil/contracts';
+import { cameraEgressSchema, codecTargetProblem, egressProtocol } from '@vigil/contracts';
 
 /** The cameras file's message for one camera with this egress section. */
 function refusal(egress: unknown): string {
@@ -21,12 +21,13 @@ describe('the egress section of a camera', () => {
       stream: 'annotated',
       bitrate: 2000,
       keyframeSeconds: 2,
+      codec: 'h264',
       encoder: 'auto',
     });
   });
 
   test('keeps every field given, for RTMP, RTMPS and RTSP targets', () => {
-    const full = { enabled: false, url: 'rtsp://user:pw@media:8554/yard', stream: 'raw', fps: 12.5, bitrate: 800, keyframeSeconds: 1, encoder: 'x264' } as const;
+    const full = { enabled: false, url: 'rtsp://user:pw@media:8554/yard', stream: 'raw', fps: 12.5, bitrate: 800, keyframeSeconds: 1, codec: 'h264', encoder: 'x264' } as const;
     assert.deepEqual(cameraEgressSchema.parse(full), full);
     assert.equal(cameraEgressSchema.parse({ url: 'rtmps://media/live/yard' }).url, 'rtmps://media/live/yard');
     assert.equal(egressProtocol('RTSP://media/yard'), 'rtsp');
@@ -54,5 +55,28 @@ describe('the egress section of a camera', () => {
   test('a refused URL never repeats its credentials', () => {
     const message = refusal({ url: 'ftp://admin:hunter2@media/live' });
     assert.doesNotMatch(message, /hunter2/);
+  });
+
+  test('codec h265 over RTSP is kept, with x265 or nvenc', () => {
+    for (const encoder of ['auto', 'x265', 'nvenc'] as const) assert.equal(cameraEgressSchema.parse({ url: 'rtsp://media:8554/yard', codec: 'h265', encoder }).codec, 'h265');
+  });
+
+  // ffmpeg 5.1 refuses H.265 in FLV; a push accepted here would fail at every start instead, with a cryptic reason
+  test('codec h265 over RTMP or RTMPS is refused at the codec field, saying why and what to use instead', () => {
+    for (const url of ['rtmp://m/live/x', 'rtmps://m/live/x']) {
+      const message = refusal({ url, codec: 'h265' });
+      assert.match(message, /cameras\[1\]\.egress\.codec: H\.265 cannot be pushed over RTMP: ffmpeg 5\.1 \(Debian 12\)/);
+      assert.match(message, /enhanced RTMP \(FFmpeg 6\.1 or newer\)/);
+      assert.match(message, /over RTSP/);
+    }
+    assert.equal(codecTargetProblem('h265', 'rtsp://m/x'), undefined);
+    assert.equal(codecTargetProblem('h264', 'rtmp://m/live/x'), undefined);
+    assert.match(codecTargetProblem('h265', 'RTMP://m/live/x') ?? '', /^H\.265 cannot be pushed over RTMP/);
+  });
+
+  test("a CPU encoder of the other codec is refused at the encoder field (x264 makes no H.265)", () => {
+    assert.match(refusal({ url: 'rtsp://m/x', codec: 'h265', encoder: 'x264' }), /cameras\[1\]\.egress\.encoder: x264 does not encode H\.265: with codec h265 use auto, nvenc or x265/);
+    assert.match(refusal({ url: 'rtsp://m/x', encoder: 'x265' }), /cameras\[1\]\.egress\.encoder: x265 does not encode H\.264/);
+    assert.match(refusal({ url: 'rtsp://m/x', codec: 'av1' }), /cameras\[1\]\.egress\.codec: /);
   });
 });

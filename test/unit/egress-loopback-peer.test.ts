@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { socketInode } from '../../apps/egress/src/push/loopback-peer';
+import { socketInode } from '../../libs/media/src/push/loopback-peer';
 
 // a /proc/net/tcp listing (little-endian machine): the relay listening on 41000 (0xA028), ffmpeg connected to it from
 // 127.0.0.1:50000 (0xC350), the relay's end of that connection, and an intruder from 127.0.0.2 on the same port

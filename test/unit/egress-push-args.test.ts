@@ -1,9 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { liveEncoderArgs, presetLines, pushArgs } from '../../apps/egress/src/push/push-args';
-import { rtmpTarget } from '../../apps/egress/src/push/rtmp-target';
+import { presetLines, rtmpTarget } from '@vigil/media/push';
+import { pushArgs } from '../../apps/egress/src/push/push-args';
 
-const base = { encoder: 'x264' as const, fps: 25, bitrateKbps: 1500, keyframeSeconds: 2 };
+const base = { encoder: { codec: 'h264', name: 'x264' } as const, fps: 25, bitrateKbps: 1500, keyframeSeconds: 2 };
 
 /** The value after `flag`, as ffmpeg reads it. */
 function option(args: string[], flag: string): string | undefined {
@@ -89,33 +89,5 @@ describe('presetLines', () => {
 
   test('an empty value is left out (ffmpeg refuses an empty line value and derives the same empty one)', () => {
     assert.equal(presetLines({ rtmp_app: '', rtmp_playpath: 'x' }), 'rtmp_playpath=x\n');
-  });
-});
-
-describe('liveEncoderArgs', () => {
-  test('x264: zero-latency, constant bitrate, a keyframe every keyframeSeconds at the output rate, yuv420p', () => {
-    const args = liveEncoderArgs('x264', { fps: 15, bitrateKbps: 800, keyframeSeconds: 2 });
-    assert.equal(option(args, '-c:v'), 'libx264');
-    assert.equal(option(args, '-tune'), 'zerolatency');
-    assert.equal(option(args, '-b:v'), '800k');
-    assert.equal(option(args, '-maxrate'), '800k');
-    assert.equal(option(args, '-g'), '30');
-    assert.equal(option(args, '-keyint_min'), '30');
-    assert.equal(option(args, '-sc_threshold'), '0');
-    assert.equal(option(args, '-pix_fmt'), 'yuv420p');
-  });
-
-  test('NVENC: h264_nvenc with low-latency CBR and no B-frames', () => {
-    const args = liveEncoderArgs('nvenc', { fps: 30, bitrateKbps: 4000, keyframeSeconds: 1 });
-    assert.equal(option(args, '-c:v'), 'h264_nvenc');
-    assert.equal(option(args, '-tune'), 'll');
-    assert.equal(option(args, '-rc'), 'cbr');
-    assert.equal(option(args, '-bf'), '0');
-    assert.equal(option(args, '-g'), '30');
-    assert.equal(args.includes('-sc_threshold'), false);
-  });
-
-  test('a keyframe interval below one frame still gives a GOP of one', () => {
-    assert.equal(option(liveEncoderArgs('x264', { fps: 1, bitrateKbps: 500, keyframeSeconds: 0.5 }), '-g'), '1');
   });
 });

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { authorizerFor, parseChallenges, pickChallenge, type Challenge } from '../../apps/egress/src/push/rtsp-auth';
+import { authorizerFor, parseChallenges, pickChallenge, type Challenge } from '../../libs/media/src/push/rtsp-auth';
 
 /** The fields of a Digest Authorization header, unquoted. */
 function fields(header: string): Record<string, string> {

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RTSP_LIMITS, RtspProtocolError, serialize, type RtspMessage } from '../../apps/egress/src/push/rtsp-message';
-import { RtspSplitter, type RtspPiece } from '../../apps/egress/src/push/rtsp-splitter';
+import { RTSP_LIMITS, RtspProtocolError, serialize, type RtspMessage } from '../../libs/media/src/push/rtsp-message';
+import { RtspSplitter, type RtspPiece } from '../../libs/media/src/push/rtsp-splitter';
 import { mulberry32 } from '../support/seeded-random';
 
 function frame(channel: number, length: number, fill: number): Buffer {

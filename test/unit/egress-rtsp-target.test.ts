@@ -2,9 +2,9 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pushArgs } from '../../apps/egress/src/push/push-args';
 import { pushLauncher } from '../../apps/egress/src/push/push-launch';
-import { serialize, type RtspMessage } from '../../apps/egress/src/push/rtsp-message';
-import { rebase, sdpWithAddress, towardServer } from '../../apps/egress/src/push/rtsp-rewrite';
-import { loopbackUrl, rtspTarget } from '../../apps/egress/src/push/rtsp-target';
+import { serialize, type RtspMessage } from '../../libs/media/src/push/rtsp-message';
+import { rebase, sdpWithAddress, towardServer } from '../../libs/media/src/push/rtsp-rewrite';
+import { loopbackUrl, rtspTarget } from '../../libs/media/src/push/rtsp-target';
 
 describe('rtspTarget: the control URI ffmpeg would have used, and the credentials apart', () => {
   test('user info dropped, the port defaulted to 554 as ffmpeg does, path and query kept as written', () => {
@@ -53,7 +53,7 @@ describe('rtspTarget: the control URI ffmpeg would have used, and the credential
 });
 
 describe('pushLauncher and pushArgs: no RTSP credentials on ffmpeg\'s command line', () => {
-  const base = { encoder: 'x264' as const, fps: 25, bitrateKbps: 1500, keyframeSeconds: 2 };
+  const base = { encoder: { codec: 'h264', name: 'x264' } as const, fps: 25, bitrateKbps: 1500, keyframeSeconds: 2 };
 
   test('pushArgs refuses an rtsp URL with user info (bug guarded: a caller bypassing the relay)', () => {
     assert.throws(() => pushArgs({ ...base, url: 'rtsp://u:p@media/x' }), /must push through the RTSP relay/);

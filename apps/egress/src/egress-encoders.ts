@@ -1,48 +1,70 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
-import type { CameraEgressConfig } from '@vigil/contracts';
-import { type EncoderChoice, type H264EncoderName, type ProbeOutcome, selectEncoder, testEncode } from '@vigil/media';
-import { liveEncoderArgs, PROBE_SETTINGS } from './push/push-args';
+import { type CameraEgressConfig, codecTargetProblem, CPU_ENCODERS, type VideoCodec } from '@vigil/contracts';
+import { codecLabel, type EncoderChoice, type EncoderName, liveEncoderArgs, type PreferenceOf, PROBE_SETTINGS, type ProbeOutcome, selectEncoder, testEncode } from '@vigil/media';
 
 const PROBE_TIMEOUT_MS = 20_000;
-const ROLE = 'egress encoder';
 
 /**
- * Which H.264 encoder each push uses. The service-wide choice (EGRESS_ENCODER) is made once at start by real test
- * encodes with the live options, and a forced encoder that fails stops the service there. A camera that names its
- * own encoder gets it if its test encode (made once, then remembered) works, else the camera alone is in error.
+ * Which encoder each push uses. The service-wide H.264 choice (EGRESS_ENCODER) is made once at start by real test
+ * encodes with the live options, and a forced encoder that fails stops the service there; the H.265 one is made the
+ * same way when the first H.265 camera comes (each codec has its own test encodes: a GPU may encode one and not the
+ * other). A camera that names its own encoder gets it if its test encode (made once, then remembered) works, else the
+ * camera alone is in error; so is a camera whose codec its target cannot carry.
  */
 @Injectable()
 export class EgressEncoders {
-  private choice?: EncoderChoice;
-  private readonly probes = new Map<H264EncoderName, Promise<ProbeOutcome>>();
+  private readonly choices = new Map<VideoCodec, Promise<EncoderChoice<EncoderName>>>();
+  private readonly probes = new Map<string, Promise<ProbeOutcome>>();
   private readonly ffmpeg = 'ffmpeg';
 
   constructor(@Inject(VIGIL_CONFIG) private readonly config: VigilConfig) {}
 
-  /** Chooses the service-wide encoder; throws EncoderUnavailableError (the service refuses to start). */
-  async init(): Promise<EncoderChoice> {
-    this.choice = await selectEncoder(this.config.egress.encoder, (name) => this.probe(name), ROLE);
-    return this.choice;
+  /** Chooses the service-wide H.264 encoder; throws EncoderUnavailableError (the service refuses to start). */
+  async init(): Promise<EncoderChoice<EncoderName>> {
+    return this.serviceChoice('h264');
   }
 
   /** The encoder for a camera's push, or why it has none. */
-  async forCamera(egress: CameraEgressConfig): Promise<{ name: H264EncoderName } | { error: string }> {
-    if (egress.encoder === 'auto') return this.choice ? { name: this.choice.encoder } : { error: 'no egress encoder chosen yet' };
+  async forCamera(egress: CameraEgressConfig): Promise<{ name: EncoderName } | { error: string }> {
+    const problem = codecTargetProblem(egress.codec, egress.url);
+    if (problem) return { error: problem };
     try {
-      const choice = await selectEncoder(egress.encoder, (name) => this.probe(name), ROLE);
+      const choice = egress.encoder === 'auto'
+        ? await this.serviceChoice(egress.codec)
+        : await selectEncoder<VideoCodec>(egress.encoder, (name) => this.probe(egress.codec, name), roleOf(egress.codec), egress.codec);
       return { name: choice.encoder };
     } catch (error) {
       return { error: (error as Error).message };
     }
   }
 
-  private probe(name: H264EncoderName): Promise<ProbeOutcome> {
-    let outcome = this.probes.get(name);
+  private serviceChoice(codec: VideoCodec): Promise<EncoderChoice<EncoderName>> {
+    let choice = this.choices.get(codec);
+    if (!choice) {
+      choice = selectEncoder<VideoCodec>(servicePreference(this.config.egress.encoder, codec), (name) => this.probe(codec, name), roleOf(codec), codec);
+      this.choices.set(codec, choice);
+    }
+    return choice;
+  }
+
+  /** One real test encode per codec and encoder, remembered (tests replace it). */
+  protected probe(codec: VideoCodec, name: EncoderName): Promise<ProbeOutcome> {
+    const key = `${codec} ${name}`;
+    let outcome = this.probes.get(key);
     if (!outcome) {
-      outcome = testEncode(this.ffmpeg, liveEncoderArgs(name, PROBE_SETTINGS), PROBE_TIMEOUT_MS);
-      this.probes.set(name, outcome);
+      outcome = testEncode(this.ffmpeg, liveEncoderArgs({ codec, name }, PROBE_SETTINGS), PROBE_TIMEOUT_MS);
+      this.probes.set(key, outcome);
     }
     return outcome;
   }
+}
+
+/** EGRESS_ENCODER for a codec: its `x264` means the CPU, whose encoder for H.265 is x265. */
+export function servicePreference(preference: VigilConfig['egress']['encoder'], codec: VideoCodec): PreferenceOf<VideoCodec> {
+  return preference === 'x264' ? CPU_ENCODERS[codec] : preference;
+}
+
+function roleOf(codec: VideoCodec): string {
+  return codec === 'h264' ? 'egress encoder' : `egress encoder (${codecLabel(codec)})`;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { cameraDetectSchema } from './detection';
-import { cameraEgressSchema } from './egress';
+import { cameraEgressFieldsSchema, cameraEgressSchema } from './egress';
 import { classifySource, SourceError } from './source';
 import { ENV_NAMES, inputLimits, withinLength, withinMax } from './limits';
 
@@ -155,7 +155,7 @@ export const inferenceStatusSchema: z.ZodType<InferenceStatus> = z
 export const cameraViewSchema = cameraFieldsSchema.extend({
   // masked, so no longer a source the policy would take: a shape, not a check
   url: z.string().min(1).describe('the source, credentials masked'),
-  egress: cameraEgressSchema.extend({ url: z.string().min(1).describe('the target, credentials masked') }).optional(),
+  egress: cameraEgressFieldsSchema.extend({ url: z.string().min(1).describe('the target, credentials masked') }).optional(),
   status: cameraStatusSchema.nullable().describe('capture status, written by the ingest instance that owns the camera; null before its first report'),
   inference: inferenceStatusSchema.nullable().describe('inference status, for cameras with a `detect` section; null otherwise or before its first report'),
 });

@@ -3,6 +3,11 @@ import { withinLength } from './limits';
 import { STREAMS } from './channels';
 
 const EGRESS_SCHEMES = ['rtmp:', 'rtmps:', 'rtsp:'] as const;
+
+/** The encoders an egress may name: NVIDIA's (either codec) or a codec's CPU encoder. */
+export const EGRESS_ENCODERS = ['auto', 'nvenc', 'x264', 'x265'] as const;
+/** The CPU encoder of each codec (ffmpeg's libx264, libx265). */
+export const CPU_ENCODERS = { h264: 'x264', h265: 'x265' } as const;
 export type EgressProtocol = 'rtmp' | 'rtsp';
 
 /** Which server protocol an egress URL speaks (rtmps is RTMP over TLS). Assumes a URL the schema accepted. */
@@ -31,11 +36,22 @@ export function egressUrlProblem(url: string): string | undefined {
   return undefined;
 }
 
+/** The codecs vigil encodes live video to (egress pushes, `npm run send`). Alarm clips are always H.264. */
+export const VIDEO_CODECS = ['h264', 'h265'] as const;
+export type VideoCodec = (typeof VIDEO_CODECS)[number];
+
 /**
- * A camera's `egress` section: its frames re-encoded to H.264 and pushed to an RTMP or RTSP server. Every default
- * is here; the egress service reads the parsed value.
+ * Why a codec cannot be pushed to a URL, or undefined when it can: H.265 in FLV needs enhanced RTMP, which FFmpeg has
+ * only since 6.1, and Debian 12 ships 5.1. One message for every place that refuses it (the API, the cameras file,
+ * egress before it starts ffmpeg, `npm run send`).
  */
-export const cameraEgressSchema = z
+export function codecTargetProblem(codec: VideoCodec, url: string): string | undefined {
+  if (codec !== 'h265' || egressProtocol(url) !== 'rtmp') return undefined;
+  return 'H.265 cannot be pushed over RTMP: ffmpeg 5.1 (Debian 12) cannot put H.265 in FLV/RTMP ("Video codec hevc not compatible with flv"), which needs enhanced RTMP (FFmpeg 6.1 or newer); push H.265 over RTSP instead (an rtsp:// target), or use codec h264 for RTMP';
+}
+
+/** The fields of an `egress` section, each checked on its own; cameraEgressSchema adds the checks across fields. */
+export const cameraEgressFieldsSchema = z
   .object({
     enabled: z.boolean().default(true),
     /** rtmp://host/app/stream, rtmps://..., or rtsp://host:port/path (ANNOUNCE/RECORD over TCP) */
@@ -51,10 +67,25 @@ export const cameraEgressSchema = z
     bitrate: z.number().int().min(100).max(50_000).default(2000),
     /** seconds between keyframes (a player joining waits up to this long) */
     keyframeSeconds: z.number().min(0.5).max(10).default(2),
-    /** `auto`: the service's choice (EGRESS_ENCODER); `nvenc` or `x264` for this camera only */
-    encoder: z.enum(['auto', 'nvenc', 'x264']).default('auto'),
+    /** `h264`, or `h265` (RTSP targets only: see codecTargetProblem) */
+    codec: z.enum(VIDEO_CODECS).default('h264'),
+    /** `auto`: the service's choice (EGRESS_ENCODER); `nvenc`, or the CPU encoder of the codec (`x264`, `x265`), for this camera only */
+    encoder: z.enum(EGRESS_ENCODERS).default('auto'),
   })
   .strict();
+
+/**
+ * A camera's `egress` section: its frames re-encoded to H.264 or H.265 and pushed to an RTMP or RTSP server. Every
+ * default is here; the egress service reads the parsed value.
+ */
+export const cameraEgressSchema = cameraEgressFieldsSchema.superRefine((egress, ctx) => {
+  const problem = egressUrlProblem(egress.url) === undefined ? codecTargetProblem(egress.codec, egress.url) : undefined;
+  if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['codec'], message: problem });
+  const cpu = CPU_ENCODERS[egress.codec];
+  if (egress.encoder !== 'auto' && egress.encoder !== 'nvenc' && egress.encoder !== cpu) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['encoder'], message: `${egress.encoder} does not encode ${egress.codec === 'h264' ? 'H.264' : 'H.265'}: with codec ${egress.codec} use auto, nvenc or ${cpu}` });
+  }
+});
 export type CameraEgressConfig = z.output<typeof cameraEgressSchema>;
 export type CameraEgressInput = z.input<typeof cameraEgressSchema>;
 
@@ -75,7 +106,8 @@ export const egressStatusSchema = z
     stream: z.enum(STREAMS),
     state: z.enum(EGRESS_STATES),
     reason: z.string().optional().describe('why it is in `error` (masked)'),
-    encoder: z.enum(['nvenc', 'x264']).optional().describe('the encoder in use; absent when none could be used for this camera'),
+    codec: z.enum(VIDEO_CODECS).describe('the codec pushed'),
+    encoder: z.enum(['nvenc', 'x264', 'x265']).optional().describe('the encoder in use; absent when none could be used for this camera'),
     fps: z.number().nonnegative().optional().describe('output frame rate of the running (or last) ffmpeg'),
     width: count.optional(),
     height: count.optional(),

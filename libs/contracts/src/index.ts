@@ -2,6 +2,7 @@ export * from './envelope';
 export * from './channels';
 export * from './source';
 export * from './mask';
+export * from './one-line';
 export * from './camera';
 export * from './camera-status-view';
 export * from './socket-events';

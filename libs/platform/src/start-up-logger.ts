@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { ConsoleLogger, type LogLevel } from '@nestjs/common';
 import type { LogFormat } from '@vigil/config';
-import { maskText } from '@vigil/contracts';
+import { maskText, oneLine } from '@vigil/contracts';
 import { cameraOfLine } from './log-fields';
 
 /**
@@ -74,12 +74,6 @@ function maskLogged(message: unknown): unknown {
   if (typeof message === 'string') return maskText(message);
   if (typeof message === 'function') return message;
   return maskText(inspect(message));
-}
-
-/** Line breaks and other control characters (a terminal's escape sequences too) written out as escapes. */
-function oneLine(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u0008\u000a-\u001f\u007f]/g, (char) => (char === '\n' ? '\\n' : char === '\r' ? '\\r' : `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`));
 }
 
 /** Nest passes the context as the last optional parameter. */

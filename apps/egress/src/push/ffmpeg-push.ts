@@ -1,12 +1,9 @@
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { closeSync } from 'node:fs';
+import type { ChildProcessByStdio } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { maskText } from '@vigil/contracts';
 import { StderrTail } from '@vigil/kernel';
-import { trackChild } from '@vigil/media';
-import { PRESET_FD, type PushCommand } from './push-args';
-import { privateFd } from './private-fd';
+import { type FfmpegChild, type PushCommand, startFfmpeg } from '@vigil/media/push';
 
 const STDERR_LINES = 8;
 /** after stdin closes, ffmpeg flushes and disconnects; past this it is killed */
@@ -52,32 +49,21 @@ export interface FfmpegPushEvents {
  */
 export class FfmpegPush implements PushProcess {
   private readonly child: ChildProcessByStdio<Writable, Readable, Readable>;
+  private readonly started: FfmpegChild;
   private readonly stderr = new StderrTail({ maxLines: STDERR_LINES, mask: maskText });
   private exited = false;
   private readonly done: Promise<void>;
 
   constructor(ffmpeg: string, command: PushCommand, events: FfmpegPushEvents) {
-    // the preset (secret options) is the child's fd 3; the child keeps its own copy of the descriptor
-    const preset = command.preset === undefined ? undefined : privateFd(command.preset);
-    const stdio: (number | 'pipe')[] = ['pipe', 'pipe', 'pipe'];
-    if (preset !== undefined) stdio[PRESET_FD] = preset;
-    try {
-      this.child = trackChild(spawn(ffmpeg, command.args, { stdio }) as ChildProcessByStdio<Writable, Readable, Readable>);
-    } finally {
-      if (preset !== undefined) closeSync(preset);
-    }
-    let settle!: () => void;
-    this.done = new Promise((resolve) => (settle = resolve));
-    const finish = (ending: string): void => {
-      if (this.exited) return;
+    // the preset (secret options) is the child's fd 3
+    const started = startFfmpeg(ffmpeg, command.args, { preset: command.preset, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.started = started;
+    this.child = started.child as ChildProcessByStdio<Writable, Readable, Readable>;
+    this.done = started.ending.then((ending) => {
       this.exited = true;
-      settle();
       this.stderr.end();
       events.exit({ ending, stderr: this.stderr });
-    };
-    this.child.once('error', (error) => finish(`could not start ${ffmpeg}: ${error.message}`));
-    // 'close', not 'exit': stderr has been read to the end, so the reason is in
-    this.child.once('close', (code, signal) => finish(signal ? `ended by ${signal}` : `exit code ${code}`));
+    });
     // EPIPE when ffmpeg dies mid-write: its exit says why
     this.child.stdin.on('error', () => undefined);
     this.child.stdin.on('drain', () => events.drain());
@@ -110,17 +96,13 @@ export class FfmpegPush implements PushProcess {
 
   /** Closes stdin so ffmpeg finishes the stream cleanly; kills it if it takes too long. */
   async end(): Promise<void> {
-    if (this.exited) return;
-    this.child.stdin.end();
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), END_GRACE_MS);
+    await this.started.stop(() => this.child.stdin.end(), END_GRACE_MS);
     await this.done;
-    clearTimeout(timer);
   }
 
   /** Stops it now (a stalled push); resolves once it exited. */
   async kill(): Promise<void> {
-    if (this.exited) return;
-    this.child.kill('SIGKILL');
+    await this.started.kill();
     await this.done;
   }
 }

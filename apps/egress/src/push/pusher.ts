@@ -1,6 +1,6 @@
 import { type CameraEgressConfig, type EgressState, type EgressStatus, type Frame, maskerFor, maskUrl } from '@vigil/contracts';
 import { type Attempt, type BackoffOptions, type ProcessLogger, ProcessSupervisor, type Refusal, type SupervisedChild } from '@vigil/kernel';
-import type { H264EncoderName } from '@vigil/media';
+import type { EncoderName } from '@vigil/media';
 import { ArrivalRate } from './arrival-rate';
 import { DropOldestQueue } from './drop-oldest-queue';
 import type { PushEnding, PushProcess } from './ffmpeg-push';
@@ -17,8 +17,8 @@ export interface PusherEvents {
 export interface PusherOptions {
   camera: string;
   config: CameraEgressConfig;
-  /** the encoder this camera uses, or why none can be (the pusher then stays in `error`) */
-  encoder: { name: H264EncoderName } | { error: string };
+  /** the encoder this camera uses (of its codec), or why none can be (the pusher then stays in `error`) */
+  encoder: { name: EncoderName } | { error: string };
   reconnect: BackoffOptions;
   /** Default 'ffmpeg', found on PATH. */
   ffmpeg?: string;
@@ -140,6 +140,7 @@ export class Pusher {
       camera: this.camera,
       url: maskUrl(config.url),
       stream: config.stream,
+      codec: config.codec,
       state,
       ...(reason ? { reason } : {}),
       ...('name' in this.options.encoder ? { encoder: this.options.encoder.name } : {}),
@@ -170,7 +171,7 @@ export class Pusher {
     const fps = config.fps ?? this.rate.fps(this.options.fpsCap);
     let launch: PushLauncher;
     try {
-      launch = this.options.launcher({ url: config.url, encoder: this.options.encoder.name, fps, bitrateKbps: config.bitrate, keyframeSeconds: config.keyframeSeconds });
+      launch = this.options.launcher({ url: config.url, encoder: { codec: config.codec, name: this.options.encoder.name }, fps, bitrateKbps: config.bitrate, keyframeSeconds: config.keyframeSeconds });
     } catch (error) {
       // a URL that ffmpeg would read as an option, or that cannot be pushed without showing a secret (a record
       // written straight into Redis): refused, no ffmpeg runs, and no retry would mend it

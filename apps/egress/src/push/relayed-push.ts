@@ -1,7 +1,6 @@
 import { FfmpegPush, type FfmpegPushEvents, type PushEnding, type PushProcess } from './ffmpeg-push';
 import { pushArgs, type PushSpec } from './push-args';
-import { RtspRelay, type RtspRelayOptions } from './rtsp-relay';
-import type { RtspTarget } from './rtsp-target';
+import { RtspRelay, type RtspRelayOptions, type RtspTarget } from '@vigil/media/push';
 
 /**
  * An RTSP push: the relay (rtsp-relay.ts) first, then ffmpeg pushing to it, so the URL on ffmpeg's command line

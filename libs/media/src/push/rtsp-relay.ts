@@ -59,6 +59,7 @@ export class RtspRelay {
   private closed = false;
   private reason?: string;
   private refusedCount = 0;
+  private forwarded = 0;
 
   private constructor(private readonly server: Server, private readonly target: RtspTarget, options: RtspRelayOptions) {
     this.options = { acceptMs: 10_000, connectMs: 10_000, limits: RTSP_LIMITS, ...options };
@@ -88,6 +89,11 @@ export class RtspRelay {
   /** Connections turned away because they were not ffmpeg's. */
   get refused(): number {
     return this.refusedCount;
+  }
+
+  /** Bytes of interleaved RTP/RTCP passed on to the server: the stream as sent, for a bitrate. */
+  get bytesSent(): number {
+    return this.forwarded;
   }
 
   /** The one process whose connection is admitted; connections that came before are checked now. */
@@ -197,6 +203,7 @@ export class RtspRelay {
 
   private fromFfmpeg(piece: RtspPiece): void {
     if (piece.kind === 'data' || isResponse(piece.message)) {
+      if (piece.kind === 'data') this.forwarded += piece.bytes.length;
       // RTP and RTCP, or ffmpeg answering a request of the server's: as it is
       this.toServer(piece.kind === 'data' ? piece.bytes : serialize(piece.message));
       return;
