@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { liveEncoderArgs, presetLines, pushArgs } from '../../apps/egress/src/push/push-args';
 import { rtmpTarget } from '../../apps/egress/src/push/rtmp-target';
 
-const base = { encoder: 'x264' as const, fps: 25, bitrateKbps: 1500, keyframeSeconds: 2 };
+const base = { encoder: 'x264' as const, fps: 25, bitrateKbps: 1500, keyframeSeconds: 2, epochMs: 1_700_000_000_000 };
 
 /** The value after `flag`, as ffmpeg reads it. */
 function option(args: string[], flag: string): string | undefined {

@@ -5,6 +5,7 @@ import type { Readable, Writable } from 'node:stream';
 import { maskText } from '@vigil/contracts';
 import { StderrTail } from '@vigil/kernel';
 import { trackChild } from '@vigil/media';
+import { AUDIO_LIST_FD } from './audio-input';
 import { PRESET_FD, type PushCommand } from './push-args';
 import { privateFd } from './private-fd';
 
@@ -27,8 +28,8 @@ export interface PushProcess {
   readonly running: boolean;
   /** ffmpeg's process id, once it runs */
   readonly pid?: number;
-  /** Hands a JPEG over; false when it cannot take it now (wait for `drain`). */
-  write(jpeg: Buffer): boolean;
+  /** Hands bytes of the video stream over (capture-clock.ts); false when it cannot take them now (wait for `drain`). */
+  write(bytes: Buffer): boolean;
   /** True while a write is still waiting to go out. */
   readonly backedUp: boolean;
   /** Finishes the stream cleanly; kills ffmpeg if that takes too long. */
@@ -46,7 +47,7 @@ export interface FfmpegPushEvents {
 }
 
 /**
- * One ffmpeg child process pushing a stream: JPEGs in on stdin, progress out on stdout, errors on stderr. It does
+ * One ffmpeg child process pushing a stream: frames in on stdin, progress out on stdout, errors on stderr. It does
  * the decoding, encoding and network work, so none of it runs on our event loop. Never throws after start: a
  * failure is an `exit`.
  */
@@ -57,14 +58,23 @@ export class FfmpegPush implements PushProcess {
   private readonly done: Promise<void>;
 
   constructor(ffmpeg: string, command: PushCommand, events: FfmpegPushEvents) {
-    // the preset (secret options) is the child's fd 3; the child keeps its own copy of the descriptor
-    const preset = command.preset === undefined ? undefined : privateFd(command.preset);
-    const stdio: (number | 'pipe')[] = ['pipe', 'pipe', 'pipe'];
-    if (preset !== undefined) stdio[PRESET_FD] = preset;
+    // the preset (secret options) is the child's fd 3, the audio input's list (the camera's URL) its fd 4; the child
+    // keeps its own copies of the descriptors
+    const secrets: [number, string | undefined][] = [[PRESET_FD, command.preset], [AUDIO_LIST_FD, command.audioList]];
+    const stdio: (number | 'pipe' | 'ignore')[] = ['pipe', 'pipe', 'pipe'];
+    const opened: number[] = [];
     try {
+      for (const [fd, text] of secrets) {
+        if (text === undefined) continue;
+        const descriptor = privateFd(text);
+        opened.push(descriptor);
+        stdio[fd] = descriptor;
+      }
+      // a slot below one in use must be filled: 'ignore' gives the child nothing there
+      for (let fd = 3; fd < stdio.length; fd++) stdio[fd] ??= 'ignore';
       this.child = trackChild(spawn(ffmpeg, command.args, { stdio }) as ChildProcessByStdio<Writable, Readable, Readable>);
     } finally {
-      if (preset !== undefined) closeSync(preset);
+      for (const descriptor of opened) closeSync(descriptor);
     }
     let settle!: () => void;
     this.done = new Promise((resolve) => (settle = resolve));
@@ -97,10 +107,10 @@ export class FfmpegPush implements PushProcess {
     return this.child.pid;
   }
 
-  /** Hands a JPEG to ffmpeg; false when its stdin is full (wait for `drain`). */
-  write(jpeg: Buffer): boolean {
+  /** Hands video bytes to ffmpeg; false when its stdin is full (wait for `drain`). */
+  write(bytes: Buffer): boolean {
     if (this.exited || this.child.stdin.destroyed) return false;
-    return this.child.stdin.write(jpeg);
+    return this.child.stdin.write(bytes);
   }
 
   /** True while a write is still waiting to reach ffmpeg. */

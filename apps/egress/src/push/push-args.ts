@@ -1,5 +1,6 @@
 import { egressProtocol } from '@vigil/contracts';
 import { notAnOption, type H264EncoderName } from '@vigil/media';
+import { AUDIO_OUTPUT_ARGS, audioInputArgs, type AudioInput } from './audio-input';
 import { rtmpTarget } from './rtmp-target';
 
 export interface LiveEncodeSettings {
@@ -12,6 +13,10 @@ export interface LiveEncodeSettings {
 export interface PushSpec extends LiveEncodeSettings {
   url: string;
   encoder: H264EncoderName;
+  /** where the push's timeline starts (epoch ms, see pushEpoch): the frames' and the audio's timestamps count from it */
+  epochMs: number;
+  /** the camera's audio, carried next to the video; none: video only */
+  audio?: AudioInput;
 }
 
 /** What the test encode at start uses, so an option the encoder refuses fails there, not on the first camera. */
@@ -38,40 +43,55 @@ export interface PushCommand {
   args: string[];
   /** `key=value` lines ffmpeg reads from its fd 3 (`-fpre /dev/fd/3`): options that must stay out of argv */
   preset?: string;
+  /** the audio input's concat list, read on AUDIO_LIST_FD: it names the camera's source, credentials and all */
+  audioList?: string;
 }
 
 /** Where ffmpeg finds the preset: the child's fd 3 (see privateFd). */
 export const PRESET_FD = 3;
 
 /**
- * The ffmpeg command line of one push: JPEG frames on stdin, stamped with the wall clock as they are read (so the
- * video plays at the speed frames came, whatever their rate), made constant-rate (`-fps_mode cfr`: repeats or drops
- * frames, which players and RTMP servers expect), encoded, and sent as FLV over RTMP or as RTSP (ANNOUNCE/RECORD
- * over TCP). Progress goes to stdout as key=value blocks, which is how we learn that frames reach the server.
+ * The ffmpeg command line of one push: frames on stdin, each stamped with its capture time (Matroska, see below),
+ * made constant-rate (the fps filter repeats or drops frames, which players and RTMP servers expect), encoded, and
+ * sent as FLV over RTMP or as RTSP (ANNOUNCE/RECORD over TCP), with the camera's audio beside it when there is one
+ * (audio-input.ts). Progress goes to stdout as key=value blocks, which is how we learn that frames reach the server.
+ *
+ * Why Matroska on stdin: frames reach egress late (ingest's decode and JPEG, the bus, inference drawing boxes) and
+ * unevenly, so a stamp taken on arrival (image2pipe with `-use_wallclock_as_timestamps`, as pushes were first made)
+ * puts that delay between the picture and the camera's sound, and its jitter into the picture's pacing. The other
+ * way we weighed, holding each frame until capture time + a fixed delay and letting ffmpeg stamp it on arrival,
+ * needs a delay chosen in advance and still carries the event loop's timer jitter (tens of ms on a busy machine)
+ * into every stamp. A container with timestamps carries the capture time exactly, needs no delay chosen, and
+ * costs one small writer (matroska-mjpeg.ts); ffmpeg holds the audio back until the video of the same moment comes.
+ * `-copyts` keeps the timestamps as given, so video and audio stay on the one timeline (ffmpeg would otherwise
+ * start each input at zero on its own); with it, `-fps_mode cfr` would fill the timeline's first seconds with
+ * copies of the first frame, so the rate is made by the fps filter, which starts at the first frame.
  *
  * ffmpeg's argv is readable by every user of the machine, so an RTMP push names only scheme://host:port there; the
  * application and the stream name (the stream key) come from a preset on fd 3, as ffmpeg's RTMP options rtmp_app
  * and rtmp_playpath, split from the URL as ffmpeg itself would (rtmp-target.ts). An RTSP push is given the loopback
- * URL of its relay (relayed-push.ts), which holds the credentials.
+ * URL of its relay (relayed-push.ts), which holds the credentials. The camera's source URL, for its audio, is in a
+ * list on fd 4.
  */
 export function pushArgs(spec: PushSpec): PushCommand {
   const input = [
-    '-hide_banner', '-loglevel', 'error', '-nostdin',
-    // a 1 ms input time base keeps the wall-clock stamps exact (image2pipe would otherwise round them to 1/25 s)
-    '-f', 'image2pipe', '-c:v', 'mjpeg', '-framerate', '1000', '-use_wallclock_as_timestamps', '1',
-    // the codec is known and the first JPEG gives the size: probing the default 5 MB would hold the push back for
-    // seconds (a minute for small frames at a low rate) before ffmpeg even connects
-    '-probesize', '32', '-analyzeduration', '0', '-i', 'pipe:0',
+    '-hide_banner', '-loglevel', 'error', '-nostdin', '-copyts',
+    // the first frame gives the size: probing the default 5 MB would hold the push back for seconds (a minute for
+    // small frames at a low rate) before ffmpeg even connects
+    '-f', 'matroska', '-probesize', '32', '-analyzeduration', '0', '-i', 'pipe:0',
   ];
+  const audio = spec.audio === undefined ? undefined : audioInputArgs(spec.audio, spec.epochMs);
   // yuv420p needs even sizes; the JPEGs are usually yuvj420p (full range), converted here
-  const video = ['-vf', 'scale=trunc(iw/2)*2:trunc(ih/2)*2,format=yuv420p', '-fps_mode', 'cfr', '-r', String(spec.fps), '-an'];
-  const head = [...input, ...video, ...liveEncoderArgs(spec.encoder, spec), '-progress', 'pipe:1', '-stats_period', '1'];
+  const video = ['-vf', `fps=${spec.fps},scale=trunc(iw/2)*2:trunc(ih/2)*2,format=yuv420p`, '-fps_mode', 'passthrough'];
+  const streams = audio ? [...audio.args, '-map', '0:v:0', '-map', '1:a:0', ...video, ...AUDIO_OUTPUT_ARGS] : [...video, '-an'];
+  const head = [...input, ...streams, ...liveEncoderArgs(spec.encoder, spec), '-progress', 'pipe:1', '-stats_period', '1'];
+  const audioList = audio?.list === undefined ? {} : { audioList: audio.list };
   // an output URL has no -i to shield it: one that looked like an option would be read as one
   const url = notAnOption(spec.url, 'the egress url');
   if (egressProtocol(url) === 'rtsp') {
     // ffmpeg's RTSP takes credentials only from this URL: they go through the relay (rtsp-relay.ts), never here
     if (/^rtsp:\/\/[^/?#]*@/i.test(url)) throw new RangeError('user:password in an rtsp url given to ffmpeg: it must push through the RTSP relay');
-    return { args: [...head, '-f', 'rtsp', '-rtsp_transport', 'tcp', url] };
+    return { args: [...head, '-f', 'rtsp', '-rtsp_transport', 'tcp', url], ...audioList };
   }
   const target = rtmpTarget(url);
   // an empty value cannot be written (ffmpeg refuses the line); left out, ffmpeg derives the same empty one
@@ -80,6 +100,7 @@ export function pushArgs(spec: PushSpec): PushCommand {
     // rw_timeout (µs): a server that stops reading fails the push instead of hanging it
     args: [...head, '-rw_timeout', '10000000', '-f', 'flv', '-flvflags', 'no_duration_filesize', '-fpre', `/dev/fd/${PRESET_FD}`, target.origin],
     preset,
+    ...audioList,
   };
 }
 
