@@ -6,6 +6,10 @@
  * of it by the whole pipeline's delay (the users' own scripts went out of sync exactly there).
  * Also: `audio: false` pushes no audio; a camera without sound is pushed video only and its status says why; the
  * camera's credentials are in no process's argv although ffmpeg opens the camera itself for its sound.
+ *
+ * vigil reaches Redis through a proxy that delivers the camera's frames BUS_DELAY_MS late to whoever subscribed
+ * (inference, and egress to the annotated frames), so every frame reaches egress at least that long after its
+ * capture: a push that stamped frames on arrival would be that far out of sync.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -28,6 +32,7 @@ import {
 } from '../../scripts/support';
 import { getJson, sendJson } from '../support/api';
 import { generateSyncClip, measureSync, syncClipLaunch, type SyncMeasure } from '../support/av-sync';
+import { DelayProxy } from '../support/delay-proxy';
 import { processArgv } from '../support/process-tree';
 import { listenRtsp } from '../support/stream-sample';
 import { waitFor } from '../support/wait';
@@ -38,6 +43,8 @@ const MEASURE_S = 8;
 /** the issue's bound on the audio/video offset a viewer gets */
 const MAX_OFFSET_MS = 100;
 const PASSWORD = 's3cretpw';
+/** the pipeline's delay, made certain: several times the bound, so stamping on arrival could not pass */
+const BUS_DELAY_MS = 300;
 
 /** The kinds of stream (video, audio) ffprobe finds in a stream or a file. */
 function streamTypes(input: string): Promise<string[]> {
@@ -66,6 +73,7 @@ function assertInSync(what: string, measure: SyncMeasure): void {
 describe('egress carries the camera audio, lined up with the picture by capture time', { timeout: 240_000 }, () => {
   let dir: string;
   let redis: RedisServerHandle;
+  let bus: DelayProxy;
   let rtsp: RtspServerHandle;
   let rtmp: RtmpServerHandle;
   let vigil: VigilHandle;
@@ -86,6 +94,8 @@ describe('egress carries the camera audio, lined up with the picture by capture 
     const clip = join(dir, 'flash-beep.mp4');
     await generateSyncClip(clip, CLIP);
     redis = await startRedisServer();
+    // the frame subscriptions of the camera with sound (libs/redis frame-subscriber.ts names them)
+    bus = await DelayProxy.start(redis.port, BUS_DELAY_MS, 'vigil:bus:av');
     rtmp = await startRtmpServer();
     rtsp = await startRtspServer({
       mounts: {
@@ -107,7 +117,8 @@ describe('egress carries the camera audio, lined up with the picture by capture 
       egress: { url: rtmp.url('live/av'), bitrate: 400 },
     };
     vigil = await startVigil({
-      redisUrl: redis.url,
+      redisUrl: bus.url,
+      startTimeoutMs: 60_000,
       cameras: [
         { id: 'av', ...av },
         { id: 'mute', url: rtsp.url('/mute'), codec: 'h264', egress: { url: rtmp.url('live/mute'), stream: 'raw', bitrate: 300 } },
@@ -119,6 +130,7 @@ describe('egress carries the camera audio, lined up with the picture by capture 
     await vigil?.stop();
     await rtsp?.stop();
     await rtmp?.stop();
+    await bus?.stop();
     await redis?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
@@ -132,6 +144,8 @@ describe('egress carries the camera audio, lined up with the picture by capture 
     assertInSync('the RTMP push', await measureSync(rtmp.url('live/av'), MEASURE_S));
     const after = (await egressOf('av'))!;
     console.log(`# the pipeline's delay (capture to egress) of the last frame: ${after.latencyMs} ms; frames stamped on arrival: ${after.restamped}`);
+    assert.ok(after.latencyMs! >= BUS_DELAY_MS, `the frames came ${after.latencyMs} ms after their capture`);
+    assert.equal(after.restamped, 0);
   });
 
   test("the camera's password is in no process's argv, though the push's ffmpeg reads the camera for its sound", async () => {

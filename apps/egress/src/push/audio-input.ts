@@ -73,10 +73,13 @@ export function audioInputArgs(input: AudioInput, epochMs: number): AudioInputCo
 }
 
 /**
- * The audio output: AAC, continuous. `aresample=async=1` keeps the samples' own spacing (the wall-clock stamps
- * jitter by a few ms; following them would click) and corrects only a drift past 100 ms, by dropping or padding.
+ * The audio output: AAC, continuous, on the timeline its stamps give it. `aresample=async=1000` stretches or
+ * squeezes the sound by up to 1000 samples a second (about 2 %) to follow the stamps, and fills or drops a gap past
+ * 100 ms at once. With `async=1` (gaps only) the sound kept the offset of its first packets for good, and those are
+ * read in a burst while ffmpeg opens its inputs: 67 ms late in one measure, against 5-15 ms following the stamps
+ * (test/e2e/egress-audio.test.ts prints them).
  */
-export const AUDIO_OUTPUT_ARGS = ['-af', 'aresample=async=1', '-c:a', 'aac', '-b:a', '128k'];
+export const AUDIO_OUTPUT_ARGS = ['-af', 'aresample=async=1000', '-c:a', 'aac', '-b:a', '128k'];
 
 /** What a push start decided about the camera's audio (egress-audio.ts): the input to read, or why there is none. */
 export type AudioPlan =
