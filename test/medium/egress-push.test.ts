@@ -12,6 +12,7 @@ import type { CameraEgressInput } from '@vigil/contracts';
 import type { Pusher } from '../../apps/egress/src/push/pusher';
 import { freePort, startRtmpServer, type RtmpServerHandle } from '../../scripts/support';
 import { feedFrames, testJpegs, testPusher } from '../support/egress-feed';
+import { generateSyncClip, measureSync } from '../support/av-sync';
 import { descendantArgv } from '../support/process-tree';
 import { listenRtsp, sampleStream } from '../support/stream-sample';
 import { waitFor } from '../support/wait';
@@ -199,6 +200,35 @@ describe('egress push over RTSP (ffmpeg listening for RECORD)', () => {
       stop();
       await pusher.close();
       await listener.stop();
+    }
+  });
+});
+
+describe('egress push with a file camera\'s audio (node-media-server)', () => {
+  let server: RtmpServerHandle;
+
+  before(async () => {
+    server = await startRtmpServer();
+  });
+
+  after(async () => {
+    await server?.stop();
+  });
+
+  test("the file's sound is carried as AAC and looped: a 2 s file beeps on through several seconds of push", async () => {
+    const clip = join(dir, 'beeps.mp4');
+    await generateSyncClip(clip, { width: 160, height: 90, fps: 10, seconds: 2 });
+    const pusher = pusherFor({ url: server.url('live/file') }, { audio: async () => ({ input: { kind: 'file', path: clip }, codec: 'aac', synced: false }) });
+    const stop = feed(pusher);
+    try {
+      await waitFor('the push to be live', () => pusher.status().state === 'live', 20_000);
+      assert.deepEqual(pusher.status().audio, { carried: true, codec: 'aac', synced: false });
+      // the file beeps at 0 s and 1 s: five beeps in 6 s of push only if it loops
+      const { beeps } = await measureSync(server.url('live/file'), 6);
+      assert.ok(beeps.length >= 4, `beeps at ${beeps.join(', ')}`);
+    } finally {
+      stop();
+      await pusher.close();
     }
   });
 });

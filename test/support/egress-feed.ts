@@ -23,6 +23,6 @@ export function feedFrames(offer: (frame: Frame) => void, jpegs: readonly Buffer
 }
 
 /** A pusher for camera `cam` with x264 and quick reconnects, as the egress service would make one. */
-export function testPusher(egress: CameraEgressInput, options: Pick<PusherOptions, 'idleMs' | 'admit' | 'events'> = {}): Pusher {
+export function testPusher(egress: CameraEgressInput, options: Pick<PusherOptions, 'idleMs' | 'admit' | 'events' | 'audio'> = {}): Pusher {
   return new Pusher({ camera: 'cam', config: cameraEgressSchema.parse(egress), encoder: { name: 'x264' }, reconnect: { minMs: 200, maxMs: 400 }, ...options, idleMs: options.idleMs ?? 1500 });
 }

@@ -262,10 +262,30 @@ describe('Pusher: capture times and audio', () => {
     await h.feed(300);
     assert.deepEqual(h.last.spec.audio, plan.input);
     assert.deepEqual(h.pusher.status().audio, { carried: true, codec: 'aac', synced: true });
+    h.last.send();
     h.last.die('exit code 1');
     await h.feed(1300);
     assert.equal(h.pushes.length, 2);
     assert.equal(asked, 2, 'asked again at each start');
+    await h.pusher.close();
+  });
+
+  test('a start with audio that fails before sending anything (the camera refused a second session): the next goes video only', async () => {
+    const plan: AudioPlan = { input: { kind: 'rtsp', url: 'rtsp://u:s3cretpw@cam/x', transport: 'tcp' }, codec: 'aac', synced: true };
+    const h = harness({}, { audio: async () => plan, sourceUrl: 'rtsp://u:s3cretpw@cam/x' });
+    await h.feed(300);
+    h.last.stderr.write("[concat] Impossible to open 'rtsp://u:s3cretpw@cam/x'\n");
+    h.last.die('exit code 1');
+    await h.feed(1300);
+    assert.equal(h.pushes.length, 2);
+    assert.equal(h.pushes[1]!.spec.audio, undefined, 'the picture does not wait for the sound');
+    const audio = h.pusher.status().audio!;
+    assert.equal(audio.carried, false);
+    assert.match(audio.reason ?? '', /^the last start with audio failed before sending anything, so this one is video only \(ffmpeg exit code 1: /);
+    assert.ok(!audio.reason!.includes('s3cretpw'), audio.reason);
+    h.last.die('exit code 1');
+    await h.feed(2600);
+    assert.deepEqual(h.last.spec.audio, plan.input, 'the start after tries the sound again');
     await h.pusher.close();
   });
 

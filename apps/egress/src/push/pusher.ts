@@ -92,12 +92,17 @@ export class Pusher {
   /** capture to arrival here of the last frame, ms */
   private latencyMs?: number;
   private restamped = 0;
+  /** why the last start with audio ended before sending anything: the next start goes without it */
+  private audioFailure?: string;
+  private readonly mask: (text: string) => string;
 
   constructor(options: PusherOptions) {
     this.options = { ffmpeg: 'ffmpeg', idleMs: 5000, stallMs: 15_000, queueFrames: 3, fpsCap: 30, launcher: pushLauncher, ...options };
     const { idleMs, stallMs } = this.options;
     this.queue = new DropOldestQueue(this.options.queueFrames);
     const name = `camera ${options.camera}: egress to ${maskUrl(options.config.url)}`;
+    // ffmpeg echoes the push URL, and librtmp the stream key alone; the concat demuxer the source's URL
+    this.mask = masker(options.config.url, options.sourceUrl);
     this.supervisor = new ProcessSupervisor<EgressState>({
       name,
       states: { idle: 'waiting', starting: 'connecting', running: 'live', failed: 'error', stalled: 'error' },
@@ -110,8 +115,7 @@ export class Pusher {
       },
       // an offline camera: ffmpeg stops, and no restart spins with nothing to send
       holdReason: () => (this.receiving() ? undefined : `no frames for ${idleMs / 1000} s`),
-      // ffmpeg echoes the push URL, and librtmp the stream key alone; the concat demuxer the source's URL
-      mask: masker(options.config.url, options.sourceUrl),
+      mask: this.mask,
       describe: (state, reason) => `${name} ${state}${reason ? `: ${reason}` : ''}`,
       logger: options.logger ?? SILENT,
       onState: () => this.options.events?.state?.(this.status()),
@@ -230,6 +234,8 @@ export class Pusher {
         exit: (ending) => {
           if (this.run === run) this.run = undefined;
           this.queue.clear();
+          // the camera refused a second session, say: the picture must not stay down for the sound's sake
+          if (plan && 'input' in plan && sent === 0 && !run.closing) this.audioFailure = this.mask(describeEnding(ending));
           attempt.ended({ reason: describeEnding(ending), stderr: ending.stderr });
         },
       });
@@ -264,7 +270,10 @@ export class Pusher {
   private async planAudio(): Promise<AudioPlan | undefined> {
     const { audio } = this.options;
     if (this.options.config.audio === false || !audio) return undefined;
-    const plan = await audio();
+    const failure = this.audioFailure;
+    this.audioFailure = undefined;
+    // one start without it; the one after tries the sound again
+    const plan: AudioPlan = failure ? { none: `the last start with audio failed before sending anything, so this one is video only (${failure})` } : await audio();
     this.audio = 'input' in plan ? { carried: true, codec: plan.codec, synced: plan.synced } : { carried: false, reason: plan.none };
     return plan;
   }
