@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { classifySource } from '@vigil/contracts';
 import { CodecProbe } from '@vigil/media';
 import { generateClip, startRtspServer, testPatternLaunch, type RtspServerHandle } from '../../scripts/support';
+import { generateSyncClip, syncClipLaunch } from '../support/av-sync';
 import { descendantArgv } from '../support/process-tree';
 import { RtspRecorder } from '../support/rtsp-recorder';
 
@@ -135,5 +136,43 @@ describe('codec probe of files', { timeout: 60_000 }, () => {
 
   test('a path with a line break is refused: it cannot be written into the list', async () => {
     await assert.rejects(probe.probe({ kind: 'file', location: join(dir, 'a\nfile /etc/passwd') }, 'tcp'), /control character/);
+  });
+});
+
+describe('audio probe (egress carries the audio it finds)', { timeout: 60_000 }, () => {
+  let dir: string;
+  let withSound: string;
+  let rtsp: RtspServerHandle;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vigil-probe-audio-'));
+    withSound = join(dir, 'sound.mp4');
+    await generateSyncClip(withSound, { width: 160, height: 96, fps: 10, seconds: 20 });
+    rtsp = await startRtspServer({ mounts: { '/av': syncClipLaunch(withSound), '/mute': testPatternLaunch({ width: 160, height: 96, fps: 10, codec: 'h264' }) } });
+  });
+
+  after(async () => {
+    await rtsp?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('an RTSP camera with sound: its codec; one without: none', async () => {
+    const url = rtsp.url('/av').replace('rtsp://', 'rtsp://viewer:s3cret@');
+    assert.equal(await probe.audioCodec(classifySource(url), 'tcp'), 'aac');
+    assert.equal(await probe.audioCodec(classifySource(rtsp.url('/mute')), 'tcp'), undefined);
+  });
+
+  test('a file with sound: its codec; one without: none', async () => {
+    assert.equal(await probe.audioCodec({ kind: 'file', location: withSound }, 'tcp'), 'aac');
+    const silent = await generateClip({ path: join(dir, 'silent.mp4'), width: 160, height: 96, fps: 10, seconds: 1, codec: 'h264' });
+    assert.equal(await probe.audioCodec({ kind: 'file', location: silent }, 'tcp'), undefined);
+  });
+
+  test('a camera that is not there is an error with the reason, no credentials', async () => {
+    const url = rtsp.url('/nothing').replace('rtsp://', 'rtsp://viewer:s3cret@');
+    await assert.rejects(probe.audioCodec(classifySource(url), 'tcp'), (error: Error) => {
+      assert.equal(error.message, 'cannot read the stream: Server returned 404 Not Found');
+      return true;
+    });
   });
 });

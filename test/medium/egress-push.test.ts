@@ -1,7 +1,7 @@
 /**
  * The egress pusher against real servers: real JPEG frames in, ffmpeg (x264) encoding and pushing to node-media-server
  * over RTMP and to an ffmpeg RTSP listener, read back and decoded with ffprobe; the server going away and coming back
- * on the same port; a server that is not there.
+ * on the same port; a server that is not there; a file camera's audio looped into the push.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
@@ -12,6 +12,7 @@ import { cameraEgressSchema, type CameraEgressInput } from '@vigil/contracts';
 import type { Pusher } from '../../apps/egress/src/push/pusher';
 import { freePort, startRtmpServer, type RtmpServerHandle } from '../../scripts/support';
 import { feedFrames, testJpegs, testPusher } from '../support/egress-feed';
+import { generateSyncClip, measureSync } from '../support/av-sync';
 import { descendantArgv } from '../support/process-tree';
 import { listenRtsp, sampleStream } from '../support/stream-sample';
 import { waitFor } from '../support/wait';
@@ -123,6 +124,23 @@ describe('egress push over RTMP (node-media-server)', () => {
       await waitFor('asked again after the backoff', () => asked.length >= 2, 10_000);
       answer = undefined;
       await waitFor('live once the name points elsewhere', () => pusher.status().state === 'live', 20_000);
+    } finally {
+      stop();
+      await pusher.close();
+    }
+  });
+
+  test("the file's sound is carried as AAC and looped: a 2 s file beeps on through several seconds of push", async () => {
+    const clip = join(dir, 'beeps.mp4');
+    await generateSyncClip(clip, { width: 160, height: 90, fps: 10, seconds: 2 });
+    const pusher = pusherFor({ url: server.url('live/file') }, { audio: async () => ({ input: { kind: 'file', path: clip }, codec: 'aac', synced: false }) });
+    const stop = feed(pusher);
+    try {
+      await waitFor('the push to be live', () => pusher.status().state === 'live', 20_000);
+      assert.deepEqual(pusher.status().audio, { carried: true, codec: 'aac', synced: false });
+      // the file beeps at 0 s and 1 s: four beeps or more in 6 s of push only if it loops
+      const { beeps } = await measureSync(server.url('live/file'), 6);
+      assert.ok(beeps.length >= 4, `beeps at ${beeps.join(', ')}`);
     } finally {
       stop();
       await pusher.close();

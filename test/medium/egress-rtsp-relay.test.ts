@@ -10,6 +10,7 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { CaptureTimedVideo, pushEpoch } from '../../apps/egress/src/push/capture-clock';
 import { FfmpegPush } from '../../apps/egress/src/push/ffmpeg-push';
 import { pushArgs } from '../../apps/egress/src/push/push-args';
 import type { Pusher } from '../../apps/egress/src/push/pusher';
@@ -140,13 +141,15 @@ describe('the relay admits only the ffmpeg child', () => {
     const intruderClosed = new Promise<void>((resolve) => intruder.once('close', () => resolve()));
 
     let frames = 0;
-    const push = new FfmpegPush('ffmpeg', pushArgs({ url: relay.url, encoder: { codec: 'h264', name: 'x264' }, fps: FPS, bitrateKbps: 300, keyframeSeconds: 1 }), {
+    const epochMs = pushEpoch(Date.now());
+    const video = new CaptureTimedVideo(epochMs, WIDTH, HEIGHT);
+    const push = new FfmpegPush('ffmpeg', pushArgs({ url: relay.url, encoder: { codec: 'h264', name: 'x264' }, fps: FPS, bitrateKbps: 300, keyframeSeconds: 1, epochMs }), {
       progress: (count) => (frames = count),
       drain: () => undefined,
       exit: () => undefined,
     });
     relay.admit(push.pid!);
-    const stop = feedFrames((frame) => push.write(frame.data), jpegs, { width: WIDTH, height: HEIGHT }, FPS);
+    const stop = feedFrames((frame) => push.write(video.frame(frame.data, frame.ts, Date.now()).bytes), jpegs, { width: WIDTH, height: HEIGHT }, FPS);
     try {
       await intruderClosed;
       assert.equal(Buffer.concat(heard).length, 0, 'the intruder was answered');

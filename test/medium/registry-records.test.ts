@@ -55,6 +55,8 @@ describe('CameraRegistry reads records from a real redis-server as untrusted inp
       huge: JSON.stringify({ ...good, id: 'huge', name: 'x'.repeat(300_000) }),
       array: '[1,2,3]',
       'bad id!': JSON.stringify({ ...good, id: 'bad id!' }),
+      // bug guarded: a switch read loosely ("any value but false") would carry audio an admin turned off
+      'hostile-audio': JSON.stringify({ ...good, id: 'hostile-audio', egress: { url: 'rtmp://127.0.0.1/live/x', audio: 'false; -i /etc/passwd' } }),
     };
     await client.hset(keys.cameras, { gate: JSON.stringify(good), ...hostile });
     for (let pass = 0; pass < 3; pass++) assert.deepEqual((await registry.list()).map((camera) => camera.id), ['gate']);
@@ -64,7 +66,8 @@ describe('CameraRegistry reads records from a real redis-server as untrusted inp
       const lines = warnings.filter((line) => line.startsWith(`camera ${JSON.stringify(id)} in Redis is ignored`));
       assert.equal(lines.length, 1, `one warning for ${id}: ${JSON.stringify(lines)}`);
     }
-    assert.ok(!warnings.some((line) => line.includes('/etc/hostname')), 'the log names the key and the field, not the content');
+    assert.ok(!warnings.some((line) => line.includes('/etc/hostname') || line.includes('/etc/passwd')), 'the log names the key and the field, not the content');
+    assert.ok(warnings.some((line) => line.startsWith('camera "hostile-audio"') && line.includes('egress.audio')), 'the audio switch is named');
   });
 
   test('hostile status records are skipped; a good one is read', async () => {

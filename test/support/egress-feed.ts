@@ -23,7 +23,7 @@ export function feedFrames(offer: (frame: Frame) => void, jpegs: readonly Buffer
 }
 
 /** A pusher for camera `cam` with the codec's CPU encoder (x264, x265) and quick reconnects, as the egress service would make one. */
-export function testPusher(egress: CameraEgressInput, options: Pick<PusherOptions, 'idleMs' | 'admit' | 'events'> & Partial<Pick<PusherOptions, 'config'>> = {}): Pusher {
+export function testPusher(egress: CameraEgressInput, options: Pick<PusherOptions, 'idleMs' | 'admit' | 'events' | 'audio'> & Partial<Pick<PusherOptions, 'config'>> = {}): Pusher {
   const config = options.config ?? cameraEgressSchema.parse(egress);
   return new Pusher({ camera: 'cam', encoder: { name: CPU_ENCODERS[config.codec] }, reconnect: { minMs: 200, maxMs: 400 }, ...options, config, idleMs: options.idleMs ?? 1500 });
 }

@@ -27,7 +27,7 @@ describe('the egress section of a camera', () => {
   });
 
   test('keeps every field given, for RTMP, RTMPS and RTSP targets', () => {
-    const full = { enabled: false, url: 'rtsp://user:pw@media:8554/yard', stream: 'raw', fps: 12.5, bitrate: 800, keyframeSeconds: 1, codec: 'h264', encoder: 'x264' } as const;
+    const full = { enabled: false, url: 'rtsp://user:pw@media:8554/yard', stream: 'raw', fps: 12.5, bitrate: 800, keyframeSeconds: 1, codec: 'h264', encoder: 'x264', audio: false } as const;
     assert.deepEqual(cameraEgressSchema.parse(full), full);
     assert.equal(cameraEgressSchema.parse({ url: 'rtmps://media/live/yard' }).url, 'rtmps://media/live/yard');
     assert.equal(egressProtocol('RTSP://media/yard'), 'rtsp');
@@ -50,6 +50,18 @@ describe('the egress section of a camera', () => {
     assert.match(refusal({ url: 'rtmp://pusher:s3cret@media/live/x' }), /cameras\[1\]\.egress\.url: an rtmp url cannot carry user:password/);
     assert.doesNotMatch(refusal({ url: 'rtmps://pusher:s3cret@media/live/x' }), /s3cret/);
     assert.match(refusal({ url: 'rtmp://media/live/x\nrtmp_app=y' }), /cameras\[1\]\.egress\.url: the url holds a control character/);
+  });
+
+  test('audio: absent means "when the source has it" (no default written), true and false are kept', () => {
+    assert.equal('audio' in cameraEgressSchema.parse({ url: 'rtmp://media/live/yard' }), false);
+    assert.equal(cameraEgressSchema.parse({ url: 'rtmp://media/live/yard', audio: true }).audio, true);
+  });
+
+  // an attacker's record: a value that would be an ffmpeg option, or that a loose check would read as true
+  test('audio takes a boolean only', () => {
+    for (const audio of ['true', '-i /etc/passwd', 1, null, { codec: 'aac' }, ['aac']]) {
+      assert.match(refusal({ url: 'rtmp://m/live/x', audio }), /cameras\[1\]\.egress\.audio: Expected boolean/);
+    }
   });
 
   test('a refused URL never repeats its credentials', () => {

@@ -4,6 +4,9 @@ import { cameraEgressSchema, type CameraEgressInput, type EgressStatus } from '@
 import { StderrTail } from '@vigil/kernel';
 import type { FfmpegPushEvents, PushProcess } from '../../apps/egress/src/push/ffmpeg-push';
 import { Pusher, type PusherOptions } from '../../apps/egress/src/push/pusher';
+import type { AudioPlan } from '../../apps/egress/src/push/audio-input';
+import { MAX_LATENESS_MS } from '../../apps/egress/src/push/capture-clock';
+import { matroskaFrame, matroskaHeader } from '../../apps/egress/src/push/matroska-mjpeg';
 import type { PushSpec } from '../../apps/egress/src/push/push-args';
 import { advance, LogLines, settle } from '../support/fake-child';
 
@@ -87,9 +90,9 @@ function harness(egress: Partial<CameraEgressInput> = {}, options: Partial<Pushe
     get last(): FakePush {
       return pushes.at(-1)!;
     },
-    /** one frame now, at `width` x 180 */
-    offer(width = 320): void {
-      pusher.offer({ camera: 'gate', stream: 'annotated', seq: seq++, ts: Date.now(), width, height: 180, format: 'jpeg', data: JPEG });
+    /** one frame now, at `width` x 180, captured `lateMs` ago */
+    offer(width = 320, lateMs = 0): void {
+      pusher.offer({ camera: 'gate', stream: 'annotated', seq: seq++, ts: Date.now() - lateMs, width, height: 180, format: 'jpeg', data: JPEG });
     },
     /** frames at 10 a second for `ms` of fake time */
     async feed(ms: number, width = 320): Promise<void> {
@@ -224,6 +227,94 @@ describe('Pusher', () => {
     await h.feed(500);
     assert.deepEqual([h.pusher.status().state, h.pusher.status().reason], ['error', 'no H.264 encoder works here']);
     assert.equal(h.pushes.length, 0);
+    await h.pusher.close();
+  });
+});
+
+describe('Pusher: capture times and audio', () => {
+  beforeEach(() => mock.timers.enable({ apis: ['setTimeout', 'setInterval', 'Date'], now: 7_000_000 }));
+  afterEach(() => mock.timers.reset());
+
+  test("ffmpeg's stdin: the Matroska header, then each frame at its capture time on the push's timeline", async () => {
+    const h = harness();
+    await h.feed(300);
+    const epoch = h.last.spec.epochMs;
+    assert.ok(epoch <= Date.now() - MAX_LATENESS_MS, 'the timeline starts before any frame the push may take');
+    assert.deepEqual(h.last.written[0]!.subarray(0, matroskaHeader(320, 180).length), matroskaHeader(320, 180));
+    const before = h.last.written.length;
+    const now = Date.now();
+    h.offer(320, 60);
+    h.offer(320, 10);
+    // bug guarded: frames stamped on their arrival, not when the picture was taken
+    assert.deepEqual(h.last.written.slice(before), [matroskaFrame(now - 60 - epoch, JPEG), matroskaFrame(now - 10 - epoch, JPEG)]);
+    assert.equal(h.pusher.status().latencyMs, 10);
+    assert.equal(h.pusher.status().restamped, 0);
+    h.offer(320, MAX_LATENESS_MS + 1);
+    assert.equal(h.pusher.status().restamped, 1, 'a frame too late for its capture time is stamped on arrival, and counted');
+    await h.pusher.close();
+  });
+
+  test('audio found at start: the launch gets its input, the status says it is carried', async () => {
+    const plan: AudioPlan = { input: { kind: 'rtsp', url: 'rtsp://u:pw@cam/x', transport: 'tcp' }, codec: 'aac', synced: true };
+    let asked = 0;
+    const h = harness({}, { audio: async () => (asked++, plan) });
+    assert.equal(h.pusher.status().audio, undefined, 'not known before a start');
+    await h.feed(300);
+    assert.deepEqual(h.last.spec.audio, plan.input);
+    assert.deepEqual(h.pusher.status().audio, { carried: true, codec: 'aac', synced: true });
+    h.last.send();
+    h.last.die('exit code 1');
+    await h.feed(1300);
+    assert.equal(h.pushes.length, 2);
+    assert.equal(asked, 2, 'asked again at each start');
+    await h.pusher.close();
+  });
+
+  test('a start with audio that fails before sending anything (the camera refused a second session): the next goes video only', async () => {
+    const plan: AudioPlan = { input: { kind: 'rtsp', url: 'rtsp://u:s3cretpw@cam/x', transport: 'tcp' }, codec: 'aac', synced: true };
+    const h = harness({}, { audio: async () => plan, sourceUrl: 'rtsp://u:s3cretpw@cam/x' });
+    await h.feed(300);
+    h.last.stderr.write("[concat] Impossible to open 'rtsp://u:s3cretpw@cam/x'\n");
+    h.last.die('exit code 1');
+    await h.feed(1300);
+    assert.equal(h.pushes.length, 2);
+    assert.equal(h.pushes[1]!.spec.audio, undefined, 'the picture does not wait for the sound');
+    const audio = h.pusher.status().audio!;
+    assert.equal(audio.carried, false);
+    assert.match(audio.reason ?? '', /^the last start with audio failed before sending anything, so this one is video only \(ffmpeg exit code 1: /);
+    assert.ok(!audio.reason!.includes('s3cretpw'), audio.reason);
+    h.last.die('exit code 1');
+    await h.feed(2600);
+    assert.deepEqual(h.last.spec.audio, plan.input, 'the start after tries the sound again');
+    await h.pusher.close();
+  });
+
+  test('no audio: video only, and the status says why', async () => {
+    const h = harness({}, { audio: async () => ({ none: 'the source has no audio stream' }) });
+    await h.feed(300);
+    assert.equal(h.last.spec.audio, undefined);
+    assert.deepEqual(h.pusher.status().audio, { carried: false, reason: 'the source has no audio stream' });
+    await h.pusher.close();
+  });
+
+  test('audio: false: the source is not even looked at', async () => {
+    let asked = 0;
+    const h = harness({ audio: false }, { audio: async () => (asked++, { none: 'x' }) });
+    assert.deepEqual(h.pusher.status().audio, { carried: false, reason: 'turned off (audio: false)' });
+    await h.feed(300);
+    assert.equal(h.pushes.length, 1);
+    assert.equal(h.last.spec.audio, undefined);
+    assert.equal(asked, 0);
+    await h.pusher.close();
+  });
+
+  test("what ffmpeg says of the camera's URL is masked like the target's", async () => {
+    const h = harness({}, { sourceUrl: 'rtsp://viewer:s3cretpw@cam.local/x' });
+    await h.feed(200);
+    h.last.stderr.write("[concat] Impossible to open 'rtsp://viewer:s3cretpw@cam.local/x'\n");
+    h.last.die('exit code 1');
+    assert.ok(!h.pusher.status().reason?.includes('s3cretpw'), h.pusher.status().reason);
+    assert.ok(!h.logs.lines.some((line) => line.text.includes('s3cretpw')));
     await h.pusher.close();
   });
 });

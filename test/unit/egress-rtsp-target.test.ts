@@ -53,7 +53,7 @@ describe('rtspTarget: the control URI ffmpeg would have used, and the credential
 });
 
 describe('pushLauncher and pushArgs: no RTSP credentials on ffmpeg\'s command line', () => {
-  const base = { encoder: { codec: 'h264', name: 'x264' } as const, fps: 25, bitrateKbps: 1500, keyframeSeconds: 2 };
+  const base = { encoder: { codec: 'h264', name: 'x264' } as const, fps: 25, bitrateKbps: 1500, keyframeSeconds: 2, epochMs: 1_700_000_000_000 };
 
   test('pushArgs refuses an rtsp URL with user info (bug guarded: a caller bypassing the relay)', () => {
     assert.throws(() => pushArgs({ ...base, url: 'rtsp://u:p@media/x' }), /must push through the RTSP relay/);

@@ -15,6 +15,7 @@ import { channels, keys, type CameraInput, type InferenceStatus } from '@vigil/c
 import type { PipelinePlanner } from '@vigil/media';
 import { MetricsService } from '@vigil/metrics';
 import type { BusSubscriber, InferenceStatuses, MessageHandler, RedisConnections, RegistryGeneration } from '@vigil/redis';
+import type { EgressAudio } from '../../apps/egress/src/egress-audio';
 import { EgressEncoders } from '../../apps/egress/src/egress-encoders';
 import { EgressMetrics } from '../../apps/egress/src/egress-metrics';
 import { EgressService } from '../../apps/egress/src/egress.service';
@@ -137,13 +138,14 @@ describe('IngestService and its cameras file', () => {
 describe('EgressService', () => {
   const config = loadConfig({ INSTANCE_ID: 'egress-unit' });
   const encoders = { forCamera: async () => ({ error: 'no encoder in unit tests' }) } as unknown as EgressEncoders;
+  const silentAudio = { plan: async () => ({ none: 'no audio in unit tests' }) } as unknown as EgressAudio;
 
   test('pushes the cameras with an egress section, restarts a push whose config changed, and closes them all at shutdown', async () => {
     const egress = (url: string) => ({ egress: { url, stream: 'raw' as const } });
     const registry = new FakeRegistry([camera({ id: 'a', ...egress('rtmp://127.0.0.1/live/a') }), camera({ id: 'plain' })]);
     const bus = new FakeBus();
     const { followers, shares } = fakeFollowers(registry, config);
-    const service = new EgressService(config, bus.asBus(), encoders, new EgressMetrics(new MetricsService()), policy, followers);
+    const service = new EgressService(config, bus.asBus(), encoders, new EgressMetrics(new MetricsService()), policy, silentAudio, followers);
     await service['follower'].start();
     assert.deepEqual(service.statuses().map((status) => status.camera), ['a']);
     assert.deepEqual([...bus.channels.keys()], [channels.frames('a', 'raw')]);

@@ -3,6 +3,7 @@ import { loadCamerasFile, SourcePolicy, VIGIL_CONFIG, type VigilConfig } from '@
 import { type CameraConfig, channels, readFrameMessage, type EgressStatus } from '@vigil/contracts';
 import { RegistryFollowers, type RegistryFollower } from '@vigil/kernel';
 import { BusSubscriber, type MessageHandler } from '@vigil/redis';
+import { EgressAudio } from './egress-audio';
 import { EgressEncoders } from './egress-encoders';
 import { EgressMetrics } from './egress-metrics';
 import { Pusher } from './push/pusher';
@@ -30,6 +31,7 @@ export class EgressService implements OnApplicationBootstrap, BeforeApplicationS
     private readonly encoders: EgressEncoders,
     private readonly metrics: EgressMetrics,
     private readonly policy: SourcePolicy,
+    private readonly audio: EgressAudio,
     followers: RegistryFollowers,
   ) {
     this.follower = followers.create({
@@ -74,6 +76,8 @@ export class EgressService implements OnApplicationBootstrap, BeforeApplicationS
       reconnect: this.config.reconnect,
       // a name may resolve to a blocked network at any time, so each push start asks again
       admit: (url) => this.policy.admitTarget(url),
+      audio: () => this.audio.plan(camera),
+      sourceUrl: camera.url,
       logger: this.logger,
       events: { ...this.metrics.events(), state: (status) => this.metrics.setState(id, status.state) },
     });

@@ -71,6 +71,11 @@ export const cameraEgressFieldsSchema = z
     codec: z.enum(VIDEO_CODECS).default('h264'),
     /** `auto`: the service's choice (EGRESS_ENCODER); `nvenc`, or the CPU encoder of the codec (`x264`, `x265`), for this camera only */
     encoder: z.enum(EGRESS_ENCODERS).default('auto'),
+    /**
+     * the camera's audio (re-encoded to AAC) next to the video: `false` never; `true` or absent whenever the source
+     * has audio (an RTSP camera or a file; the push looks at each start), lined up with the picture by capture time
+     */
+    audio: z.boolean().optional(),
   })
   .strict();
 
@@ -98,6 +103,17 @@ export type EgressState = (typeof EGRESS_STATES)[number];
 
 const count = z.number().int().nonnegative();
 
+/** Whether a push carries the camera's audio, as GET /api/egress shows it. */
+export const egressAudioStatusSchema = z
+  .object({
+    carried: z.boolean(),
+    reason: z.string().optional().describe('why it is not carried: turned off, the source has none, or it could not be read (masked)'),
+    codec: z.string().optional().describe("the source's audio codec (ffprobe's name); it is pushed as AAC"),
+    synced: z.boolean().optional().describe('lined up with the picture by capture time (a live source); false: a file camera, whose audio only plays along'),
+  })
+  .strict();
+export type EgressAudioStatus = z.infer<typeof egressAudioStatusSchema>;
+
 /** One camera's push, as GET /api/egress shows it. */
 export const egressStatusSchema = z
   .object({
@@ -111,8 +127,11 @@ export const egressStatusSchema = z
     fps: z.number().nonnegative().optional().describe('output frame rate of the running (or last) ffmpeg'),
     width: count.optional(),
     height: count.optional(),
+    audio: egressAudioStatusSchema.optional().describe('absent until the first start has looked at the source'),
+    latencyMs: z.number().nonnegative().optional().describe("the last frame's capture-to-egress delay (the pipeline's: decode, bus, inference), ms"),
     pushed: count.describe('frames handed to ffmpeg'),
     dropped: count.describe('frames dropped because ffmpeg was behind'),
+    restamped: count.describe('frames stamped with their arrival, not their capture time: too late (over 5 s) or captured "after" they arrived (clocks apart)'),
     reconnects: count.describe('ffmpeg restarts after a failure'),
     lastFrameAt: z.number().nonnegative().optional(),
     since: z.number().nonnegative().describe('epoch ms of the last state change'),

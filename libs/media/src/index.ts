@@ -1,5 +1,6 @@
 export * from './child-processes';
 export { notAnOption } from './exec';
+export { singleInputList } from './ffconcat-input';
 // the JPEG header reader moved to contracts (the bus checks frames with it); media's users still find it here
 export { jpegSize } from '@vigil/contracts';
 export * from './codec-probe';

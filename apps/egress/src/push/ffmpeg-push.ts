@@ -4,6 +4,7 @@ import type { Readable, Writable } from 'node:stream';
 import { maskText } from '@vigil/contracts';
 import { StderrTail } from '@vigil/kernel';
 import { type FfmpegChild, type PushCommand, startFfmpeg } from '@vigil/media/push';
+import { AUDIO_LIST_FD } from './audio-input';
 
 const STDERR_LINES = 8;
 /** after stdin closes, ffmpeg flushes and disconnects; past this it is killed */
@@ -24,8 +25,8 @@ export interface PushProcess {
   readonly running: boolean;
   /** ffmpeg's process id, once it runs */
   readonly pid?: number;
-  /** Hands a JPEG over; false when it cannot take it now (wait for `drain`). */
-  write(jpeg: Buffer): boolean;
+  /** Hands bytes of the video stream over (capture-clock.ts); false when it cannot take them now (wait for `drain`). */
+  write(bytes: Buffer): boolean;
   /** True while a write is still waiting to go out. */
   readonly backedUp: boolean;
   /** Finishes the stream cleanly; kills ffmpeg if that takes too long. */
@@ -43,7 +44,7 @@ export interface FfmpegPushEvents {
 }
 
 /**
- * One ffmpeg child process pushing a stream: JPEGs in on stdin, progress out on stdout, errors on stderr. It does
+ * One ffmpeg child process pushing a stream: frames in on stdin, progress out on stdout, errors on stderr. It does
  * the decoding, encoding and network work, so none of it runs on our event loop. Never throws after start: a
  * failure is an `exit`.
  */
@@ -56,7 +57,12 @@ export class FfmpegPush implements PushProcess {
 
   constructor(ffmpeg: string, command: PushCommand, events: FfmpegPushEvents) {
     // the preset (secret options) is the child's fd 3
-    const started = startFfmpeg(ffmpeg, command.args, { preset: command.preset, stdio: ['pipe', 'pipe', 'pipe'] });
+    const started = startFfmpeg(ffmpeg, command.args, {
+      preset: command.preset,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      // the audio input's list (it names the camera's URL) is its fd 4
+      ...(command.audioList === undefined ? {} : { secrets: { [AUDIO_LIST_FD]: command.audioList } }),
+    });
     this.started = started;
     this.child = started.child as ChildProcessByStdio<Writable, Readable, Readable>;
     this.done = started.ending.then((ending) => {
@@ -83,10 +89,10 @@ export class FfmpegPush implements PushProcess {
     return this.child.pid;
   }
 
-  /** Hands a JPEG to ffmpeg; false when its stdin is full (wait for `drain`). */
-  write(jpeg: Buffer): boolean {
+  /** Hands video bytes to ffmpeg; false when its stdin is full (wait for `drain`). */
+  write(bytes: Buffer): boolean {
     if (this.exited || this.child.stdin.destroyed) return false;
-    return this.child.stdin.write(jpeg);
+    return this.child.stdin.write(bytes);
   }
 
   /** True while a write is still waiting to reach ffmpeg. */

@@ -1,7 +1,9 @@
-import { type CameraEgressConfig, type EgressState, type EgressStatus, type Frame, maskerFor, maskUrl } from '@vigil/contracts';
+import { type CameraEgressConfig, type EgressAudioStatus, type EgressState, type EgressStatus, type Frame, maskerFor, maskUrl } from '@vigil/contracts';
 import { type Attempt, type BackoffOptions, type ProcessLogger, ProcessSupervisor, type Refusal, type SupervisedChild } from '@vigil/kernel';
 import type { EncoderName } from '@vigil/media';
 import { ArrivalRate } from './arrival-rate';
+import type { AudioPlan } from './audio-input';
+import { CaptureTimedVideo, pushEpoch } from './capture-clock';
 import { DropOldestQueue } from './drop-oldest-queue';
 import type { PushEnding, PushProcess } from './ffmpeg-push';
 import { pushLauncher, type PushLauncher } from './push-launch';
@@ -35,6 +37,13 @@ export interface PusherOptions {
    * undefined. A refusal is an error retried with backoff, since a name can point elsewhere later.
    */
   admit?: (url: string) => Promise<string | undefined>;
+  /**
+   * asked before each start (after the target's check) whether and where the push reads the camera's audio; never
+   * rejects. Default: no audio.
+   */
+  audio?: () => Promise<AudioPlan>;
+  /** the camera's source URL: ffmpeg reads it for the audio and may echo it, so its secrets are masked too */
+  sourceUrl?: string;
   /** where state changes are told: the first of a kind at log or warn, repeats at debug. Default: none. */
   logger?: ProcessLogger;
   events?: PusherEvents;
@@ -45,11 +54,19 @@ export interface PusherOptions {
 /** One ffmpeg run: the size and rate it was started with, and whether it still takes frames. */
 interface Run {
   push: PushProcess;
+  /** its stdin: the frames at their capture times */
+  video: CaptureTimedVideo;
   fps: number;
   width: number;
   height: number;
   /** being ended on purpose: it takes no more frames */
   closing: boolean;
+}
+
+/** A frame waiting for ffmpeg, and when it reached egress. */
+interface Queued {
+  frame: Frame;
+  arrivedAt: number;
 }
 
 const SILENT: ProcessLogger = { log: () => undefined, warn: () => undefined, debug: () => undefined };
@@ -61,8 +78,8 @@ const SILENT: ProcessLogger = { log: () => undefined, warn: () => undefined, deb
  * they are not kept.
  */
 export class Pusher {
-  private readonly options: Required<Omit<PusherOptions, 'events' | 'admit' | 'logger'>> & Pick<PusherOptions, 'events' | 'admit'>;
-  private readonly queue: DropOldestQueue<Buffer>;
+  private readonly options: Required<Omit<PusherOptions, 'events' | 'admit' | 'logger' | 'audio' | 'sourceUrl'>> & Pick<PusherOptions, 'events' | 'admit' | 'audio'>;
+  private readonly queue: DropOldestQueue<Queued>;
   private readonly rate = new ArrivalRate();
   private readonly supervisor: ProcessSupervisor<EgressState>;
   private run?: Run;
@@ -70,12 +87,22 @@ export class Pusher {
   private pushed = 0;
   private lastFrame?: { at: number; width: number; height: number };
   private lastFps?: number;
+  /** what the last start decided about audio; undefined until a start asked (or the config turned it off) */
+  private audio?: EgressAudioStatus;
+  /** capture to arrival here of the last frame, ms */
+  private latencyMs?: number;
+  private restamped = 0;
+  /** why the last start with audio ended before sending anything: the next start goes without it */
+  private audioFailure?: string;
+  private readonly mask: (text: string) => string;
 
   constructor(options: PusherOptions) {
     this.options = { ffmpeg: 'ffmpeg', idleMs: 5000, stallMs: 15_000, queueFrames: 3, fpsCap: 30, launcher: pushLauncher, ...options };
     const { idleMs, stallMs } = this.options;
     this.queue = new DropOldestQueue(this.options.queueFrames);
     const name = `camera ${options.camera}: egress to ${maskUrl(options.config.url)}`;
+    // ffmpeg echoes the push URL, and librtmp the stream key alone; the concat demuxer the source's URL
+    this.mask = masker(options.config.url, options.sourceUrl);
     this.supervisor = new ProcessSupervisor<EgressState>({
       name,
       states: { idle: 'waiting', starting: 'connecting', running: 'live', failed: 'error', stalled: 'error' },
@@ -88,14 +115,14 @@ export class Pusher {
       },
       // an offline camera: ffmpeg stops, and no restart spins with nothing to send
       holdReason: () => (this.receiving() ? undefined : `no frames for ${idleMs / 1000} s`),
-      // ffmpeg echoes the push URL, and librtmp the stream key alone
-      mask: maskerFor(options.config.url),
+      mask: this.mask,
       describe: (state, reason) => `${name} ${state}${reason ? `: ${reason}` : ''}`,
       logger: options.logger ?? SILENT,
       onState: () => this.options.events?.state?.(this.status()),
       onRetry: () => this.options.events?.reconnect?.(this.camera),
     });
     if ('error' in options.encoder) this.supervisor.hold(options.encoder.error, 'error');
+    if (options.config.audio === false) this.audio = { carried: false, reason: 'turned off (audio: false)' };
   }
 
   get camera(): string {
@@ -117,6 +144,7 @@ export class Pusher {
     // after a gap the camera may come back at another rate
     if (this.lastFrame && now - this.lastFrame.at > this.options.idleMs) this.rate.reset();
     this.lastFrame = { at: now, width: frame.width, height: frame.height };
+    this.latencyMs = Math.max(0, now - frame.ts);
     this.rate.record(frame.ts);
     const run = this.run;
     if (!run) {
@@ -129,7 +157,7 @@ export class Pusher {
       this.supervisor.restart();
       return;
     }
-    if (this.queue.push(frame.data)) this.options.events?.dropped?.(this.camera, 1);
+    if (this.queue.push({ frame, arrivedAt: now })) this.options.events?.dropped?.(this.camera, 1);
     this.flush();
   }
 
@@ -146,8 +174,11 @@ export class Pusher {
       ...('name' in this.options.encoder ? { encoder: this.options.encoder.name } : {}),
       ...(this.lastFps ? { fps: this.lastFps } : {}),
       ...(this.lastFrame ? { width: this.lastFrame.width, height: this.lastFrame.height, lastFrameAt: this.lastFrame.at } : {}),
+      ...(this.audio ? { audio: this.audio } : {}),
+      ...(this.latencyMs === undefined ? {} : { latencyMs: this.latencyMs }),
       pushed: this.pushed,
       dropped: this.queue.dropped,
+      restamped: this.restamped,
       reconnects: restarts,
       since,
     };
@@ -167,18 +198,30 @@ export class Pusher {
       if (problem) return { refused: `refused by the network policy: ${problem}` };
       if (attempt.signal.aborted) return { refused: 'stopped' };
     }
+    const plan = await this.planAudio();
+    if (attempt.signal.aborted) return { refused: 'stopped' };
     if (!('name' in this.options.encoder) || !this.lastFrame) return { refused: 'no frames yet', state: 'waiting', retry: false };
     const fps = config.fps ?? this.rate.fps(this.options.fpsCap);
+    const epochMs = pushEpoch(Date.now());
     let launch: PushLauncher;
     try {
-      launch = this.options.launcher({ url: config.url, encoder: { codec: config.codec, name: this.options.encoder.name }, fps, bitrateKbps: config.bitrate, keyframeSeconds: config.keyframeSeconds });
+      launch = this.options.launcher({
+        url: config.url,
+        encoder: { codec: config.codec, name: this.options.encoder.name },
+        fps,
+        bitrateKbps: config.bitrate,
+        keyframeSeconds: config.keyframeSeconds,
+        epochMs,
+        ...(plan && 'input' in plan ? { audio: plan.input } : {}),
+      });
     } catch (error) {
       // a URL that ffmpeg would read as an option, or that cannot be pushed without showing a secret (a record
       // written straight into Redis): refused, no ffmpeg runs, and no retry would mend it
       return { refused: (error as Error).message, retry: false };
     }
     this.queue.clear();
-    const run: Run = { fps, width: this.lastFrame.width, height: this.lastFrame.height, closing: false } as Run;
+    const { width, height } = this.lastFrame;
+    const run: Run = { video: new CaptureTimedVideo(epochMs, width, height), fps, width, height, closing: false } as Run;
     let sent = 0;
     try {
       // the callbacks fire only after this returns, once `run` is set
@@ -192,6 +235,8 @@ export class Pusher {
         exit: (ending) => {
           if (this.run === run) this.run = undefined;
           this.queue.clear();
+          // the camera refused a second session, say: the picture must not stay down for the sound's sake
+          if (plan && 'input' in plan && sent === 0 && !run.closing) this.audioFailure = this.mask(describeEnding(ending));
           attempt.ended({ reason: describeEnding(ending), stderr: ending.stderr });
         },
       });
@@ -213,15 +258,38 @@ export class Pusher {
   private flush(): void {
     const run = this.run;
     while (run && !run.closing && this.queue.size > 0 && !run.push.backedUp) {
-      run.push.write(this.queue.shift()!);
+      const { frame, arrivedAt } = this.queue.shift()!;
+      const { bytes, restamped } = run.video.frame(frame.data, frame.ts, arrivedAt);
+      if (restamped) this.restamped += 1;
+      run.push.write(bytes);
       this.pushed += 1;
       this.options.events?.pushed?.(this.camera);
     }
   }
 
+  /** Whether this start carries audio, and from where; the answer is shown in the status. */
+  private async planAudio(): Promise<AudioPlan | undefined> {
+    const { audio } = this.options;
+    if (this.options.config.audio === false || !audio) return undefined;
+    const failure = this.audioFailure;
+    this.audioFailure = undefined;
+    // one start without it; the one after tries the sound again
+    const plan: AudioPlan = failure ? { none: `the last start with audio failed before sending anything, so this one is video only (${failure})` } : await audio();
+    this.audio = 'input' in plan ? { carried: true, codec: plan.codec, synced: plan.synced } : { carried: false, reason: plan.none };
+    return plan;
+  }
+
   private receiving(): boolean {
     return this.lastFrame !== undefined && Date.now() - this.lastFrame.at <= this.options.idleMs;
   }
+}
+
+/** A mask for what ffmpeg says: the push target's secrets, and the source's when it reads the source's audio. */
+function masker(target: string, source: string | undefined): (text: string) => string {
+  const first = maskerFor(target);
+  if (source === undefined) return first;
+  const second = maskerFor(source);
+  return (text) => second(first(text));
 }
 
 /** "ffmpeg exit code 1: <its last lines>", after the cause where there is one, for the status and the log. */

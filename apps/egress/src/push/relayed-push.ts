@@ -29,8 +29,8 @@ export class RelayedPush implements PushProcess {
     return this.ffmpeg?.pid;
   }
 
-  write(jpeg: Buffer): boolean {
-    return this.ffmpeg?.write(jpeg) ?? false;
+  write(bytes: Buffer): boolean {
+    return this.ffmpeg?.write(bytes) ?? false;
   }
 
   get backedUp(): boolean {

@@ -9,6 +9,8 @@ export interface FfmpegChildOptions {
   preset?: string;
   /** fds 0, 1, 2 and any after them; fd 3 is the preset's when there is one */
   stdio: ('pipe' | 'ignore')[];
+  /** more secret text on private descriptors, by fd number above 3 (egress: the audio input's list on fd 4) */
+  secrets?: Readonly<Record<number, string>>;
   /** a process group of its own, out of reach of the terminal's Ctrl-C */
   detached?: boolean;
 }
@@ -29,14 +31,22 @@ export interface FfmpegChild {
  * be written; a spawn that fails is an `ending`.
  */
 export function startFfmpeg(ffmpeg: string, args: readonly string[], options: FfmpegChildOptions): FfmpegChild {
-  const preset = options.preset === undefined ? undefined : privateFd(options.preset);
+  const texts: [number, string][] = [...(options.preset === undefined ? [] : [[PRESET_FD, options.preset] as [number, string]]), ...Object.entries(options.secrets ?? {}).map(([fd, text]) => [Number(fd), text] as [number, string])];
   const stdio: (number | 'pipe' | 'ignore')[] = [...options.stdio];
-  if (preset !== undefined) stdio[PRESET_FD] = preset;
+  const opened: number[] = [];
   let child: ChildProcess;
   try {
+    for (const [fd, text] of texts) {
+      const descriptor = privateFd(text);
+      opened.push(descriptor);
+      stdio[fd] = descriptor;
+    }
+    // a slot below one in use must be filled: 'ignore' gives the child nothing there
+    for (let fd = 3; fd < stdio.length; fd++) stdio[fd] ??= 'ignore';
     child = trackChild(spawn(ffmpeg, args, { stdio, detached: options.detached ?? false }));
   } finally {
-    if (preset !== undefined) closeSync(preset);
+    // the child holds its own copies
+    for (const descriptor of opened) closeSync(descriptor);
   }
   const ending = new Promise<string>((resolve) => {
     child.once('error', (error) => resolve(`could not start ${ffmpeg}: ${error.message}`));

@@ -6,6 +6,8 @@ export interface PushCommand {
   args: string[];
   /** `key=value` lines ffmpeg reads from its fd 3 (`-fpre /dev/fd/3`): options that must stay out of argv */
   preset?: string;
+  /** egress: the ffconcat list of the camera's audio input, read by ffmpeg on fd 4 (it may hold credentials) */
+  audioList?: string;
 }
 
 /**
