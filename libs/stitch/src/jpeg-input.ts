@@ -20,7 +20,18 @@ export function announcedSize(jpeg: Buffer, input: 0 | 1, limits: Pick<StitchLim
   if (size.width > max.width || size.height > max.height) {
     throw new StitchInputError(input, 'out-of-bounds', `input ${input} is ${size.width}x${size.height}; at most ${max.width}x${max.height}`);
   }
+  // libjpeg decodes a cut-off JPEG without a word, its missing rows grey: a frame cut short in transit would stitch
+  // (or calibrate) as a grey band
+  if (!endsAsJpeg(jpeg)) throw new StitchInputError(input, 'undecodable', `input ${input}: ${jpeg.length} bytes end without the JPEG end-of-image marker (cut short?)`);
   return size;
+}
+
+/** Encoders may pad after the end-of-image marker; this far back it is still found. */
+const EOI_SEARCH = 32;
+
+function endsAsJpeg(jpeg: Buffer): boolean {
+  for (let at = jpeg.length - 2; at >= Math.max(2, jpeg.length - EOI_SEARCH); at--) if (jpeg[at] === 0xff && jpeg[at + 1] === 0xd9) return true;
+  return false;
 }
 
 /** libjpeg's DCT scaling factors (decoding at 1/2 costs a fraction of decoding and then resizing). */

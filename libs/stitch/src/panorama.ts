@@ -56,7 +56,7 @@ export class Panorama {
   private released = false;
 
   private constructor(
-    /** the checked calibration this panorama renders */
+    /** the checked calibration this panorama renders, its layout as recomputed from the homography */
     readonly calibration: StitchCalibration,
     private readonly plan: RenderPlan,
     private readonly options: Required<PanoramaOptions>,
@@ -78,7 +78,10 @@ export class Panorama {
     // the schema has just laid it out the same way; its layout (not the stored numbers) is what renders
     const placed = layOut(multiply(translation(-checked.offset.x, -checked.offset.y), checked.homography), checked.inputs, DEFAULT_STITCH_LIMITS);
     if (!placed.ok) throw new StitchCalibrationError(`the stitch calibration is refused: ${placed.reason}`);
-    return new Panorama(checked, await renderPlan(placed.layout), settings.data);
+    const { layout } = placed;
+    // the record may be a pixel off the recomputed layout (the schema's tolerance); what renders is the layout
+    const consistent = { ...checked, homography: layout.homography, offset: layout.offset, output: layout.output, overlap: layout.overlap };
+    return new Panorama(consistent, await renderPlan(layout), settings.data);
   }
 
   get width(): number {
