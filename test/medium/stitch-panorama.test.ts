@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DRIFT_AGREEMENT_FLOOR, Panorama, StitchSizeChangedError, type StitchCalibration } from '@vigil/stitch';
-import { makeStitchScene, MOVED_BY, PERSPECTIVE_INSET, SCENE, ssim, unrelatedFrame, VIEW, type StitchScene } from '../support/stitch-scene';
+import { flatFrame, makeStitchScene, MOVED_BY, PERSPECTIVE_INSET, SCENE, ssim, unrelatedFrame, VIEW, type StitchScene } from '../support/stitch-scene';
 
 /** SSIM of the panorama against the wide scene, at least (measured 0.973 plain, 0.935 perspective) */
 const MIN_SSIM = 0.9;
@@ -92,7 +92,8 @@ describe('stitch: calibrate, render, compare with the scene', { timeout: 180_000
     const calibration = await calibrated('perspective');
     assertWidth(calibration);
     const panorama = await load(calibration);
-    const { path, frame } = await renderAll(panorama, 'perspective');
+    const { path, frame, agreements } = await renderAll(panorama, 'perspective');
+    assert.ok(agreements[0] !== undefined && agreements[0] >= DRIFT_AGREEMENT_FLOOR, `agreement ${agreements[0]} through the perspective`);
     // the turned camera sees only rows 40..680 at its left edge, so the panorama has black wedges above and below
     const band = { x: 0, y: PERSPECTIVE_INSET, width: Math.min(panorama.width, SCENE.width), height: SCENE.height - 2 * PERSPECTIVE_INSET };
     const score = await ssim(path, scene.widePath(frame), band);
@@ -120,6 +121,14 @@ describe('stitch: calibrate, render, compare with the scene', { timeout: 180_000
     for (const agreement of moved.agreements) {
       assert.ok(agreement !== undefined && agreement < DRIFT_AGREEMENT_FLOOR, `panned ${MOVED_BY} px: agreement ${agreement}, floor ${DRIFT_AGREEMENT_FLOOR}`);
     }
+  });
+
+  test('a flat overlap (both cameras see a grey wall) renders, and gives no agreement rather than a false one', async () => {
+    const panorama = await load(await calibrated('right'), { agreementEvery: 1 });
+    const grey = await flatFrame(dir, VIEW.width, VIEW.height);
+    const rendered = await panorama.render(grey, grey);
+    assert.equal(rendered.agreement, undefined);
+    assert.equal(rendered.width, panorama.width);
   });
 
   test('agreement is measured on the first frame and every agreementEvery-th after it', async () => {

@@ -71,10 +71,19 @@ export async function makeStitchScene(dir: string, frames = 4): Promise<StitchSc
 }
 
 /** A 1280x720 frame of a different scene (testsrc2), for a pair that shares nothing. */
-export async function unrelatedFrame(dir: string): Promise<Buffer> {
+export function unrelatedFrame(dir: string): Promise<Buffer> {
+  return lavfiFrame(dir, 'unrelated', 'testsrc2=size=1280x720');
+}
+
+/** A grey JPEG of `width` x `height`: nothing to match, nothing to correlate. */
+export function flatFrame(dir: string, width: number, height: number): Promise<Buffer> {
+  return lavfiFrame(dir, `flat-${width}x${height}`, `color=gray:size=${width}x${height}`);
+}
+
+async function lavfiFrame(dir: string, name: string, source: string): Promise<Buffer> {
   const ffmpeg = requireExecutable('ffmpeg', 'Install ffmpeg (apt-get install ffmpeg).');
-  const path = join(dir, 'unrelated.jpg');
-  await run(ffmpeg, ['-nostdin', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=1280x720', '-frames:v', '1', '-q:v', '3', path], { timeout: 60_000 });
+  const path = join(dir, `${name}.jpg`);
+  await run(ffmpeg, ['-nostdin', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', source, '-frames:v', '1', '-q:v', '3', path], { timeout: 60_000 });
   return readFile(path);
 }
 
