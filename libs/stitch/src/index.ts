@@ -17,7 +17,7 @@
  *   (64x64 .. 3840x2160, read from the header before decoding), too few matches or inliers (30: "not enough
  *   overlap: ..."), and homographies no two cameras of one scene make ("the homography is degenerate: ...": flipped,
  *   past the horizon, skewed, scaled over 2.5x, or a panorama over 3x the inputs' total size, 7680 px a side or
- *   2 x 4K pixels). Takes a few hundred ms of the thread pool for two 720p frames.
+ *   2 x 4K pixels). Takes about 0.5-1 s (wall, on 2 cores) for two 720p frames.
  * - `Panorama.load(calibration, { jpegQuality?, agreementEvery? })` checks the record with `stitchCalibrationSchema`
  *   (every number bounded, the layout recomputed from the homography and compared) and precomputes the per-frame
  *   plan. Throws `StitchCalibrationError` with the bad fields named.
