@@ -81,6 +81,7 @@ export class StitchApiService {
   /** A camera id source as it is; a URL source as the input camera to make for it, checked like POST /api/cameras. */
   private async inputFor(request: StitchRequest, source: string, side: 0 | 1): Promise<string | CameraConfig> {
     if (isCameraIdSource(source)) return source;
+    if (isPanorama({ url: source })) throw new BadRequestException(`sources[${side}]: a source is a camera id or a URL to capture, not a panorama (stitch://)`);
     const id = `${request.id}${STITCH_INPUT_SUFFIXES[side]}`;
     if (!CAMERA_ID_PATTERN.test(id)) throw new BadRequestException(`id: with a URL source the input camera "${id.slice(0, 80)}" is made, and that is no camera id (at most 64 characters): use a shorter id`);
     return this.check({ id, url: source, partOf: request.id }, `sources[${side}]`);
