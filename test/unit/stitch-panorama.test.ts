@@ -56,7 +56,7 @@ class FakeEngine implements StitchEngine {
     return Promise.resolve(this.outcome(left, right));
   }
 
-  renderer(calibration: StitchCalibration): PanoramaRenderer {
+  async renderer(calibration: StitchCalibration): Promise<PanoramaRenderer> {
     this.renderers.push(calibration);
     return {
       render: async () => {
@@ -335,7 +335,7 @@ describe('Panorama worker', () => {
     const engine = new FakeEngine();
     const renderer = engine.renderer.bind(engine);
     let first = true;
-    engine.renderer = (calibration) => {
+    engine.renderer = async (calibration) => {
       if (first) {
         first = false;
         throw new Error('homography is singular');

@@ -8,5 +8,5 @@ export function libraryStitchEngine(): StitchEngine {
   const missing = (): never => {
     throw new Error('the stitching library is not built into this vigil yet');
   };
-  return { calibrate: async () => missing(), renderer: missing, driftFloor: 0 };
+  return { calibrate: async () => missing(), renderer: async () => missing(), driftFloor: 0 };
 }

@@ -122,9 +122,7 @@ export class Panorama {
       this.options.logger.warn(`camera ${this.id}: cannot read its stored calibration: ${error.message}`);
       return undefined;
     });
-    if (stored && sameInputs(stored.inputs, this.options.inputs)) {
-      this.install(stored.calibration, 'stored');
-    }
+    if (stored && sameInputs(stored.inputs, this.options.inputs)) await this.install(stored.calibration, 'stored');
     try {
       for (const [side, input] of this.options.inputs.entries()) {
         this.unsubscribers.push(await this.options.subscribe(input, (frame) => this.onFrame(side as Side, frame)));
@@ -232,31 +230,36 @@ export class Panorama {
     } catch (error) {
       outcome = { ok: false as const, reason: `calibration failed: ${(error as Error).message}` };
     }
-    this.calibrating = undefined;
     if (this.closed) return;
     this.options.events?.calibrated?.(outcome.ok);
     if (!outcome.ok) {
       this.calibrationFailure = outcome.reason;
       this.drifted = false;
       this.options.logger.warn(`camera ${this.id}: cannot calibrate: ${outcome.reason}`);
-    } else if (this.install(outcome.calibration, 'new')) {
+    } else if (await this.install(outcome.calibration, 'new')) {
+      this.calibrating = undefined;
       // the pair it was made from is shown at once, unless a newer one is on its way
       if (this.fits(pair)) this.enqueueRender(pair);
       await this.options.store.put({ camera: this.id, inputs: this.options.inputs, calibration: outcome.calibration }).catch((error: Error) => {
         this.options.logger.warn(`camera ${this.id}: cannot store its calibration (a restart will calibrate again): ${error.message}`);
       });
     }
+    this.calibrating = undefined;
     this.update();
   }
 
   /** Puts a calibration in use; false (and a failure) if the library cannot render it. */
-  private install(calibration: StitchCalibration, origin: 'stored' | 'new'): boolean {
+  private async install(calibration: StitchCalibration, origin: 'stored' | 'new'): Promise<boolean> {
     let renderer: PanoramaRenderer;
     try {
-      renderer = this.options.engine.renderer(calibration, { jpegQuality: this.options.jpegQuality });
+      renderer = await this.options.engine.renderer(calibration, { jpegQuality: this.options.jpegQuality });
     } catch (error) {
       this.calibrationFailure = `the ${origin} calibration cannot be rendered: ${(error as Error).message}`;
       this.options.logger.warn(`camera ${this.id}: ${this.calibrationFailure}`);
+      return false;
+    }
+    if (this.closed) {
+      renderer.close();
       return false;
     }
     this.renderer?.close();

@@ -21,8 +21,8 @@ export interface RenderOptions {
 export interface StitchEngine {
   /** Finds the homography between two frames (JPEGs, left then right); `ok: false` with a reason such as too little overlap. */
   calibrate(left: Buffer, right: Buffer): Promise<CalibrationOutcome>;
-  /** A renderer for this calibration; throws if the calibration cannot be rendered (a record that made no sense). */
-  renderer(calibration: StitchCalibration, options: RenderOptions): PanoramaRenderer;
+  /** A renderer for this calibration (its maps worked out once); rejects if it cannot be rendered (a record that made no sense). */
+  renderer(calibration: StitchCalibration, options: RenderOptions): Promise<PanoramaRenderer>;
   /** a rendered frame's `agreement` below this counts toward drift */
   readonly driftFloor: number;
 }
