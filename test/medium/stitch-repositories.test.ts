@@ -11,23 +11,13 @@ import { cameraConfigSchema, keys, type CameraConfig, type StoredCalibration } f
 import { loadConfig } from '@vigil/config';
 import { CameraRegistry, CameraStatuses, RedisConnections, StitchCalibrations, StitchStatuses } from '@vigil/redis';
 import { startRedisServer, type RedisServerHandle } from '../../scripts/support';
+import { sideBySideCalibration } from '../support/stitch-fixtures';
 
 const camera = (id: string, url: string, partOf?: string): CameraConfig => cameraConfigSchema.parse({ id, url, ...(partOf ? { partOf } : {}) });
 const stored: StoredCalibration = {
   camera: 'pano',
   inputs: ['pano-left', 'pano-right'],
-  calibration: {
-    version: 1,
-    method: 'orb',
-    inputs: [{ width: 384, height: 240 }, { width: 384, height: 240 }],
-    homography: [1, 0, 256, 0, 1, 0, 0, 0, 1],
-    offset: { x: 0, y: 0 },
-    output: { width: 640, height: 240 },
-    overlap: { x: 256, y: 0, width: 128, height: 240 },
-    matches: 200,
-    inliers: 150,
-    at: 1,
-  },
+  calibration: sideBySideCalibration(),
 };
 
 describe('panorama records in a real redis-server', () => {

@@ -12,24 +12,13 @@ import { Panorama, type PanoramaOptions } from '../../apps/stitch/src/panorama/p
 import type { PanoramaRenderer, StitchEngine } from '../../apps/stitch/src/panorama/stitch-engine';
 import { stitchState, type StitchFacts } from '../../apps/stitch/src/panorama/stitch-state';
 import { RecordingLogger } from '../support/follower-fakes';
+import { sideBySideCalibration } from '../support/stitch-fixtures';
 
 const DRIFT_FLOOR = 0.5;
 const SETTINGS = { toleranceMs: 20, driftMs: 3000, recalibrateMinMs: 30_000, inputTimeoutMs: 10_000 };
 
-function calibration(left = { width: 64, height: 48 }, right = { width: 64, height: 48 }): StitchCalibration {
-  return {
-    version: 1,
-    method: 'orb',
-    inputs: [left, right],
-    homography: [1, 0, 40, 0, 1, 0, 0, 0, 1],
-    offset: { x: 0, y: 0 },
-    output: { width: 104, height: 48 },
-    overlap: { x: 40, y: 0, width: 24, height: 48 },
-    matches: 120,
-    inliers: 90,
-    at: 1,
-  };
-}
+/** the fake frames are 64x48, the panorama 104x48 */
+const calibration = (left = { width: 64, height: 48 }, right = left): StitchCalibration => sideBySideCalibration(left, right, 24);
 
 class Deferred<T> {
   resolve!: (value: T) => void;
@@ -165,7 +154,7 @@ describe('Panorama worker', () => {
     assert.deepEqual(stored.get('pano')?.inputs, ['left', 'right']);
     const status = panorama.tick();
     assert.equal(status.calibrations, 1);
-    assert.equal(status.calibration?.inliers, 90);
+    assert.equal(status.calibration?.inliers, 150);
     assert.deepEqual([status.width, status.height], [104, 48]);
     assert.equal(status.published, 10);
   });

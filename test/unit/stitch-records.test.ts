@@ -19,6 +19,7 @@ import {
   storedCalibrationSchema,
   stitchUrl,
 } from '@vigil/contracts';
+import { sideBySideCalibration } from '../support/stitch-fixtures';
 
 const cam = (id: string, url: string, partOf?: string) => ({ id, url, ...(partOf ? { partOf } : {}) });
 const issues = (result: { success: boolean; error?: { issues: { path: (string | number)[]; message: string }[] } }) =>
@@ -98,18 +99,7 @@ describe('POST /api/stitch body', () => {
 });
 
 describe('records read back from Redis', () => {
-  const calibration = {
-    version: 1,
-    method: 'akaze',
-    inputs: [{ width: 384, height: 240 }, { width: 384, height: 240 }],
-    homography: [1, 0, 256, 0, 1, 0, 0, 0, 1],
-    offset: { x: 0, y: 0 },
-    output: { width: 640, height: 240 },
-    overlap: { x: 256, y: 0, width: 128, height: 240 },
-    matches: 300,
-    inliers: 250,
-    at: 1,
-  };
+  const calibration = sideBySideCalibration();
 
   test('a stored calibration is checked field by field', () => {
     const record = { camera: 'pano', inputs: ['a', 'b'], calibration };
