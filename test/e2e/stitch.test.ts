@@ -216,8 +216,13 @@ describe('stitching: POST /api/stitch makes a panorama camera', { timeout: 240_0
 
     const port = vigil.port;
     await vigil.stop();
+    const restarted = Date.now();
     vigil = await start(port);
-    const live = await stitchState('pano', 'live');
+    // written by the new process (every second), not left by the old one
+    const live = await waitFor('pano live after the restart', async () => {
+      const view = await camera('pano');
+      return view?.stitch?.state === 'live' && view.stitch.updatedAt > restarted ? view : undefined;
+    }, 60_000, 250);
     assert.equal(live.stitch!.calibrations, 0, 'the restarted service ran no calibration');
     assert.equal(live.stitch!.calibration!.at, again.calibration!.at, 'it uses the stored one');
     assert.ok(vigil.child.lastLines().some((line) => line.text.includes('camera pano: uses its stored calibration')));
