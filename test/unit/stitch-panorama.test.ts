@@ -173,7 +173,7 @@ describe('Panorama worker', () => {
     assert.equal(engine.calibrations.length, 1);
   });
 
-  test('not enough overlap: state error with the reason, nothing published, and another try only after STITCH_RECALIBRATE_MIN_SECONDS', async () => {
+  test('not enough overlap: state error with the reason, nothing published, retried after 1 s, doubling up to STITCH_RECALIBRATE_MIN_SECONDS', async () => {
     const engine = new FakeEngine();
     engine.outcome = () => ({ ok: false, reason: 'not enough overlap: 3 inliers (at least 12)' });
     const { panorama, published, sendPair, clock, logger } = await rig({ engine });
@@ -183,11 +183,17 @@ describe('Panorama worker', () => {
     assert.equal(status.reason, 'not enough overlap: 3 inliers (at least 12)');
     assert.equal(engine.calibrations.length, 1, 'a failed calibration is not tried again on every pair');
     assert.equal(published.length, 0);
-    assert.ok(logger.lines.some(({ message }) => message.includes('camera pano: cannot calibrate: not enough overlap')), logger.lines.map(({ message }) => message).join("\n"));
-    clock.now += SETTINGS.recalibrateMinMs;
-    await sendPair();
-    await sendPair();
-    assert.equal(engine.calibrations.length, 2);
+    assert.ok(logger.lines.some(({ message }) => message.includes('camera pano: cannot calibrate: not enough overlap')));
+    // 20 pairs took 800 ms: the retry comes at 1 s, the next 2 s after that, then 4 s, ...
+    const attemptsAt: number[] = [];
+    const start = clock.now;
+    while (clock.now - start < 100_000) {
+      const before = engine.calibrations.length;
+      await sendPair();
+      if (engine.calibrations.length > before) attemptsAt.push(clock.now - 40);
+    }
+    const gaps = attemptsAt.slice(1).map((at, index) => Math.round((at - attemptsAt[index]!) / 1000));
+    assert.deepEqual(gaps, [2, 4, 8, 16, 30, 30], `seconds between tries: ${gaps}`);
     // the scene changed meanwhile: the next try works
     engine.outcome = () => ({ ok: true, calibration: calibration() });
     clock.now += SETTINGS.recalibrateMinMs;

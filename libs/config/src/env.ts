@@ -120,8 +120,9 @@ const envSchema = z.object({
   /** a panorama whose inputs agree in the overlap less than the stitching library's drift floor for this long is calibrated again */
   STITCH_DRIFT_SECONDS: z.coerce.number().min(1).max(3600).default(10),
   /**
-   * automatic calibrations of one panorama (drift, an input's frame size changed, a retry after a failed one) are at
-   * least this many seconds apart; POST /api/stitch/:id/calibrate is not held to it
+   * automatic calibrations of one panorama (drift) are at least this many seconds apart, and a failed one is retried
+   * after 1 s doubling up to this; the first at new input frame sizes runs at once, POST /api/stitch/:id/calibrate
+   * is not held to it
    */
   STITCH_RECALIBRATE_MIN_SECONDS: z.coerce.number().min(1).max(86_400).default(60),
   /** the simple case of one webhook endpoint (more in the config file's `webhooks`) */

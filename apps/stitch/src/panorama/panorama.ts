@@ -64,7 +64,7 @@ type Trigger = 'first' | 'request' | 'size' | 'drift' | 'retry';
  * (or takes the stored calibration, so a restart does not calibrate again), renders each pair through the library
  * (off the event loop: one render at a time, the newest pair waiting, older ones skipped) and publishes it with the
  * pair's capture time. Calibrates again on request, when an input's frame size changes, and when the overlap has
- * drifted, automatic ones at most once per `recalibrateMinMs`. Every trouble is a state with a reason and a log line
+ * drifted, automatic ones at most once per `recalibrateMinMs` (a failed one is retried sooner, backing off up to it). Every trouble is a state with a reason and a log line
  * naming the camera; nothing here throws at its caller after start().
  */
 export class Panorama {
@@ -86,6 +86,8 @@ export class Panorama {
   private lastAttempt?: { at: number; sizes: string };
   private calibrationFailure?: string;
   private calibrations = 0;
+  /** automatic calibrations that failed in a row */
+  private failedAttempts = 0;
 
   private rendering?: Promise<void>;
   private pending?: FramePair<Frame>;
@@ -214,8 +216,18 @@ export class Panorama {
     if (fits && !this.drifted) return undefined;
     // the first try at these frame sizes runs at once; another one waits its turn
     if (!this.lastAttempt || this.lastAttempt.sizes !== sizes) return this.calibration && !fits ? 'size' : this.drifted ? 'drift' : 'first';
-    if (this.clock() - this.lastAttempt.at < this.options.settings.recalibrateMinMs) return undefined;
+    if (this.clock() - this.lastAttempt.at < this.retryDelayMs()) return undefined;
     return this.drifted ? 'drift' : 'retry';
+  }
+
+  /**
+   * How long after the last attempt an automatic one may run: after failures, from RETRY_FIRST_MS doubling up to
+   * recalibrateMinMs (a camera's first frames after it joins a stream can be gray until a keyframe, and someone may
+   * stand in front of a camera: a first failure is often gone a second later); after a success, recalibrateMinMs.
+   */
+  private retryDelayMs(): number {
+    const max = this.options.settings.recalibrateMinMs;
+    return this.failedAttempts === 0 ? max : Math.min(max, RETRY_FIRST_MS * 2 ** (this.failedAttempts - 1));
   }
 
   private async calibrate(pair: FramePair<Frame>, trigger: Trigger): Promise<void> {
@@ -233,16 +245,20 @@ export class Panorama {
     if (this.closed) return;
     this.options.events?.calibrated?.(outcome.ok);
     if (!outcome.ok) {
+      this.failedAttempts += 1;
       this.calibrationFailure = outcome.reason;
       this.drifted = false;
       this.options.logger.warn(`camera ${this.id}: cannot calibrate: ${outcome.reason}`);
     } else if (await this.install(outcome.calibration, 'new')) {
+      this.failedAttempts = 0;
       this.calibrating = undefined;
       // the pair it was made from is shown at once, unless a newer one is on its way
       if (this.fits(pair)) this.enqueueRender(pair);
       await this.options.store.put({ camera: this.id, inputs: this.options.inputs, calibration: outcome.calibration }).catch((error: Error) => {
         this.options.logger.warn(`camera ${this.id}: cannot store its calibration (a restart will calibrate again): ${error.message}`);
       });
+    } else {
+      this.failedAttempts += 1;
     }
     this.calibrating = undefined;
     this.update();
@@ -380,6 +396,9 @@ export class Panorama {
     return `the inputs' frames do not pair: no two within ${toleranceMs} ms of each other for ${inputTimeoutMs / 1000} s (missed ${left} and ${right}; STITCH_PAIR_TOLERANCE_MS)`;
   }
 }
+
+/** the first retry after a failed calibration; each further failure doubles it, up to STITCH_RECALIBRATE_MIN_SECONDS */
+export const RETRY_FIRST_MS = 1000;
 
 const TRIGGERS: Record<Trigger, string> = {
   first: 'first calibration',
