@@ -25,7 +25,7 @@ import { emptyMeasured, measureInto, outsideShare, type Measured } from './infer
 import { PIPELINE_BATCHES } from '../apps/inference/src/detection-stages';
 import { BENCH_CAMERAS, ServicePath } from './inference-path';
 import { printStageCosts, printVariants } from './inference-variants';
-import { figure, fmt, note, percentile } from './report';
+import { envSeconds, figure, fmt, note, percentile } from './report';
 
 const GOAL_OUTSIDE_SHARE = 0.15;
 const BATCHES = [1, 4] as const;
@@ -154,12 +154,6 @@ export async function benchInference(options: InferenceBenchOptions = {}): Promi
   } finally {
     for (const worker of workers) await worker.close();
   }
-}
-
-function envSeconds(name: string, fallback: number): number {
-  const raw = process.env[name];
-  const value = Number(raw);
-  return raw !== undefined && raw !== '' && Number.isFinite(value) && value >= 0 ? value : fallback;
 }
 
 if (require.main === module) {

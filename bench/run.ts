@@ -3,13 +3,14 @@
  * what the machine can decode + JPEG-encode at all. Prints figures; never asserts on timings.
  *
  * Environment: BENCH_LIMIT_RUNS (2), BENCH_WARMUP_S (3), BENCH_WINDOW_S (15), BENCH_BASE64_S (10; 0 skips the base64 run),
- * BENCH_QUIET_MAX_S (60): each measurement first waits up to this long for the rest of the machine
+ * BENCH_STITCH_S (8; 0 skips the panorama figures), BENCH_QUIET_MAX_S (60): each measurement first waits up to this long for the rest of the machine
  * to go quiet (< 0.15 cores busy elsewhere); BENCH_ECHO=1 mirrors the children's logs.
  */
 import { availableParallelism, cpus } from 'node:os';
 import { benchClip, CLIP } from './clip';
 import { measureDelivery, startStack, type DeliveryResult, type Stack } from './delivered';
 import { benchInference } from './inference';
+import { benchStitch } from './stitch';
 import { ffmpegDecode, gstLaunch, opencvLoop } from './limit';
 import { ingestLaunch, toFakesink } from './pipeline';
 import { loadAverage, waitForQuiet } from './proc';
@@ -137,6 +138,9 @@ async function main(): Promise<void> {
 
   // 3. inference: the generated 640x640 model on 1080p JPEGs through the service's classes (bench/inference.ts)
   await benchInference({ quietMaxMs });
+
+  // 4. stitching: two 720p views -> one panorama through @vigil/stitch's Panorama (bench/stitch.ts)
+  await benchStitch({ quietMaxMs });
 
   const ratio = jpeg && limitFps ? jpeg.fps / limitFps : NaN;
   const noisy = [

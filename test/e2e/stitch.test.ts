@@ -16,7 +16,7 @@ import { channels, type Ack, type CameraView, type FrameEvent } from '@vigil/con
 import { startRedisServer, startRtspServer, startVigil, type RedisServerHandle, type RtspServerHandle, type VigilHandle } from '../../scripts/support';
 import { metric, sendJson } from '../support/api';
 import { io, type Socket } from '../support/io';
-import { wideScene, type WideScene } from '../support/stitch-scene';
+import { wideScene, type WideScene } from '../support/stitch-rtsp-views';
 import { waitFor } from '../support/wait';
 
 /** the views: left shows columns 0..384 of the 640-wide scene, right 256..640 (128 columns in both) */

@@ -7,9 +7,9 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import Redis from 'ioredis';
-import { cameraConfigSchema, keys, type CameraConfig, type StoredCalibration } from '@vigil/contracts';
+import { cameraConfigSchema, keys, type CameraConfig } from '@vigil/contracts';
 import { loadConfig } from '@vigil/config';
-import { CameraRegistry, CameraStatuses, RedisConnections, StitchCalibrations, StitchStatuses } from '@vigil/redis';
+import { CameraRegistry, CameraStatuses, RedisConnections, StitchCalibrations, StitchStatuses, type StoredCalibration } from '@vigil/redis';
 import { startRedisServer, type RedisServerHandle } from '../../scripts/support';
 import { sideBySideCalibration } from '../support/stitch-fixtures';
 

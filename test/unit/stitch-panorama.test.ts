@@ -6,10 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Frame, StitchStatus, StoredCalibration } from '@vigil/contracts';
+import type { Frame, StitchStatus } from '@vigil/contracts';
+import type { StoredCalibration } from '@vigil/redis';
 import type { CalibrationOutcome, RenderedPanorama, StitchCalibration } from '@vigil/stitch';
 import { Panorama, type PanoramaOptions } from '../../apps/stitch/src/panorama/panorama';
-import type { PanoramaRenderer, StitchEngine } from '../../apps/stitch/src/panorama/stitch-engine';
+import { UnusablePairError, type PanoramaRenderer, type StitchEngine } from '../../apps/stitch/src/panorama/stitch-engine';
 import { stitchState, type StitchFacts } from '../../apps/stitch/src/panorama/stitch-state';
 import { RecordingLogger } from '../support/follower-fakes';
 import { sideBySideCalibration } from '../support/stitch-fixtures';
@@ -324,6 +325,16 @@ describe('Panorama worker', () => {
     engine.render = () => ({ width: 104, height: 48 });
     await sendPair();
     assert.equal(panorama.tick().state, 'live');
+  });
+
+  test('a pair the library refuses (a frame that is no JPEG) is dropped and counted, and the panorama stays live', async () => {
+    const { panorama, engine, sendPair } = await rig();
+    await sendPair();
+    engine.render = () => Promise.reject(new UnusablePairError('input 1 is not a JPEG'));
+    await sendPair();
+    const status = panorama.tick();
+    assert.equal(status.state, 'live');
+    assert.equal(status.skipped, 1);
   });
 
   test('a stored calibration the library cannot render is dropped, and calibrated anew', async () => {

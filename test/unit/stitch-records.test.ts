@@ -16,9 +16,9 @@ import {
   stitchInputsOf,
   stitchRequestSchema,
   stitchStatusSchema,
-  storedCalibrationSchema,
   stitchUrl,
 } from '@vigil/contracts';
+import { storedCalibrationSchema } from '@vigil/redis';
 import { sideBySideCalibration } from '../support/stitch-fixtures';
 
 const cam = (id: string, url: string, partOf?: string) => ({ id, url, ...(partOf ? { partOf } : {}) });

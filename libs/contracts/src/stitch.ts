@@ -1,10 +1,10 @@
 /**
  * Panoramas: a camera whose source is `stitch://left,right` is made by the stitch service from two other cameras'
  * frames and published on the frame bus like any camera. Here: what POST /api/stitch takes, the stitch status the
- * API shows, the stored calibration, and the checks across cameras that one record cannot make.
+ * API shows, and the checks across cameras that one record cannot make. (The stored calibration's schema is the
+ * stitching library's: libs/redis StitchCalibrations.)
  */
 import { z } from 'zod';
-import type { StitchCalibration } from '@vigil/stitch';
 import { CAMERA_ID_PATTERN } from './camera-id';
 import { egressUrlProblem } from './egress';
 import { withinLength } from './limits';
@@ -90,7 +90,7 @@ export const stitchStatusSchema = z
     owner: z.string().max(200).describe('the stitch replica (INSTANCE_ID) that makes it'),
     pairs: count.describe('frame pairs made: one frame of each input within the pairing tolerance'),
     missed: z.tuple([count, count]).describe('frames of each input that found no partner within the tolerance'),
-    skipped: count.describe('pairs left unrendered because a newer one came while a render ran (latest wins)'),
+    skipped: count.describe('pairs left unrendered: a newer one came while a render ran (latest wins), or a frame of it was no usable JPEG'),
     published: count.describe('panorama frames published'),
     calibrations: count.describe('calibrations run by this replica'),
     calibration: calibrationSummarySchema.optional().describe('the calibration in use'),
@@ -103,34 +103,6 @@ export const stitchStatusSchema = z
   })
   .strict();
 export type StitchStatus = z.infer<typeof stitchStatusSchema>;
-
-const finite = z.number().finite();
-
-/** A calibration as the library made it, checked before use when read back from Redis (anyone may have written it). */
-export const stitchCalibrationSchema: z.ZodType<StitchCalibration> = z
-  .object({
-    version: z.literal(1),
-    method: z.enum(['orb', 'akaze']),
-    inputs: z.tuple([size, size]),
-    homography: z.array(finite).length(9),
-    offset: z.object({ x: finite, y: finite }).strict(),
-    output: size,
-    overlap: z.object({ x: finite, y: finite, width: count, height: count }).strict(),
-    matches: count,
-    inliers: count,
-    at: epochMs,
-  })
-  .strict();
-
-/** What is stored per panorama: the calibration, and which inputs it was made for (a changed source voids it). */
-export const storedCalibrationSchema = z
-  .object({
-    camera: z.string().regex(CAMERA_ID_PATTERN),
-    inputs: z.tuple([z.string().regex(CAMERA_ID_PATTERN), z.string().regex(CAMERA_ID_PATTERN)]),
-    calibration: stitchCalibrationSchema,
-  })
-  .strict();
-export type StoredCalibration = z.infer<typeof storedCalibrationSchema>;
 
 /** The parts of a camera record the checks across cameras read. */
 interface Linked {

@@ -1,10 +1,11 @@
-import { type CalibrationSummary, type Frame, type StitchStatus, type StoredCalibration } from '@vigil/contracts';
+import type { CalibrationSummary, Frame, StitchStatus } from '@vigil/contracts';
 import { QuietWarnings, type FollowerLogger } from '@vigil/kernel';
 import { FpsMeter } from '@vigil/metrics';
+import type { StoredCalibration } from '@vigil/redis';
 import type { Size, StitchCalibration } from '@vigil/stitch';
 import { FramePairer, type FramePair, type Side } from '../pairing/frame-pairer';
 import { DriftWatch } from './drift-watch';
-import type { PanoramaRenderer, StitchEngine } from './stitch-engine';
+import { UnusablePairError, type PanoramaRenderer, type StitchEngine } from './stitch-engine';
 import { stitchState, type StateView } from './stitch-state';
 
 /** Subscribes to one input's raw frames (checked envelopes); resolves to what unsubscribes. */
@@ -98,6 +99,8 @@ export class Panorama {
   private lastPairAt?: number;
   private reportedMissed: [number, number] = [0, 0];
   private skipped = 0;
+  /** pairs a render refused (a frame that was no decodable JPEG) */
+  private unusable = 0;
   private published = 0;
   private seq = 0;
   private lastPublishedTs = -Infinity;
@@ -181,7 +184,7 @@ export class Panorama {
       owner: this.options.owner,
       pairs: this.pairer.pairs,
       missed: [this.pairer.missed[0], this.pairer.missed[1]],
-      skipped: this.skipped,
+      skipped: this.skipped + this.unusable,
       published: this.published,
       calibrations: this.calibrations,
       ...(calibration ? { calibration } : {}),
@@ -335,8 +338,13 @@ export class Panorama {
           this.options.logger.warn(`camera ${this.id}: its inputs no longer agree in the overlap (agreement ${panorama.agreement!.toFixed(2)} below ${this.options.engine.driftFloor} for ${this.options.settings.driftMs / 1000} s)`);
         }
       } catch (error) {
-        this.renderFailure = (error as Error).message;
-        this.warnings.warn('render', `camera ${this.id}: cannot render the panorama: ${this.renderFailure}`);
+        if (error instanceof UnusablePairError) {
+          this.unusable += 1;
+          this.warnings.warn('unusable', `camera ${this.id}: a pair of frames was dropped: ${error.message}`);
+        } else {
+          this.renderFailure = (error as Error).message;
+          this.warnings.warn('render', `camera ${this.id}: cannot render the panorama: ${this.renderFailure}`);
+        }
       }
       this.update();
     }

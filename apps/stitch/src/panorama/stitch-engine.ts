@@ -2,7 +2,7 @@ import type { CalibrationOutcome, RenderedPanorama, StitchCalibration } from '@v
 
 /** Makes one panorama's frames from one calibration: a precomputed remap of each input and a blend of the overlap. */
 export interface PanoramaRenderer {
-  /** Both inputs' JPEGs (left, right) to the panorama's JPEG; runs off the event loop. */
+  /** Both inputs' JPEGs (left, right) to the panorama's JPEG; runs off the event loop. Rejects with UnusablePairError for a frame it cannot use. */
   render(left: Buffer, right: Buffer): Promise<RenderedPanorama>;
   /** Frees what the renderer holds (its maps). */
   close(): void;
@@ -25,6 +25,11 @@ export interface StitchEngine {
   renderer(calibration: StitchCalibration, options: RenderOptions): Promise<PanoramaRenderer>;
   /** a rendered frame's `agreement` below this counts toward drift */
   readonly driftFloor: number;
+}
+
+/** A render refused one frame of its pair (not a decodable JPEG): that pair is dropped, the panorama goes on. */
+export class UnusablePairError extends Error {
+  override name = 'UnusablePairError';
 }
 
 /** Nest's injection token of the StitchEngine. */
