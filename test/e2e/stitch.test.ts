@@ -13,8 +13,9 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Redis from 'ioredis';
 import { channels, type Ack, type CameraView, type FrameEvent } from '@vigil/contracts';
-import { startRedisServer, startRtspServer, startVigil, type RedisServerHandle, type RtspServerHandle, type VigilHandle } from '../../scripts/support';
+import { startRedisServer, startRtmpServer, startRtspServer, startVigil, type RedisServerHandle, type RtmpServerHandle, type RtspServerHandle, type VigilHandle } from '../../scripts/support';
 import { metric, sendJson } from '../support/api';
+import { sampleStream } from '../support/stream-sample';
 import { io, type Socket } from '../support/io';
 import { wideScene, type WideScene } from '../support/stitch-rtsp-views';
 import { waitFor } from '../support/wait';
@@ -28,6 +29,7 @@ const WIDTH_TOLERANCE = 0.05;
 describe('stitching: POST /api/stitch makes a panorama camera', { timeout: 240_000 }, () => {
   let redis: RedisServerHandle;
   let rtsp: RtspServerHandle;
+  let rtmp: RtmpServerHandle;
   let vigil: VigilHandle;
   let scene: WideScene;
   let probe: Redis;
@@ -74,6 +76,7 @@ describe('stitching: POST /api/stitch makes a panorama camera', { timeout: 240_0
     rtsp = await startRtspServer({
       mounts: { '/left': scene.view(...LEFT), '/right': scene.view(...RIGHT), '/apart-l': scene.view(0, 256), '/apart-r': scene.view(384, 640) },
     });
+    rtmp = await startRtmpServer();
     vigil = await start();
   });
 
@@ -82,6 +85,7 @@ describe('stitching: POST /api/stitch makes a panorama camera', { timeout: 240_0
     await probe?.quit();
     await vigil?.stop();
     await rtsp?.stop();
+    await rtmp?.stop();
     await redis?.stop();
   });
 
@@ -104,7 +108,9 @@ describe('stitching: POST /api/stitch makes a panorama camera', { timeout: 240_0
     assert.ok(frame.ts <= Date.now() && frame.ts > Date.now() - 10_000, `ts ${frame.ts}`);
     const status = (await camera('pano'))!;
     assert.equal(status.status?.state, 'live', 'its camera status is live too: the page shows it like any camera');
-    assert.ok(status.stitch!.pairs > 0 && status.stitch!.published > 0);
+    const { pairs, missed, skipped, published, fps } = status.stitch!;
+    console.log(`pano: ${pairs} pairs, missed ${missed.join(' / ')} (left / right), ${skipped} skipped, ${published} published, ${fps} fps`);
+    assert.ok(pairs > 0 && published > 0);
     assert.equal(status.stitch!.calibrations, 1);
     assert.ok((await metric(vigil.url, 'vigil_stitch_pairs_total', { camera: 'pano' }))! > 0, 'pairs are a metric');
   });
@@ -119,13 +125,23 @@ describe('stitching: POST /api/stitch makes a panorama camera', { timeout: 240_0
     assert.equal(frames.length, 0, 'nothing is published for it');
   });
 
-  test('by URL: input cameras <id>-left/-right are made for it; DELETE removes all three and its frames stop', async () => {
-    const created = await sendJson<CameraView>('POST', `${vigil.url}/api/stitch`, { id: 'byurl', sources: [rtsp.url('/left'), rtsp.url('/right')] });
+  test('by URL, pushed to an RTMP server: input cameras <id>-left/-right are made for it, a player decodes the panorama there; DELETE removes all three and its frames stop', async () => {
+    const output = rtmp.url('live/byurl');
+    const created = await sendJson<CameraView>('POST', `${vigil.url}/api/stitch`, { id: 'byurl', sources: [rtsp.url('/left'), rtsp.url('/right')], output: { url: output } });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     assert.equal(created.body.url, 'stitch://byurl-left,byurl-right');
+    assert.equal(created.body.egress?.stream, 'raw');
     assert.equal((await camera('byurl-left'))?.partOf, 'byurl');
     assert.equal((await camera('byurl-right'))?.url, rtsp.url('/right'));
-    await stitchState('byurl', 'live');
+    const live = await stitchState('byurl', 'live');
+    await waitFor('the panorama push to be live', async () => (await sendJson<{ state: string }>('GET', `${vigil.url}/api/egress/byurl`)).body?.state === 'live', 40_000, 250);
+    const sample = await sampleStream(output, 2);
+    console.log(`pushed: ${sample.codec} ${sample.width}x${sample.height}, ${sample.frames} frames in 2 s (panorama ${live.stitch!.width}x${live.stitch!.height})`);
+    assert.equal(sample.codec, 'h264');
+    // egress rounds odd sizes down to even ones (yuv420p)
+    assert.equal(sample.width, live.stitch!.width! - (live.stitch!.width! % 2));
+    assert.ok(Math.abs(sample.width - scene.width) / scene.width <= WIDTH_TOLERANCE, `pushed width ${sample.width}`);
+    assert.ok(sample.frames > 0);
     // the inputs belong to it: they cannot go alone, and neither can a camera another panorama uses
     assert.equal((await sendJson('DELETE', `${vigil.url}/api/cameras/byurl-left`)).status, 409);
     assert.equal((await sendJson('DELETE', `${vigil.url}/api/cameras/left`)).status, 409);
