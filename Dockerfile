@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # One image for every vigil service; the command picks the app (see docker-compose.yml and k8s/):
 #   node dist/apps/vigil/src/main.js       all in one (the default)
-#   node dist/apps/<ingest|inference|publish|alarms|egress>/src/main.js
+#   node dist/apps/<ingest|inference|publish|alarms|egress|stitch>/src/main.js
 #
 #   docker build -t vigil .
 #   docker build --build-arg ONNXRUNTIME_NODE_INSTALL=cuda12 -t vigil:cuda .
@@ -53,6 +53,6 @@ COPY apps/publish/web apps/publish/web
 RUN test "$(id -u node):$(id -g node)" = 1000:1000 && mkdir -p /data/alarms && chown node:node /data/alarms
 # the image's `node` user, by number: Kubernetes checks runAsNonRoot against it (k8s/ runs as 1000:1000)
 USER 1000:1000
-EXPOSE 8080 8081 8082 8083 8084
+EXPOSE 8080 8081 8082 8083 8084 8085
 ENTRYPOINT ["tini", "--", "node"]
 CMD ["dist/apps/vigil/src/main.js"]

@@ -131,6 +131,8 @@ function intended(c: Case): { factories: string[]; read: [number, string, string
     sequence: ['multifilesrc', 'jpegdec', 'videoconvert'],
     v4l2: ['v4l2src', 'decodebin', 'videoconvert'],
     test: ['videotestsrc', 'capsfilter'],
+    // no case is a panorama: it has no pipeline
+    stitch: [],
   };
   const factories = [...heads[c.source.kind]];
   const read: [number, string, string][] = Object.entries(c.sourceProps).map(([prop, value]) => [0, prop, value]);

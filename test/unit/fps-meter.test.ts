@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FpsMeter } from '../../apps/ingest/src/cameras/fps-meter';
+import { FpsMeter } from '@vigil/metrics';
 
 /** Feeds one sample per second at `fps` from `from` ms for `seconds`, continuing the frame count. */
 function feed(meter: FpsMeter, from: number, seconds: number, fps: number, frames: number): number {

@@ -18,6 +18,8 @@ import { UsersController } from '../../apps/publish/src/access/users.controller'
 import { AlarmsController } from '../../apps/publish/src/alarms/alarms.controller';
 import { CamerasController } from '../../apps/publish/src/cameras/cameras.controller';
 import { ApiReferenceController } from '../../apps/publish/src/openapi/api-reference.controller';
+import { StitchController } from '../../apps/publish/src/stitch/stitch.controller';
+import { StitchCalibrateController } from '../../apps/stitch/src/stitch-calibrate.controller';
 import { DOCS_PAGE_CSP, escapeHtml, renderDocsPage, type DocumentLike } from '../../apps/publish/src/openapi/docs-page';
 import { openApiDocument, type OpenApiDocument } from '../../apps/publish/src/openapi/openapi-document';
 import { NAMED_SCHEMAS, routeDocs } from '../../apps/publish/src/openapi/route-docs';
@@ -27,9 +29,9 @@ import { HealthController } from '../../libs/platform/src/health.controller';
 import { MetricsController } from '../../libs/metrics/src/metrics.controller';
 import { resolveRef, schemaErrors } from '../support/json-schema';
 
-const PUBLISH: Type[] = [CamerasController, AlarmsController, AuthController, TokensController, UsersController, AuditController, ApiReferenceController, HealthController, MetricsController];
+const PUBLISH: Type[] = [CamerasController, StitchController, AlarmsController, AuthController, TokensController, UsersController, AuditController, ApiReferenceController, HealthController, MetricsController];
 /** every app's controllers, as the all-in-one process has them (message handlers included: they are no routes) */
-const ALL: Type[] = [...PUBLISH, EgressController, RegistryChangedController];
+const ALL: Type[] = [...PUBLISH, EgressController, RegistryChangedController, StitchCalibrateController];
 
 const build = (controllers: Type[] = ALL): OpenApiDocument => openApiDocument(servedRoutes(controllers), '1.2.3');
 type Operation = { operationId: string; security: Record<string, string[]>[]; parameters?: { name: string; in: string; required?: boolean }[]; 'x-vigil-access': string; requestBody?: unknown; responses: Record<string, unknown> };
@@ -111,13 +113,13 @@ describe('the OpenAPI document', () => {
   });
 
   test('a route without an entry, or without an access rule, stops the document (and so the start)', () => {
-    @Controller('api/stitch')
+    @Controller('api/send')
     @Access('admin')
     class NewRoute {
       @Post()
       create(): void {}
     }
-    assert.throws(() => build([...ALL, NewRoute]), /routes without an entry in the API reference .*: POST \/api\/stitch \(NewRoute\.create\)/);
+    assert.throws(() => build([...ALL, NewRoute]), /routes without an entry in the API reference .*: POST \/api\/send \(NewRoute\.create\)/);
     @Controller('api/audit')
     class NoRule {
       @Get()
@@ -154,7 +156,7 @@ describe('the OpenAPI document', () => {
 
   test('the schema check used against real answers fails where it should', () => {
     const view = document.components!.schemas!.CameraView;
-    const camera = cameraViewSchema.parse({ id: 'gate', url: 'test://ball', status: null, inference: null });
+    const camera = cameraViewSchema.parse({ id: 'gate', url: 'test://ball', status: null, inference: null, stitch: null });
     assert.deepEqual(schemaErrors(camera, view, document), []);
     assert.match(schemaErrors({ ...camera, token: 'leaked' }, view, document).join(), /"token" is not allowed/);
     assert.match(schemaErrors({ ...camera, id: 'no spaces' }, view, document).join(), /does not match/);

@@ -18,6 +18,8 @@ import { FramesGateway } from './live/frames.gateway';
 import { PublishMetrics } from './live/publish-metrics';
 import { ApiReference } from './openapi/api-reference';
 import { ApiReferenceController } from './openapi/api-reference.controller';
+import { StitchApiService } from './stitch/stitch-api.service';
+import { StitchController } from './stitch/stitch.controller';
 
 /** REST API, Socket.IO fan-out, the web page and the API reference. Needs ConfigModule, RedisModule, MetricsModule. */
 @Module({
@@ -27,7 +29,7 @@ import { ApiReferenceController } from './openapi/api-reference.controller';
       { name: CONTROL_CLIENT, inject: [VIGIL_CONFIG], useFactory: (config: VigilConfig) => controlTransport(config) as never },
     ]),
   ],
-  controllers: [CamerasController, AlarmsController, AuthController, TokensController, UsersController, AuditController, ApiReferenceController],
-  providers: [AlarmSettings, alarmStoreProvider, AlarmsQueryService, CamerasService, FrameFanout, FramesGateway, PublishMetrics, ApiReference],
+  controllers: [CamerasController, StitchController, AlarmsController, AuthController, TokensController, UsersController, AuditController, ApiReferenceController],
+  providers: [AlarmSettings, alarmStoreProvider, AlarmsQueryService, CamerasService, StitchApiService, FrameFanout, FramesGateway, PublishMetrics, ApiReference],
 })
 export class PublishModule {}

@@ -8,6 +8,8 @@ export const AUDIT_ACTIONS = [
   'camera.update',
   'camera.delete',
   'stitch.create',
+  'stitch.delete',
+  'stitch.calibrate',
   'token.create',
   'token.revoke',
   'user.create',

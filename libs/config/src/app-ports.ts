@@ -1,7 +1,7 @@
 import type { VigilConfig } from './env';
 
 /** The apps under apps/, each started by `dist/apps/<name>/src/main.js`. */
-export const APP_NAMES = ['vigil', 'ingest', 'inference', 'publish', 'alarms', 'egress'] as const;
+export const APP_NAMES = ['vigil', 'ingest', 'inference', 'publish', 'alarms', 'egress', 'stitch'] as const;
 export type AppName = (typeof APP_NAMES)[number];
 
 /**
@@ -15,4 +15,5 @@ export const appPort: Record<AppName, (config: VigilConfig) => number> = {
   inference: (config) => config.inferencePort,
   alarms: (config) => config.alarms.port,
   egress: (config) => config.egress.port,
+  stitch: (config) => config.stitch.port,
 };

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { cameraConfigSchema, inputLimits, modelConfigSchema, type CameraConfig, type ModelConfig } from '@vigil/contracts';
+import { cameraConfigSchema, inputLimits, modelConfigSchema, stitchConflict, type CameraConfig, type ModelConfig } from '@vigil/contracts';
 import { ConfigError, describeIssues } from './errors';
 
 /** The `alarms` section: when violations become alarms and what their clips cover, in seconds. */
@@ -34,6 +34,12 @@ const camerasFileSchema = z
     file.cameras.forEach((camera, index) => {
       if (seen.has(camera.id)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['cameras', index, 'id'], message: `duplicate camera id "${camera.id}"` });
       seen.add(camera.id);
+    });
+    // a panorama's inputs may be cameras the API made, so only what the file itself shows is refused
+    const byId = new Map(file.cameras.map((camera) => [camera.id, camera]));
+    file.cameras.forEach((camera, index) => {
+      const conflict = stitchConflict(camera, byId, 'allow');
+      if (conflict) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['cameras', index, 'url'], message: conflict.replace(/^url: /, '') });
     });
   });
 

@@ -109,6 +109,22 @@ const envSchema = z.object({
   EGRESS_PORT: integer(1, 65535).default(8084),
   /** egress encoder for cameras that say `auto`: NVENC when a test encode at start works, else x264 */
   EGRESS_ENCODER: z.enum(['auto', 'nvenc', 'x264']).default('auto'),
+  /** port of the stitch app's own health and metrics endpoint when it runs alone */
+  STITCH_PORT: integer(1, 65535).default(8085),
+  /**
+   * frames of a panorama's two inputs whose capture times differ by at most this many ms make a pair; a frame that
+   * finds no partner within it is counted as missed. Half a frame interval pairs every frame of two free-running
+   * cameras at 10 fps or more
+   */
+  STITCH_PAIR_TOLERANCE_MS: integer(1, 1000).default(50),
+  /** a panorama whose inputs agree in the overlap less than the stitching library's drift floor for this long is calibrated again */
+  STITCH_DRIFT_SECONDS: z.coerce.number().min(1).max(3600).default(10),
+  /**
+   * automatic calibrations of one panorama (drift) are at least this many seconds apart, and a failed one is retried
+   * after 1 s doubling up to this; the first at new input frame sizes runs at once, POST /api/stitch/:id/calibrate
+   * is not held to it
+   */
+  STITCH_RECALIBRATE_MIN_SECONDS: z.coerce.number().min(1).max(86_400).default(60),
   /** the simple case of one webhook endpoint (more in the config file's `webhooks`) */
   WEBHOOK_URL: z.string().url().optional(),
   WEBHOOK_SECRET: z.string().optional(),
@@ -248,9 +264,18 @@ export interface VigilConfig {
   inferencePort: number;
   alarms: AlarmsEnv;
   egress: { port: number; encoder: 'auto' | 'nvenc' | 'x264' };
+  stitch: StitchEnv;
   /** where cameras may read from */
   sources: SourcePolicyOptions;
   auth: AuthEnv;
+}
+
+/** The stitch service's settings (see the variables' docs in envSchema). */
+export interface StitchEnv {
+  port: number;
+  pairToleranceMs: number;
+  driftMs: number;
+  recalibrateMinMs: number;
 }
 
 /** Access control settings (see the variables' docs in envSchema). */
@@ -372,6 +397,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): VigilConfig {
       mqttUrl: e.MQTT_URL,
     },
     egress: { port: e.EGRESS_PORT, encoder: e.EGRESS_ENCODER },
+    stitch: {
+      port: e.STITCH_PORT,
+      pairToleranceMs: e.STITCH_PAIR_TOLERANCE_MS,
+      driftMs: Math.round(e.STITCH_DRIFT_SECONDS * 1000),
+      recalibrateMinMs: Math.round(e.STITCH_RECALIBRATE_MIN_SECONDS * 1000),
+    },
     sources: {
       mediaRoots: e.MEDIA_ROOTS ?? [resolve(DEFAULT_MEDIA_ROOT)],
       devices: e.DEVICE_ALLOW ?? [],

@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { cameraDetectSchema } from './detection';
 import { cameraEgressFieldsSchema, cameraEgressSchema } from './egress';
-import { classifySource, SourceError } from './source';
+import { classifySource, SourceError, stitchInputsOf } from './source';
 import { ENV_NAMES, inputLimits, withinLength, withinMax } from './limits';
+import { stitchStatusSchema } from './stitch';
+import { CAMERA_ID_PATTERN } from './camera-id';
 
-export const CAMERA_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+export { CAMERA_ID_PATTERN } from './camera-id';
 
 /** A camera's fields, each checked on its own; cameraConfigSchema adds the checks across fields. */
 const cameraFieldsSchema = z
@@ -37,11 +39,14 @@ const cameraFieldsSchema = z
     detect: cameraDetectSchema.optional(),
     /** re-encode and push this camera's frames to an RTMP/RTSP server; absent means no push */
     egress: cameraEgressSchema.optional(),
+    /** an input POST /api/stitch made for a URL source: it belongs to that panorama and goes with it */
+    partOf: z.string().regex(CAMERA_ID_PATTERN, 'must be a camera id').optional(),
   })
   .strict();
 
 /** One camera as configured (config file, REST body, registry entry). Unknown keys are rejected. */
 export const cameraConfigSchema = cameraFieldsSchema.superRefine((camera, ctx) => {
+  stitchProblems(camera, ctx);
   const rate = pixelRate(camera);
   const max = inputLimits().megapixelsPerSecond;
   if (rate !== undefined && rate / 1e6 > max) {
@@ -49,6 +54,20 @@ export const cameraConfigSchema = cameraFieldsSchema.superRefine((camera, ctx) =
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['fps'], message });
   }
 });
+
+/** What one record can say is wrong with a panorama; its inputs' records are checked where the registry is read. */
+function stitchProblems(camera: { id: string; url: string; partOf?: string }, ctx: z.RefinementCtx): void {
+  let inputs: [string, string] | undefined;
+  try {
+    inputs = stitchInputsOf(camera);
+  } catch {
+    return; // the url field has said why
+  }
+  if (inputs?.includes(camera.id)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['url'], message: `a panorama cannot be its own input ("${camera.id}")` });
+  if (camera.partOf !== undefined && (inputs || camera.partOf === camera.id)) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['partOf'], message: 'only an input camera belongs to a panorama' });
+  }
+}
 
 /** Pixels per second a camera asks for, where that is known: a test pattern fills in its defaults (1280x720 at 25). */
 function pixelRate(camera: { url: string; fps?: number; width?: number; height?: number }): number | undefined {
@@ -158,5 +177,6 @@ export const cameraViewSchema = cameraFieldsSchema.extend({
   egress: cameraEgressFieldsSchema.extend({ url: z.string().min(1).describe('the target, credentials masked') }).optional(),
   status: cameraStatusSchema.nullable().describe('capture status, written by the ingest instance that owns the camera; null before its first report'),
   inference: inferenceStatusSchema.nullable().describe('inference status, for cameras with a `detect` section; null otherwise or before its first report'),
+  stitch: stitchStatusSchema.nullable().describe('for a panorama (url stitch://left,right): its stitch state, written by the stitch replica that makes it; null for other cameras or before its first report'),
 });
 export type CameraView = z.infer<typeof cameraViewSchema>;

@@ -6,7 +6,7 @@ export type StreamName = (typeof STREAMS)[number];
 const PREFIX = 'vigil';
 
 /** Services whose replicas divide the cameras between them. */
-export type ShareRole = 'ingest' | 'inference' | 'egress';
+export type ShareRole = 'ingest' | 'inference' | 'egress' | 'stitch';
 
 export const channels = {
   /** pub/sub: binary frame envelopes of one camera and stream */
@@ -62,6 +62,10 @@ export const keys = {
   webhookQueue: 'webhooks',
   /** list: deliveries that failed their last try (dead letters), newest first, JSON */
   webhookDeadLetters: `${PREFIX}:webhooks:dead`,
+  /** hash: panorama camera id -> StitchStatus JSON, written by the stitch replica that makes it */
+  stitchStatus: `${PREFIX}:stitch-status`,
+  /** hash: panorama camera id -> StoredCalibration JSON, so a restart does not calibrate again */
+  stitchCalibration: `${PREFIX}:stitch-calibration`,
   /** string with TTL: which replica of a service runs a camera now */
   cameraLease: (role: ShareRole, camera: string): string => `${PREFIX}:lease:${role}:${camera}`,
   /** sorted set: the live replicas of a service, scored by when their heartbeat runs out */
@@ -96,4 +100,6 @@ export const authKeys = {
 /** NestJS Redis-transport event patterns (control messages only, never frames). */
 export const controlEvents = {
   camerasChanged: 'cameras.changed',
+  /** `{ id }`: the stitch replica that makes panorama `id` calibrates it again now (POST /api/stitch/:id/calibrate) */
+  stitchCalibrate: 'stitch.calibrate',
 } as const;

@@ -1,12 +1,19 @@
 /** What kind of source a camera URL names. Pure string logic, shared by validation and the pipeline builder. */
+import { CAMERA_ID_PATTERN } from './camera-id';
 
-export type SourceKind = 'rtsp' | 'http' | 'file' | 'v4l2' | 'sequence' | 'test';
+/**
+ * `stitch`: a panorama of two other cameras (`stitch://left,right`), made by the stitch service from their frames;
+ * nothing is captured for it, so ingest never runs it.
+ */
+export type SourceKind = 'rtsp' | 'http' | 'file' | 'v4l2' | 'sequence' | 'test' | 'stitch';
 
 export interface Source {
   kind: SourceKind;
-  /** the location as GStreamer wants it: a URL, a file path, a device path, a pattern name */
+  /** the location as GStreamer wants it: a URL, a file path, a device path, a pattern name; for a stitch `left,right` */
   location: string;
 }
+
+export const STITCH_SCHEME = 'stitch://';
 
 /** videotestsrc patterns offered as `test://<name>` */
 export const TEST_PATTERNS = ['ball', 'smpte', 'snow', 'gradient', 'pinwheel', 'spokes', 'circular', 'colors'] as const;
@@ -33,14 +40,44 @@ export function classifySource(url: string): Source {
       }
       return { kind: 'test', location: pattern };
     }
+    case 'stitch':
+      return { kind: 'stitch', location: stitchInputs(trimmed).join(',') };
     case 'file':
       return fileSource(decodePath(parseUrl(trimmed).pathname));
     case undefined:
       if (/^\/dev\/video\d+$/.test(trimmed)) return { kind: 'v4l2', location: trimmed };
       return fileSource(trimmed);
     default:
-      throw new SourceError(`unsupported url scheme "${scheme}://" (use rtsp, rtsps, http, https, file, test, a path or /dev/videoN)`);
+      throw new SourceError(`unsupported url scheme "${scheme}://" (use rtsp, rtsps, http, https, file, test, stitch, a path or /dev/videoN)`);
   }
+}
+
+/**
+ * The two cameras a `stitch://left,right` URL names, left (input 0) first: camera ids, distinct. Throws SourceError.
+ * Only what the URL itself says is checked here; that both are cameras, and not panoramas themselves, needs the
+ * registry (publish checks it on every write, the stitch service again on every start).
+ */
+export function stitchInputs(url: string): [string, string] {
+  const trimmed = url.trim();
+  if (trimmed.slice(0, STITCH_SCHEME.length).toLowerCase() !== STITCH_SCHEME) throw new SourceError('not a stitch:// url');
+  const ids = trimmed.slice(STITCH_SCHEME.length).split(',');
+  if (ids.length !== 2) throw new SourceError(`a stitch names exactly two cameras (stitch://left,right), not ${ids.length}`);
+  const [left, right] = ids as [string, string];
+  for (const id of ids) {
+    if (!CAMERA_ID_PATTERN.test(id)) throw new SourceError(`a stitch's inputs are camera ids (1-64 letters, digits, "-" or "_"); ${JSON.stringify(id.slice(0, 80))} is not one`);
+  }
+  if (left === right) throw new SourceError(`a stitch needs two different cameras, not "${left}" twice`);
+  return [left, right];
+}
+
+/** Whether a camera is a panorama (made by the stitch service) rather than captured (by ingest). */
+export function isPanorama(camera: { url: string }): boolean {
+  return camera.url.trim().slice(0, STITCH_SCHEME.length).toLowerCase() === STITCH_SCHEME;
+}
+
+/** The two inputs of a panorama camera, or undefined for a camera that is captured. Assumes a URL the schema took. */
+export function stitchInputsOf(camera: { url: string }): [string, string] | undefined {
+  return isPanorama(camera) ? stitchInputs(camera.url) : undefined;
 }
 
 function fileSource(path: string): Source {

@@ -4,3 +4,4 @@ export * from './metrics.controller';
 export * from './throttled-log';
 export * from './bad-messages';
 export * from './remove-series';
+export * from './fps-meter';

@@ -20,6 +20,22 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 'added'
 `;
 
+/** KEYS[1] the registry hash; ARGV: max records, then id and record pairs. All are added, or none. */
+const ADD_ALL_WITHIN = `
+for i = 2, #ARGV, 2 do
+  if redis.call('HEXISTS', KEYS[1], ARGV[i]) == 1 then return {'exists', ARGV[i]} end
+end
+local adding = (#ARGV - 1) / 2
+if redis.call('HLEN', KEYS[1]) + adding > tonumber(ARGV[1]) then return {'full', ''} end
+for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+return {'added', ''}
+`;
+
+export type AddAllOutcome = { outcome: 'added' } | { outcome: 'exists'; id: string } | { outcome: 'full' };
+
+/** Every hash that holds a record about a camera by its id: removing a camera removes them all, in one step. */
+const PER_CAMERA_HASHES = [keys.cameraStatus, keys.inferenceStatus, keys.stitchStatus, keys.stitchCalibration];
+
 /**
  * The cameras every service and replica sees, kept in Redis in one hash. Their live status is in CameraStatuses and
  * InferenceStatuses; removing a camera removes its status records with it, in one step.
@@ -57,6 +73,17 @@ export class CameraRegistry implements OnModuleInit {
     return outcome as PutOutcome;
   }
 
+  /**
+   * Adds cameras that must come together (a panorama and the inputs made for it): in one step, none if any id exists
+   * already or if they would pass `max` records.
+   */
+  async addAll(cameras: readonly CameraConfig[], options: { max: number }): Promise<AddAllOutcome> {
+    const pairs = cameras.flatMap((camera) => [camera.id, JSON.stringify(camera)]);
+    const [outcome, id] = (await this.redis.eval(ADD_ALL_WITHIN, 1, keys.cameras, String(options.max), ...pairs)) as [string, string];
+    if (outcome === 'exists') return { outcome, id };
+    return outcome === 'full' ? { outcome } : { outcome: 'added' };
+  }
+
   /** Returns true when the camera is new. */
   async upsert(camera: CameraConfig): Promise<boolean> {
     const added = await this.redis.hset(keys.cameras, camera.id, JSON.stringify(camera));
@@ -65,8 +92,16 @@ export class CameraRegistry implements OnModuleInit {
 
   /** Returns true when a camera was removed. */
   async remove(id: string): Promise<boolean> {
-    const [[, removed]] = (await this.redis.multi().hdel(keys.cameras, id).hdel(keys.cameraStatus, id).hdel(keys.inferenceStatus, id).exec()) as [[null, number], ...unknown[]];
-    return removed === 1;
+    return (await this.removeAll([id])) > 0;
+  }
+
+  /** Removes cameras and every record about them, in one step; returns how many cameras were there. */
+  async removeAll(ids: readonly string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    const transaction = this.redis.multi().hdel(keys.cameras, ...ids);
+    for (const hash of PER_CAMERA_HASHES) transaction.hdel(hash, ...ids);
+    const [[, removed]] = (await transaction.exec()) as [[null, number], ...unknown[]];
+    return removed;
   }
 
   /**

@@ -19,3 +19,4 @@ export * from './alarm-store.provider';
 export * from './alarm-live-channel';
 export * from './detection-channels';
 export * from './webhook-dead-letters';
+export * from './stitch-calibrations';

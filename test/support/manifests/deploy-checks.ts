@@ -16,7 +16,7 @@ export const read = (path: string) => readFileSync(join(root, path), 'utf8');
 export const git = (...args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'utf8' });
 /** `dist/apps/<app>/src/main.js`, as the image runs it */
 const ENTRY = /^dist\/apps\/([a-z]+)\/src\/main\.js$/;
-export const SPLIT_APPS = ['alarms', 'egress', 'inference', 'ingest', 'publish'];
+export const SPLIT_APPS = ['alarms', 'egress', 'inference', 'ingest', 'publish', 'stitch'];
 /** a secret as the README's commands make one (openssl rand -hex 32) */
 export const freshSecret = () => randomBytes(32).toString('hex');
 

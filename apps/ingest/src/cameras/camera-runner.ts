@@ -4,7 +4,7 @@ import { maskCredentials, maskerFor, type CameraConfig, type CameraState, type C
 import { type Attempt, ProcessSupervisor, type Refusal, type StderrTail, type SupervisedChild, untilAborted } from '@vigil/kernel';
 import { CaptureProcessHandle, type CaptureJob, type CaptureProcessEvents, type CaptureStats, type PipelinePlanner, type PlannedPipeline } from '@vigil/media';
 import type { CameraRegistry } from '@vigil/redis';
-import { FpsMeter } from './fps-meter';
+import { FpsMeter } from '@vigil/metrics';
 import type { IngestMetrics } from './ingest-metrics';
 
 /** A capture process as the runner drives it (CaptureProcessHandle; a fake in unit tests). */

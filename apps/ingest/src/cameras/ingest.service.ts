@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { SourcePolicy, VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
-import type { CameraConfig, CameraStatus } from '@vigil/contracts';
+import { isPanorama, type CameraConfig, type CameraStatus } from '@vigil/contracts';
 import { RegistryFollowers, type FollowerStopReason, type RegistryFollower } from '@vigil/kernel';
 import { PipelinePlanner } from '@vigil/media';
 import { CameraRegistry } from '@vigil/redis';
@@ -32,7 +32,8 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
       name: 'ingest',
       share: 'ingest',
       logger: this.logger,
-      filter: (camera) => camera.enabled,
+      // a panorama is made by the stitch service from its inputs' frames: nothing to capture
+      filter: (camera) => camera.enabled && !isPanorama(camera),
       beforePass: () => this.seed.restoreIfLost(this.follower.registered),
       start: (camera) => this.startRunner(camera),
       stop: (id, reason) => this.stopRunner(id, reason),

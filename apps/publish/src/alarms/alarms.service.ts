@@ -5,7 +5,8 @@ import type { CameraScope } from '@vigil/auth';
 import { z } from 'zod';
 import { alarmRecordSchema, isAlarmId, type AlarmRecord } from '@vigil/contracts';
 import { AlarmSettings, alarmQuerySchema, AlarmStore, ClipStore, WebhookOutbox, webhookDeliverySchema, type AlarmPage } from '@vigil/alarms';
-import { RedisConnections, WebhookDeadLetters } from '@vigil/redis';
+import { CameraRegistry, RedisConnections, WebhookDeadLetters } from '@vigil/redis';
+import { panoramaAwareScope } from '../cameras/panorama-scope';
 
 /** What a file route serves: a file of the alarms directory and its type. */
 export interface AlarmFile {
@@ -29,6 +30,7 @@ export class AlarmsQueryService implements OnApplicationShutdown {
 
   constructor(
     private readonly store: AlarmStore,
+    private readonly registry: CameraRegistry,
     @Inject(VIGIL_CONFIG) config: VigilConfig,
     settings: AlarmSettings,
     connections: RedisConnections,
@@ -42,10 +44,10 @@ export class AlarmsQueryService implements OnApplicationShutdown {
   }
 
   /** The alarms of the cameras the caller may see; another camera's are not there at all. */
-  list(query: unknown, scope: CameraScope): Promise<AlarmPage> {
+  async list(query: unknown, scope: CameraScope): Promise<AlarmPage> {
     const parsed = alarmQuerySchema.safeParse(query);
     if (!parsed.success) throw new BadRequestException(describeIssues(parsed.error));
-    return this.store.list(parsed.data, (camera) => scope.allows(camera));
+    return this.store.list(parsed.data, await this.visibility(scope));
   }
 
   async detail(id: string, scope: CameraScope): Promise<AlarmDetail> {
@@ -57,7 +59,7 @@ export class AlarmsQueryService implements OnApplicationShutdown {
   async get(id: string, scope: CameraScope): Promise<AlarmRecord> {
     if (!isAlarmId(id)) throw new BadRequestException(`"${String(id).slice(0, 64)}" is not an alarm id`);
     const alarm = await this.store.get(id);
-    if (!alarm || !scope.allows(alarm.camera)) throw new NotFoundException(`unknown alarm "${id}"`);
+    if (!alarm || !(await this.visibility(scope))(alarm.camera)) throw new NotFoundException(`unknown alarm "${id}"`);
     return alarm;
   }
 
@@ -73,6 +75,11 @@ export class AlarmsQueryService implements OnApplicationShutdown {
     const alarm = await this.get(id, scope);
     if (!alarm.snapshot) throw new NotFoundException(`alarm ${id} has no snapshot`);
     return this.file(this.files.snapshotPath(id), 'image/jpeg');
+  }
+
+  /** Which cameras' alarms the caller may see: its scope, a panorama only with both its inputs. */
+  private async visibility(scope: CameraScope): Promise<(camera: string) => boolean> {
+    return scope.all ? () => true : panoramaAwareScope(scope, await this.registry.list());
   }
 
   private file(path: string, contentType: string): AlarmFile {

@@ -98,7 +98,7 @@ export class FramesGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     const { camera, stream, format } = parsed.data;
     try {
       // a camera out of the socket's scope is as unknown as one that never was
-      const config = CameraScope.of(socketIdentity(socket)).allows(camera) ? await this.cameras.find(camera) : undefined;
+      const config = await this.cameras.findVisible(camera, CameraScope.of(socketIdentity(socket)));
       if (!config) return { ok: false, error: `unknown camera "${camera}"` };
       const refused = streamUnavailable(config, stream);
       if (refused) return { ok: false, error: refused };

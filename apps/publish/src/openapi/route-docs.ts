@@ -1,7 +1,7 @@
 import { z, type AnyZodObject, type ZodTypeAny } from 'zod';
 import { alarmPageSchema, alarmQuerySchema } from '@vigil/alarms';
 import { issuedTokenSchema, linkQuerySchema, RECORD_ID_PATTERN, tokenInputSchema, tokenViewSchema, userViewSchema } from '@vigil/auth';
-import { ALARM_ID_PATTERN, CAMERA_ID_PATTERN, cameraConfigSchema, cameraViewSchema, egressStatusSchema } from '@vigil/contracts';
+import { ALARM_ID_PATTERN, CAMERA_ID_PATTERN, cameraConfigSchema, cameraViewSchema, egressStatusSchema, stitchRequestSchema } from '@vigil/contracts';
 import { apiErrorSchema, healthDownSchema, healthUpSchema } from '@vigil/platform';
 import { auditPageSchema } from '@vigil/redis';
 import { auditQuerySchema, loginSchema, meSchema, newUserSchema, userChangesSchema } from '../access/accounts.schemas';
@@ -17,6 +17,7 @@ export const NAMED_SCHEMAS = {
   HealthDown: healthDownSchema,
   CameraConfig: cameraConfigSchema,
   CameraView: cameraViewSchema,
+  StitchRequest: stitchRequestSchema,
   AlarmPage: alarmPageSchema,
   AlarmDetail: alarmDetailSchema,
   EgressStatus: egressStatusSchema,
@@ -35,6 +36,7 @@ export type NamedSchemas = { [K in keyof typeof NAMED_SCHEMAS]: (typeof NAMED_SC
 export const TAGS = {
   cameras: 'Cameras: their config (URLs masked), capture status and inference status. Viewers see only their cameras.',
   alarms: 'Alarms, newest first, with their clips and snapshots. Viewers see only the alarms of their cameras.',
+  stitch: 'Panoramas: cameras made from two other cameras (url `stitch://left,right`), read through /api/cameras; their state is `stitch` there.',
   egress: "The egress service's pushes to RTMP/RTSP servers (on PORT in the all-in-one process).",
   auth: 'Signing in and out on the web page, and who the caller is.',
   tokens: 'API tokens for machines; the token text is shown once, at creation.',
@@ -46,7 +48,7 @@ export const TAGS = {
 } as const;
 export type Tag = keyof typeof TAGS;
 
-export const SUCCESS_STATUSES = [200, 201, 204, 206] as const;
+export const SUCCESS_STATUSES = [200, 201, 202, 204, 206] as const;
 export const ERROR_STATUSES = [400, 401, 403, 404, 409, 413, 415, 416, 429, 503] as const;
 type SuccessStatus = (typeof SUCCESS_STATUSES)[number];
 type ErrorStatus = (typeof ERROR_STATUSES)[number];
@@ -139,9 +141,41 @@ export function routeDocs(s: NamedSchemas): Record<string, RouteDoc> {
       operationId: 'deleteCamera',
       tag: 'cameras',
       summary: 'Removes a camera',
+      description: 'A panorama goes with the input cameras made for it.',
       params: cameraParams,
       replies: { 204: { description: 'removed' } },
-      errors: { 404: 'no such camera' },
+      errors: { 404: 'no such camera', 409: 'the camera is an input of a panorama (remove the panorama first)' },
+    },
+    'POST /api/stitch': {
+      operationId: 'createStitch',
+      tag: 'stitch',
+      summary: 'Adds a panorama of two cameras',
+      description:
+        'Each source is a camera id or a URL; a URL becomes an input camera `<id>-left` or `<id>-right` that belongs to the panorama (`partOf`) and is deleted with it. URLs pass the schema and the source policy as in POST /api/cameras. `output.url` pushes the panorama through egress. The panorama and its new inputs are written together or not at all; its state shows in `GET /api/cameras/:id` as `stitch`.',
+      body: s.StitchRequest,
+      replies: { 201: { description: 'the panorama camera as added', schema: s.CameraView } },
+      errors: {
+        400: 'the body does not pass the schema or the source policy (the message names the field), a source is not a captured camera (missing, a panorama itself, or another panorama\'s input), or MAX_CAMERAS would be passed',
+        409: 'a camera with the panorama\'s id, or with the id of an input it would make, exists',
+      },
+    },
+    'DELETE /api/stitch/:id': {
+      operationId: 'deleteStitch',
+      tag: 'stitch',
+      summary: 'Removes a panorama and the input cameras made for it',
+      description: 'The same as DELETE /api/cameras/:id on the panorama. Its frames stop within a pass of the stitch service (2 s).',
+      params: cameraParams,
+      replies: { 204: { description: 'removed' } },
+      errors: { 404: 'no such panorama' },
+    },
+    'POST /api/stitch/:id/calibrate': {
+      operationId: 'calibrateStitch',
+      tag: 'stitch',
+      summary: 'Calibrates a panorama again',
+      description: 'The stitch replica making it matches features again on its next pair of frames (not held to STITCH_RECALIBRATE_MIN_SECONDS); the state is `calibrating` meanwhile.',
+      params: cameraParams,
+      replies: { 202: { description: 'asked for' } },
+      errors: { 404: 'no such panorama' },
     },
     'GET /api/alarms': {
       operationId: 'listAlarms',

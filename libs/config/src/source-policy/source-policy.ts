@@ -63,6 +63,8 @@ export class SourcePolicy {
     }
     switch (source.kind) {
       case 'test':
+      // a panorama reads two other cameras off the frame bus: it reaches no file, device or network of its own
+      case 'stitch':
         return { ok: true, source };
       case 'v4l2':
         return this.options.devices.includes(source.location)

@@ -112,6 +112,9 @@ function sourceParts(input: PipelineInput, mask: boolean): SourceParts {
         live: true,
       };
     }
+    case 'stitch':
+      // ingest's registry follower leaves panoramas to the stitch service; a record that got here is refused
+      throw new Error('a panorama (stitch://) is made by the stitch service from its inputs, not captured');
     case 'v4l2':
       return {
         parts: [element('v4l2src', { device: source.location }), 'decodebin', 'videoconvert'],

@@ -1,3 +1,4 @@
 export * from './record-hash';
 export * from './camera-statuses';
 export * from './inference-statuses';
+export * from './stitch-statuses';
