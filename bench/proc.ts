@@ -74,6 +74,20 @@ export function sampleTrees(roots: readonly number[]): Map<number, Stat> {
   return out;
 }
 
+/** PSS (kB, from /proc/<pid>/smaps_rollup: shared pages split among their users) of the trees, by label. */
+export function treePss(roots: readonly number[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const stat of sampleTrees(roots).values()) {
+    try {
+      const kb = Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${stat.pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+      out.set(stat.label, (out.get(stat.label) ?? 0) + kb);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
 export interface CpuDelta {
   /** CPU seconds used between the samples, by process name */
   byName: Map<string, number>;
