@@ -17,6 +17,7 @@ import { benchStitch } from './stitch';
 import { ffmpegDecode, gstLaunch, opencvLoop } from './limit';
 import { ingestLaunch, toFakesink } from './pipeline';
 import { loadAverage, waitForQuiet } from './proc';
+import { benchCaptureSweep, parseCounts } from './capture-sweep';
 import { benchFanout, benchLatency } from './live';
 import { runPeer, peerUnavailable } from './peer';
 import { figure, fmt, headlineTable, note, type Headline } from './report';
@@ -65,6 +66,8 @@ const HEADLINES: Headline[] = [
   { name: 'delivered.jpeg.cpu_total_ms_per_frame', label: '1080p CPU per frame, capture to client', goal: { text: '<= 7 ms', met: (v) => v <= 7 } },
   { name: 'peer.seed003.fps', label: 'seed 003 Python peer, same clip' },
   { name: 'peer.vigil_ratio', label: 'vigil over the peer', goal: { text: '>= 1.5x', met: (v) => v >= 1.5 } },
+  { name: 'sweep.16.pss_per_camera', label: 'PSS per camera at 16 x 720p15', goal: { text: '<= 40 MB', met: (v) => v <= 40 } },
+  { name: 'sweep.16.cores', label: 'cores for 16 x 720p15 (decode + JPEG)' },
   { name: 'latency.4x720p25.p50', label: '4x720p25 capture-to-client p50', goal: { text: '< 30 ms', met: (v) => v < 30 } },
   { name: 'latency.4x720p25.p99', label: '4x720p25 capture-to-client p99', goal: { text: '< 80 ms', met: (v) => v < 80 } },
   { name: 'fanout.ceiling', label: 'viewers of one 720p25 camera, every frame' },
@@ -166,6 +169,16 @@ async function main(): Promise<void> {
       if (jpeg) figure('peer.vigil_ratio', jpeg.fps / peer.fps, 'x (vigil delivered jpeg fps over the peer\'s)', 2);
     } catch (error) {
       figure('peer.seed003.fps', 'failed', (error as Error).message);
+    }
+  }
+
+  // the multi-camera sweep: N 720p15 file cameras, PSS per camera and cores (BENCH_SWEEP_CAMERAS, "none" skips)
+  const sweep = process.env.BENCH_SWEEP_CAMERAS ?? '1,8,16';
+  if (sweep !== 'none') {
+    try {
+      await benchCaptureSweep({ counts: parseCounts(sweep), warmupMs: 5000, windowMs: 15_000, quietMaxMs, echo });
+    } catch (error) {
+      figure('sweep', 'failed', (error as Error).message);
     }
   }
 
