@@ -5,7 +5,6 @@
  * refused at start; and the API's status reason is the generic one while the log has the full one.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,14 +44,11 @@ describe('source policy at every boundary of the all-in-one process', { timeout:
   let viewerToken: string;
   /** what a viewer gets: admins see the full reason, viewers the generic one */
   const asViewer = async <T>(path: string): Promise<T> => (await (await fetch(api(path), { headers: { authorization: `Bearer ${viewerToken}` } })).json()) as T;
-  const captureRuns = (camera: string): boolean => {
-    try {
-      execFileSync('pgrep', ['-P', String(vigil.child.process.pid), '-f', `capture-process\\.js --camera ${camera}$`]);
-      return true;
-    } catch (error) {
-      if ((error as { status?: number }).status === 1) return false;
-      throw error;
-    }
+  /** whether ingest ever started a capture of the camera (its counter of capture starts) */
+  const captureRuns = async (camera: string): Promise<boolean> => {
+    const text = await (await fetch(`${vigil.url}/metrics`)).text();
+    const starts = new RegExp(`^vigil_ingest_capture_starts_total\\{camera="${camera}"\\} (\\d+)$`, 'm').exec(text);
+    return Number(starts?.[1] ?? 0) > 0;
   };
 
   test('a source outside the policy is a 400 naming the field, on POST and PUT, and never reaches Redis', async () => {
@@ -108,7 +104,7 @@ describe('source policy at every boundary of the all-in-one process', { timeout:
       });
       assert.equal(shown.reason, 'cannot connect to the camera', `${id}: the API gives a viewer the generic reason`);
       assert.match((await getJson<CameraView>(api(`/${id}`))).body.status?.reason ?? '', /^refused by the source policy: /, `${id}: and an admin the full one`);
-      assert.equal(captureRuns(id), false, `${id}: no capture process was started`);
+      assert.equal(await captureRuns(id), false, `${id}: no capture process was started`);
     }
     assert.ok(vigil.child.running, 'the process keeps running');
   });
@@ -124,6 +120,7 @@ describe('source policy at every boundary of the all-in-one process', { timeout:
     const logged = await waitForLine(vigil.child, /camera closed: error \(/);
     const full = /camera closed: error \((.+)\)$/.exec(logged)?.[1] ?? '';
     assert.ok(full.length > 0 && !GENERIC_REASONS.includes(full), `the log has ingest's own reason: ${logged}`);
+    assert.equal(await captureRuns('closed'), true, 'a capture that did start is counted (so the refused ones above were not)');
     const body = await asViewer<CameraView[]>('');
     for (const camera of body) {
       const reason = camera.status?.reason;

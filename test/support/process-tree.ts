@@ -56,3 +56,14 @@ function argvOf(pids: readonly number[]): { pid: number; argv: string[] }[] {
     }
   });
 }
+
+/** The capture processes below `pid` (a vigil's, never another's on the same machine). */
+export function capturePids(pid: number): number[] {
+  return descendants(pid).filter((child) => {
+    try {
+      return readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('capture-process.js');
+    } catch {
+      return false; // gone meanwhile
+    }
+  });
+}

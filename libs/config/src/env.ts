@@ -37,6 +37,7 @@ const envSchema = z.object({
   SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().min(0.5).max(60).default(2.5),
   /** a capture that produces no frame for this long is restarted */
   WATCHDOG_SECONDS: z.coerce.number().positive().max(3600).default(10),
+  CAMERAS_PER_CAPTURE_PROCESS: integer(1, 64).default(8),
   RECONNECT_MIN_MS: integer(10, 600_000).default(500),
   RECONNECT_MAX_MS: integer(100, 3_600_000).default(30_000),
   /** how long an ingest instance's claim on a camera lives without renewal */
@@ -252,6 +253,8 @@ export interface VigilConfig {
   logFormat: LogFormat;
   shutdownTimeoutMs: number;
   watchdogMs: number;
+  /** cameras that share one capture process (1: each its own) */
+  camerasPerCaptureProcess: number;
   reconnect: { minMs: number; maxMs: number };
   leaseMs: number;
   clientQueueMax: number;
@@ -357,6 +360,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): VigilConfig {
     logFormat: e.LOG_FORMAT,
     shutdownTimeoutMs: Math.round(e.SHUTDOWN_TIMEOUT_SECONDS * 1000),
     watchdogMs: Math.round(e.WATCHDOG_SECONDS * 1000),
+    camerasPerCaptureProcess: e.CAMERAS_PER_CAPTURE_PROCESS,
     reconnect: { minMs: e.RECONNECT_MIN_MS, maxMs: e.RECONNECT_MAX_MS },
     leaseMs: e.LEASE_MS,
     clientQueueMax: e.CLIENT_QUEUE_MAX,

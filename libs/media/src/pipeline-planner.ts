@@ -28,7 +28,7 @@ export class PipelinePlanner {
       const preference = camera.decoder === 'auto' ? defaultPreference : camera.decoder;
       decoder = chooseDecoder(codec, preference, await this.elements.availableElements());
     }
-    const pipeline = buildPipeline({ camera, source, decoder, watchdogMs });
+    const pipeline = buildPipeline({ camera, source, decoder, watchdogMs, label: camera.id });
     return {
       ...pipeline,
       decoderReason: decoder?.reason ?? `${pipeline.decoder}: fixed by the source type`,

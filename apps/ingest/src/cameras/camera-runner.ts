@@ -2,12 +2,12 @@ import type { Logger } from '@nestjs/common';
 import { describeRefusal, type SourcePolicy, type VigilConfig } from '@vigil/config';
 import { maskCredentials, maskerFor, type CameraConfig, type CameraState, type CameraStatus } from '@vigil/contracts';
 import { type Attempt, ProcessSupervisor, type Refusal, type StderrTail, type SupervisedChild, untilAborted } from '@vigil/kernel';
-import { CaptureProcessHandle, type CaptureJob, type CaptureProcessEvents, type CaptureStats, type PipelinePlanner, type PlannedPipeline } from '@vigil/media';
+import { type CaptureJob, type CaptureProcessEvents, type CaptureStats, type PipelinePlanner, type PlannedPipeline } from '@vigil/media';
 import type { CameraRegistry } from '@vigil/redis';
 import { FpsMeter } from '@vigil/metrics';
 import type { IngestMetrics } from './ingest-metrics';
 
-/** A capture process as the runner drives it (CaptureProcessHandle; a fake in unit tests). */
+/** A camera's capture as the runner drives it (CameraCaptureHandle from the CapturePool; a fake in unit tests). */
 export interface CaptureChild extends SupervisedChild {
   on<K extends keyof CaptureProcessEvents>(event: K, listener: (...args: CaptureProcessEvents[K]) => void): unknown;
   readonly stderr: StderrTail;
@@ -21,8 +21,8 @@ export interface CameraRunnerDeps {
   metrics: IngestMetrics;
   config: Pick<VigilConfig, 'watchdogMs' | 'reconnect' | 'decoderPreference' | 'redisUrl' | 'frameMaxBytes' | 'instanceId'>;
   logger: Pick<Logger, 'log' | 'warn' | 'debug'>;
-  /** starts a capture process; tests may replace it */
-  startCapture?: (job: CaptureJob) => CaptureChild;
+  /** starts the camera's capture in a capture process (CapturePool.start) */
+  startCapture: (job: CaptureJob) => CaptureChild;
 }
 
 const STATUS_INTERVAL_MS = 1000;
@@ -119,8 +119,8 @@ export class CameraRunner {
     if (plan.decoder !== this.plan?.decoder) logger.log(`camera ${this.camera.id}: decoder ${plan.decoderReason}`);
     this.plan = plan;
     this.pipeline = this.mask(plan.masked);
-    const start = this.deps.startCapture ?? CaptureProcessHandle.start;
-    const capture = start({
+    this.deps.metrics.captureStarts.inc({ camera: this.camera.id });
+    const capture = this.deps.startCapture({
       camera: this.camera.id,
       stream: 'raw',
       launch: plan.launch,

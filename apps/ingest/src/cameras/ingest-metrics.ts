@@ -11,6 +11,8 @@ export class IngestMetrics {
   readonly reconnects;
   readonly state;
   readonly fps;
+  readonly captureStarts;
+  readonly captureProcesses;
 
   constructor(metrics: MetricsService) {
     this.frames = metrics.counter({ name: 'vigil_ingest_frames_total', help: 'Frames captured and published to Redis', labelNames: ['camera'] });
@@ -31,6 +33,8 @@ export class IngestMetrics {
     labelNames: ['camera', 'state'],
   });
     this.fps = metrics.gauge({ name: 'vigil_ingest_camera_fps', help: 'Frames per second captured', labelNames: ['camera'] });
+    this.captureStarts = metrics.counter({ name: 'vigil_ingest_capture_starts_total', help: 'Captures started (a pipeline opened in a capture process)', labelNames: ['camera'] });
+    this.captureProcesses = metrics.gauge({ name: 'vigil_ingest_capture_processes', help: 'Capture processes running (several cameras share one; see CAMERAS_PER_CAPTURE_PROCESS)' });
   }
 
   setState(camera: string, current: CameraState): void {
@@ -38,7 +42,7 @@ export class IngestMetrics {
   }
 
   forget(camera: string): void {
-    for (const metric of [this.frames, this.dropped, this.oversized, this.reconnects, this.fps]) metric.remove({ camera });
+    for (const metric of [this.frames, this.dropped, this.oversized, this.reconnects, this.fps, this.captureStarts]) metric.remove({ camera });
     for (const state of CAMERA_STATES) this.state.remove({ camera, state });
   }
 }

@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBoo
 import { SourcePolicy, VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
 import { isPanorama, type CameraConfig, type CameraStatus } from '@vigil/contracts';
 import { RegistryFollowers, type FollowerStopReason, type RegistryFollower } from '@vigil/kernel';
-import { PipelinePlanner } from '@vigil/media';
+import { CapturePool, PipelinePlanner } from '@vigil/media';
 import { CameraRegistry } from '@vigil/redis';
 import { CameraRunner } from './camera-runner';
 import { CamerasFileSeed } from './cameras-file-seed';
@@ -18,6 +18,7 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
   private readonly logger = new Logger('Ingest');
   private readonly runners = new Map<string, CameraRunner>();
   private readonly follower: RegistryFollower;
+  private readonly captures: CapturePool;
 
   constructor(
     @Inject(VIGIL_CONFIG) private readonly config: VigilConfig,
@@ -28,6 +29,11 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
     private readonly metrics: IngestMetrics,
     private readonly policy: SourcePolicy,
   ) {
+    this.captures = new CapturePool({
+      camerasPerProcess: config.camerasPerCaptureProcess,
+      onProcesses: (count) => metrics.captureProcesses.set(count),
+      onQuarantine: (camera, why) => this.logger.warn(`camera ${camera}: runs in a capture process of its own for a while: ${why}`),
+    });
     this.follower = followers.create({
       name: 'ingest',
       share: 'ingest',
@@ -62,6 +68,7 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
       metrics: this.metrics,
       config: this.config,
       logger: this.logger,
+      startCapture: (job) => this.captures.start(job),
     });
     this.runners.set(camera.id, runner);
     runner.start();

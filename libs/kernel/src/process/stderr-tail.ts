@@ -1,3 +1,5 @@
+import { LineSplitter } from './line-splitter';
+
 /** @default 20 lines kept */
 export const STDERR_TAIL_LINES = 20;
 /** @default 8192 characters kept, all lines together (bytes, for the ASCII children write); also the longest line kept */
@@ -20,10 +22,7 @@ export interface StderrTailOptions {
 export class StderrTail {
   private readonly kept: string[] = [];
   private keptChars = 0;
-  /** the line still being written: its end has not come yet */
-  private partial = '';
-  /** the partial line outgrew the bound: the rest of it is dropped up to its end */
-  private overlong = false;
+  private readonly splitter: LineSplitter;
   private readonly maxLines: number;
   private readonly maxChars: number;
   private readonly mask: (line: string) => string;
@@ -32,30 +31,22 @@ export class StderrTail {
     this.maxLines = options.maxLines ?? STDERR_TAIL_LINES;
     this.maxChars = options.maxChars ?? STDERR_TAIL_CHARS;
     this.mask = options.mask ?? ((line) => line);
+    this.splitter = new LineSplitter(this.maxChars, (line) => this.keep(line));
   }
 
   /** Takes a chunk as it came from the pipe (decoded: a Buffer could end inside a UTF-8 character). */
   write(chunk: string): void {
-    const parts = (this.partial + chunk).split(/\r\n|\r|\n/);
-    // a chunk that ends in "\r" may be the first half of "\r\n": the empty line that makes is skipped below anyway
-    this.partial = parts.pop() ?? '';
-    for (const line of parts) {
-      this.keep(line);
-      this.overlong = false;
-    }
-    if (this.partial.length > this.maxChars) {
-      // kept cut short (keep() cuts it after masking it whole); the rest of the line, when it comes, is dropped
-      if (!this.overlong) this.keep(this.partial);
-      this.overlong = true;
-      this.partial = '';
-    }
+    this.splitter.write(chunk);
   }
 
   /** The stream ended: a last line without its newline is kept too. */
   end(): void {
-    if (!this.overlong) this.keep(this.partial);
-    this.partial = '';
-    this.overlong = false;
+    this.splitter.end();
+  }
+
+  /** Keeps one whole line (a caller that splits lines itself, such as a router of a shared child's output). */
+  writeLine(line: string): void {
+    this.keep(line);
   }
 
   /** The kept lines, oldest first. */
@@ -69,7 +60,7 @@ export class StderrTail {
   }
 
   private keep(raw: string): void {
-    if (this.overlong || !raw.trim()) return;
+    if (!raw.trim()) return;
     // masked before it is cut short: a cut could split a secret and leave its start unrecognised
     const masked = this.mask(raw);
     const line = masked.length > this.maxChars ? `${masked.slice(0, this.maxChars - 1)}…` : masked;

@@ -1,121 +1,98 @@
 /**
- * Entry point of a capture process: one camera, one GStreamer pipeline, frames straight to Redis.
- * Forked by CaptureProcessHandle; its CaptureJob comes as the first IPC message (never in argv, where anyone could
- * read the camera's credentials); reports over IPC.
+ * Entry point of a capture process: the cameras the supervisor gives it, each its own GStreamer pipeline and read
+ * loop (CameraCapture), frames straight to Redis over one shared connection. Forked by CaptureHost; jobs come over
+ * IPC (never argv, where anyone could read a camera's credentials) and every report names its camera.
+ *
+ * One camera's trouble stays its own: a pipeline error or an end of stream ends that camera's loop only. What no
+ * loop can contain (a crash in native code, a read that never returns) is the supervisor's to handle: it restarts
+ * the process's cameras and keeps the suspects apart (capture-pool.ts).
  */
 import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
-import { jpegSize, maskText } from '@vigil/contracts';
+import type Redis from 'ioredis';
 import { FramePublisher } from '@vigil/redis/frame-publisher';
 import { createRedisClient } from '@vigil/redis/redis-options';
-import type { CaptureJob, CaptureMessage, CaptureStats, SupervisorMessage } from './messages';
-import { OpenCvCapture } from './opencv-capture';
-import { SeqBlocks } from './seq-blocks';
+import { CameraCapture } from './camera-capture';
+import type { CameraEvent, CaptureJob, CaptureMessage, SupervisorMessage } from './messages';
 
-/** about 10 s of frames at 25 fps: one IPC message per block, and at most this many numbers skipped at a restart */
-const SEQ_BLOCK = 256;
-/** a lone oversized frame (a burst of detail) is dropped; this many in a row mean the camera's settings are too big */
-const OVERSIZED_IN_A_ROW = 10;
-/** how long the capture waits for Redis before it reads frames anyway (a Redis that is down drops them, counted) */
+/** how long the first camera waits for Redis before it reads frames anyway (a Redis that is down drops them, counted) */
 const REDIS_READY_WAIT_MS = 2000;
 
-let job: CaptureJob;
-let stats: CaptureStats = { frames: 0, dropped: 0, oversized: 0, bytes: 0, lastSeq: -1 };
-let stopping = false;
+const cameras = new Map<string, CameraCapture>();
+let redis: Redis | undefined;
+let marker: string | undefined;
 
 function send(message: CaptureMessage): void {
   if (process.connected) process.send?.(message);
 }
 
-/** `own`: the capture itself decided to end, so its message is the reason (not a GStreamer line on stderr). */
-function end(reason: 'eos' | 'error', message: string, own = false): never {
-  send({ type: 'ended', reason, message: maskText(message), stats, ...(own ? { own } : {}) });
-  process.exit(0);
+function connect(url: string): Redis {
+  if (redis) return redis;
+  redis = createRedisClient(url, 'capture', { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  redis.on('error', () => undefined); // counted as drops; the supervisor logs Redis trouble once
+  return redis;
 }
 
-function start(received: CaptureJob): void {
-  if (job !== undefined) return;
-  job = received;
-  stats = { frames: 0, dropped: 0, oversized: 0, bytes: 0, lastSeq: job.seqStart - 1 };
-  main().catch((error: Error) => end('error', error.message));
+/** Stderr lines written during `work` (OpenCV and GStreamer write there synchronously) belong to `camera`. */
+function claimStderr<T>(camera: string, work: () => T): T {
+  if (marker === undefined) return work();
+  process.stderr.write(`${marker} ${camera}\n`);
+  try {
+    return work();
+  } finally {
+    process.stderr.write(`${marker} -\n`);
+  }
+}
+
+async function start(job: CaptureJob, onEnd: () => void = () => undefined): Promise<void> {
+  const report = (event: CameraEvent): void => send({ ...event, camera: job.camera });
+  if (cameras.has(job.camera)) {
+    report({ type: 'ended', reason: 'error', message: 'this camera is already captured here', stats: { frames: 0, dropped: 0, oversized: 0, bytes: 0, lastSeq: job.seqStart - 1 } });
+    return;
+  }
+  const client = connect(job.redisUrl);
+  const publisher = new FramePublisher(client, { maxInFlight: job.maxInFlight, maxBytes: job.maxFrameBytes });
+  const capture = new CameraCapture(job, { publisher, report, claimStderr: (work) => claimStderr(job.camera, work) });
+  cameras.set(job.camera, capture);
+  // the first frames would otherwise be dropped while the connection is made (there is no offline queue)
+  if (client.status !== 'ready') await Promise.race([once(client, 'ready'), delay(REDIS_READY_WAIT_MS)]);
+  await capture.run();
+  if (cameras.get(job.camera) === capture) cameras.delete(job.camera);
+  onEnd();
+}
+
+async function exit(): Promise<void> {
+  for (const capture of cameras.values()) capture.stop();
+  await redis?.quit().catch(() => undefined);
+  process.exit(0);
 }
 
 process.on('message', (message: SupervisorMessage) => {
-  if (message.type === 'stop') stopping = true;
-  else if (message.type === 'job') start(message.job);
+  switch (message.type) {
+    case 'hello':
+      marker ??= message.marker;
+      break;
+    case 'job':
+      void start(message.job);
+      break;
+    case 'stop':
+      cameras.get(message.camera)?.stop();
+      break;
+    case 'abandon':
+      cameras.get(message.camera)?.abandon();
+      cameras.delete(message.camera);
+      break;
+    case 'exit':
+      void exit();
+      break;
+  }
 });
 if (!process.send) {
-  // no IPC channel (a benchmark runs it alone): the job comes as JSON on stdin
+  // no IPC channel (a benchmark runs it alone): one job as JSON on stdin, and the process ends with it
   const chunks: Buffer[] = [];
-  process.stdin.on('data', (chunk: Buffer) => chunks.push(chunk)).on('end', () => start(JSON.parse(Buffer.concat(chunks).toString('utf8')) as CaptureJob));
+  process.stdin
+    .on('data', (chunk: Buffer) => chunks.push(chunk))
+    .on('end', () => void start(JSON.parse(Buffer.concat(chunks).toString('utf8')) as CaptureJob, () => void exit()));
 }
-// the supervisor died or dropped us: nothing would read our frames' counters any more
+// the supervisor died or dropped us: nothing would read our cameras' counters any more
 process.on('disconnect', () => process.exit(0));
-
-async function main(): Promise<void> {
-  const redis = createRedisClient(job.redisUrl, `capture:${job.camera}`, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-  redis.on('error', () => undefined); // counted as drops; the supervisor logs Redis trouble once
-  const publisher = new FramePublisher(redis, { maxInFlight: job.maxInFlight, maxBytes: job.maxFrameBytes });
-  let oversizedInARow = 0;
-  setInterval(() => send({ type: 'stats', stats }), job.statsIntervalMs).unref();
-  // the first frames would otherwise be dropped while the connection is made (there is no offline queue)
-  await Promise.race([once(redis, 'ready'), delay(REDIS_READY_WAIT_MS)]);
-
-  let capture = openCapture();
-  const seqs = new SeqBlocks(job.seqStart, SEQ_BLOCK, (until) => send({ type: 'seqs', until }));
-  while (!stopping) {
-    const jpeg = await capture.readJpeg();
-    if (!jpeg) {
-      capture.close();
-      if (!job.loop || stopping) end('eos', 'end of stream');
-      if (stats.lastFrameAt === undefined) end('error', 'the source ended before its first frame');
-      capture = openCapture();
-      send({ type: 'looped' });
-      continue;
-    }
-    const ts = Date.now();
-    const size = jpegSize(jpeg);
-    if (!size) {
-      stats.dropped += 1;
-      continue;
-    }
-    const seq = seqs.take();
-    const outcome = publisher.publish({ camera: job.camera, stream: job.stream, seq, ts, width: size.width, height: size.height, format: 'jpeg', data: jpeg });
-    if (outcome === 'sent') {
-      stats.frames += 1;
-      stats.bytes += jpeg.length;
-      oversizedInARow = 0;
-    } else if (outcome === 'too_large') {
-      stats.oversized += 1;
-      oversizedInARow += 1;
-      if (oversizedInARow >= OVERSIZED_IN_A_ROW) {
-        end('error', `its JPEG frames (${jpeg.length} bytes, ${size.width}x${size.height}) are larger than FRAME_MAX_BYTES (${job.maxFrameBytes}): lower its width, height or jpegQuality`, true);
-      }
-      // not progress: the supervisor must not show as live a camera whose every frame is refused
-      stats.lastSeq = seq;
-      continue;
-    } else {
-      stats.dropped += 1;
-    }
-    stats.lastSeq = seq;
-    stats.lastFrameAt = ts;
-    stats.width = size.width;
-    stats.height = size.height;
-  }
-  capture.close();
-  send({ type: 'stats', stats });
-  await redis.quit().catch(() => undefined);
-  process.exit(0);
-}
-
-function openCapture(): OpenCvCapture {
-  const started = Date.now();
-  try {
-    const capture = OpenCvCapture.open(job.launch);
-    send({ type: 'opened', openMs: Date.now() - started });
-    return capture;
-  } catch (error) {
-    end('error', `cannot open the pipeline: ${(error as Error).message}`);
-  }
-}
-

@@ -39,8 +39,8 @@ export interface CaptureStats {
   height?: number;
 }
 
-/** Messages from a capture process to its supervisor. */
-export type CaptureMessage =
+/** What a capture process says about one of its cameras. */
+export type CameraEvent =
   | { type: 'opened'; openMs: number }
   /** sequence numbers below `until` may be in use: a restarted capture must start at or after it */
   | { type: 'seqs'; until: number }
@@ -52,5 +52,20 @@ export type CaptureMessage =
    */
   | { type: 'ended'; reason: 'eos' | 'error'; message: string; stats: CaptureStats; own?: boolean };
 
-/** Messages from the supervisor to a capture process. */
-export type SupervisorMessage = { type: 'job'; job: CaptureJob } | { type: 'stop' };
+/** Messages from a capture process to its supervisor: each is about one camera of the process. */
+export type CaptureMessage = CameraEvent & { camera: string };
+
+/**
+ * Messages from the supervisor to a capture process. `hello` comes first: its `marker` brackets the stderr lines
+ * written while one camera's pipeline opens or closes, so that they reach that camera (unguessable, so a stream's
+ * own text echoed on stderr cannot pose as one).
+ */
+export type SupervisorMessage =
+  | { type: 'hello'; marker: string }
+  | { type: 'job'; job: CaptureJob }
+  /** stop one camera: it ends its read, closes its pipeline and reports `ended` */
+  | { type: 'stop'; camera: string }
+  /** forget a camera whose read never returns (a stall the pipeline's watchdog missed): its thread is left behind */
+  | { type: 'abandon'; camera: string }
+  /** the process has no cameras left: close and exit */
+  | { type: 'exit' };

@@ -1,7 +1,7 @@
 /**
- * The one place that touches OpenCV's VideoCapture. It runs inside a capture process (one per
- * camera): opening a GStreamer pipeline blocks until the source answers, and the addon keeps
- * per-process state that cannot be shared between worker threads, so each camera gets a process.
+ * The one place that touches OpenCV's VideoCapture. It runs inside a capture process, beside the process's other
+ * cameras. Opening returns once the pipeline plays: at once for a live source (it does not preroll), after the
+ * first decoded frame for a file. Reads wait on libuv's thread pool.
  */
 import type { Mat, VideoCapture } from '@u4/opencv4nodejs';
 import { opencv } from '../opencv';
@@ -11,6 +11,8 @@ export class CaptureOpenError extends Error {
 }
 
 export class OpenCvCapture {
+  private closed = false;
+
   private constructor(private readonly capture: VideoCapture) {}
 
   /** Opens a GStreamer pipeline that ends in an appsink of JPEG frames. Blocks until it plays or fails. */
@@ -34,7 +36,10 @@ export class OpenCvCapture {
     return jpeg;
   }
 
+  /** Stops and frees the pipeline; again is a no-op. */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     this.capture.release();
   }
 }

@@ -9,6 +9,11 @@ export interface PipelineInput {
   decoder?: DecoderChoice;
   /** live sources get a GStreamer watchdog that fails the pipeline after this long without a buffer */
   watchdogMs?: number;
+  /**
+   * names the elements `<label>-<factory>` (the camera's id): cameras share a capture process, and GStreamer's
+   * errors name the element that failed, which tells whose they are
+   */
+  label?: string;
 }
 
 export interface Pipeline {
@@ -39,12 +44,13 @@ export function buildPipeline(input: PipelineInput): Pipeline {
 function assemble(input: PipelineInput, mask: boolean): Omit<Pipeline, 'masked'> {
   const { source, camera } = input;
   const head = sourceParts(input, mask);
+  const name = namer(input.label);
   const tail = [
-    ...stallGuard(head.live, input.watchdogMs),
+    ...stallGuard(head.live, input.watchdogMs, name),
     ...rateCap(camera.fps, source.kind === 'test'),
     ...scale(camera.width, camera.height, source.kind === 'test'),
     encoderThread(head.live),
-    element('jpegenc', { quality: camera.jpegQuality }),
+    element('jpegenc', { quality: camera.jpegQuality, ...name('jpegenc') }),
     appsink(head.live, camera.realtime),
   ];
   return { launch: link([...head.parts, ...tail]), decoder: head.decoder, live: head.live };
@@ -56,8 +62,21 @@ interface SourceParts {
   live: boolean;
 }
 
+/** The `name` property of an element, when the pipeline is labelled. */
+type Namer = (factory: string) => { name?: string };
+
+function namer(label: string | undefined): Namer {
+  return (factory) => (label === undefined ? {} : { name: `${token(label).token}-${factory}` });
+}
+
+/** An element without properties but its name. */
+function plain(factory: string, name: Namer): string {
+  return element(factory, name(factory));
+}
+
 function sourceParts(input: PipelineInput, mask: boolean): SourceParts {
   const { source, camera } = input;
+  const name = namer(input.label);
   switch (source.kind) {
     case 'rtsp': {
       const decoder = requireDecoder(input);
@@ -72,10 +91,11 @@ function sourceParts(input: PipelineInput, mask: boolean): SourceParts {
             protocols: token(camera.transport),
             latency: 0,
             'drop-on-latency': true,
+            ...name('rtspsrc'),
           }),
-          `rtp${codec}depay`,
-          `${codec}parse`,
-          token(decoder.element).token,
+          plain(`rtp${codec}depay`, name),
+          plain(`${codec}parse`, name),
+          plain(decoder.element, name),
           'videoconvert',
         ],
         decoder: decoder.element,
@@ -86,7 +106,7 @@ function sourceParts(input: PipelineInput, mask: boolean): SourceParts {
       const decoder = requireDecoder(input);
       const codec = decoder.element.includes('265') ? 'h265' : 'h264';
       return {
-        parts: [element('filesrc', { location: source.location }), 'parsebin', `${codec}parse`, token(decoder.element).token, 'videoconvert'],
+        parts: [element('filesrc', { location: source.location, ...name('filesrc') }), plain('parsebin', name), plain(`${codec}parse`, name), plain(decoder.element, name), 'videoconvert'],
         decoder: decoder.element,
         live: false,
       };
@@ -103,9 +123,10 @@ function sourceParts(input: PipelineInput, mask: boolean): SourceParts {
             'do-timestamp': true,
             // a redirect would reach an address the source policy never saw (a metadata endpoint, say)
             'automatic-redirect': false,
+            ...name('souphttpsrc'),
           }),
-          'multipartdemux',
-          'jpegdec',
+          plain('multipartdemux', name),
+          plain('jpegdec', name),
           'videoconvert',
         ],
         decoder: 'jpegdec',
@@ -117,7 +138,7 @@ function sourceParts(input: PipelineInput, mask: boolean): SourceParts {
       throw new Error('a panorama (stitch://) is made by the stitch service from its inputs, not captured');
     case 'v4l2':
       return {
-        parts: [element('v4l2src', { device: source.location }), 'decodebin', 'videoconvert'],
+        parts: [element('v4l2src', { device: source.location, ...name('v4l2src') }), plain('decodebin', name), 'videoconvert'],
         decoder: 'decodebin',
         live: true,
       };
@@ -130,8 +151,9 @@ function sourceParts(input: PipelineInput, mask: boolean): SourceParts {
             index: 0,
             loop: true,
             caps: caps('image/jpeg', { framerate: fraction(fps) }),
+            ...name('multifilesrc'),
           }),
-          'jpegdec',
+          plain('jpegdec', name),
           'videoconvert',
         ],
         decoder: 'jpegdec',
@@ -143,7 +165,7 @@ function sourceParts(input: PipelineInput, mask: boolean): SourceParts {
       const { width, height } = testPatternSize(camera.width, camera.height);
       return {
         parts: [
-          element('videotestsrc', { 'is-live': camera.realtime, pattern: token(source.location) }),
+          element('videotestsrc', { 'is-live': camera.realtime, pattern: token(source.location), ...name('videotestsrc') }),
           caps('video/x-raw', { width, height, framerate: fraction(fps) }),
         ],
         decoder: 'none (synthetic)',
@@ -166,8 +188,8 @@ function encoderThread(live: boolean): string {
  * A stalled live source leaves OpenCV's read blocked forever; GStreamer's watchdog element turns
  * silence into a pipeline error, so the read returns and the capture can reconnect.
  */
-function stallGuard(live: boolean, watchdogMs: number | undefined): string[] {
-  return live && watchdogMs ? [element('watchdog', { timeout: Math.round(watchdogMs) })] : [];
+function stallGuard(live: boolean, watchdogMs: number | undefined, name: Namer): string[] {
+  return live && watchdogMs ? [element('watchdog', { timeout: Math.round(watchdogMs), ...name('watchdog') })] : [];
 }
 
 /** Test patterns are generated at the requested rate and size already, so they skip these stages. */
