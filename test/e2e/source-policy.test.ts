@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import Redis from 'ioredis';
 import { cameraConfigSchema, keys, type CameraStatus, type CameraView } from '@vigil/contracts';
 import { startRedisServer, startVigil, waitForLine, type RedisServerHandle, type VigilHandle } from '../../scripts/support';
-import { getJson, sendJson } from '../support/api';
+import { getJson, metric, sendJson } from '../support/api';
 import { waitFor } from '../support/wait';
 
 const GENERIC_REASONS = ['cannot connect to the camera', 'the camera sends no frames', 'the camera is offline'];
@@ -45,11 +45,7 @@ describe('source policy at every boundary of the all-in-one process', { timeout:
   /** what a viewer gets: admins see the full reason, viewers the generic one */
   const asViewer = async <T>(path: string): Promise<T> => (await (await fetch(api(path), { headers: { authorization: `Bearer ${viewerToken}` } })).json()) as T;
   /** whether ingest ever started a capture of the camera (its counter of capture starts) */
-  const captureRuns = async (camera: string): Promise<boolean> => {
-    const text = await (await fetch(`${vigil.url}/metrics`)).text();
-    const starts = new RegExp(`^vigil_ingest_capture_starts_total\\{camera="${camera}"\\} (\\d+)$`, 'm').exec(text);
-    return Number(starts?.[1] ?? 0) > 0;
-  };
+  const captureRuns = async (camera: string): Promise<boolean> => ((await metric(vigil.url, 'vigil_ingest_capture_starts_total', { camera })) ?? 0) > 0;
 
   test('a source outside the policy is a 400 naming the field, on POST and PUT, and never reaches Redis', async () => {
     const outside = /^url: ".*" is not inside MEDIA_ROOTS \(/;

@@ -5,36 +5,18 @@
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { AddressInfo } from 'node:net';
 import { generateClip, generateImageSequence, startRedisServer, startVigil, type RedisServerHandle, type VigilHandle } from '../../scripts/support';
 import { FrameTap } from '../support/frame-tap';
-
-/** A minimal MJPEG camera: multipart/x-mixed-replace over HTTP, cycling JPEG files at ~10 fps. */
-function startMjpegServer(jpegs: Buffer[]): Promise<Server> {
-  const server = createServer((request, response) => {
-    const boundary = 'vigilframe';
-    response.writeHead(200, { 'content-type': `multipart/x-mixed-replace; boundary=${boundary}` });
-    let index = 0;
-    const timer = setInterval(() => {
-      const jpeg = jpegs[index++ % jpegs.length]!;
-      response.write(`--${boundary}\r\ncontent-type: image/jpeg\r\ncontent-length: ${jpeg.length}\r\n\r\n`);
-      response.write(jpeg);
-      response.write('\r\n');
-    }, 100);
-    request.on('close', () => clearInterval(timer));
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
+import { startMjpegServer, type MjpegServer } from '../support/mjpeg-server';
 
 describe('source kinds and per-camera options', { timeout: 120_000 }, () => {
   let redis: RedisServerHandle;
   let vigil: VigilHandle;
-  let mjpeg: Server;
+  let mjpeg: MjpegServer;
   const taps: FrameTap[] = [];
   const tap = async (camera: string): Promise<FrameTap> => {
     const opened = await FrameTap.open(redis.url, camera);
@@ -51,7 +33,7 @@ describe('source kinds and per-camera options', { timeout: 120_000 }, () => {
     ]);
     const jpegs = readdirSync(dirname(sequence)).sort().map((name) => readFileSync(join(dirname(sequence), name)));
     mjpeg = await startMjpegServer(jpegs);
-    const mjpegUrl = `http://127.0.0.1:${(mjpeg.address() as AddressInfo).port}/video.mjpg`;
+    const mjpegUrl = mjpeg.url('good');
     redis = await startRedisServer();
     vigil = await startVigil({
       app: 'ingest',
@@ -76,7 +58,6 @@ describe('source kinds and per-camera options', { timeout: 120_000 }, () => {
     await vigil?.stop();
     await redis?.stop();
     mjpeg?.close();
-    mjpeg?.closeAllConnections();
   });
 
   const sizeOf = async (camera: string): Promise<[number, number]> => {

@@ -54,7 +54,7 @@ export class CameraCapture {
     this.stopping = true;
   }
 
-  /** Gives up on a read that never returns: nothing more is reported, and a late frame closes the pipeline. */
+  /** Gives up on a read that never returns: nothing more is reported, and the pipeline is never closed. */
   abandon(): void {
     this.stopping = true;
     this.abandoned = true;
@@ -90,7 +90,10 @@ export class CameraCapture {
       }
       return 'stopped';
     } finally {
-      this.close(capture);
+      // an abandoned pipeline is left as it is: closing one whose source hangs blocks the thread that closes it,
+      // which is the one every other camera of the process needs. Its memory is counted against the process
+      // (CaptureHost), which leaves once it has no cameras
+      if (!this.abandoned) this.close(capture);
     }
   }
 

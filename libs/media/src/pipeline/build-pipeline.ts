@@ -216,6 +216,11 @@ function appsink(live: boolean, realtime: boolean): string {
     'max-buffers': 2,
     drop: live,
     'emit-signals': false,
+    // the pipeline plays without waiting for a first frame to preroll, so OpenCV's open (synchronous, on the thread
+    // other cameras of the process share) returns at once. Waiting was unbounded: a file whose stream does not fit
+    // the decoder (an MP3 named .mp4) never prerolls, and OpenCV waits without a timeout. Such a source now stalls
+    // the read instead, on the thread pool, where the supervisor's watchdog deals with it
+    async: false,
   });
 }
 
