@@ -58,7 +58,7 @@ function harness(options: { verdict?: () => Promise<SourceVerdict> | SourceVerdi
   const logs = new LogLines();
   const metrics = new IngestMetrics(new MetricsService());
   const camera = cameraConfigSchema.parse({ id: 'door', url: URL });
-  const plan: PlannedPipeline = { launch: `rtspsrc location=${URL} ! fakesink`, masked: 'rtspsrc location=rtsp://***@cam.local/live ! fakesink', decoder: 'avdec_h264', live: true, decoderReason: 'avdec_h264 (no NVDEC)', loops: false };
+  const plan: PlannedPipeline = { launch: `rtspsrc location=${URL} ! fakesink`, launchAlone: `rtspsrc location=${URL} ! fakesink`, masked: 'rtspsrc location=rtsp://***@cam.local/live ! fakesink', decoder: 'avdec_h264', live: true, decoderReason: 'avdec_h264 (no NVDEC)', loops: false };
   const runner = new CameraRunner(camera, {
     planner: { plan: async () => plan },
     policy: { admit: async () => (options.verdict ? options.verdict() : { ok: true, source: classifySource(URL) }) },

@@ -124,6 +124,7 @@ export class CameraRunner {
       camera: this.camera.id,
       stream: 'raw',
       launch: plan.launch,
+      launchAlone: plan.launchAlone,
       masked: plan.masked,
       redisUrl: config.redisUrl,
       seqStart: this.nextSeq,

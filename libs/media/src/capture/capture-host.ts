@@ -82,7 +82,9 @@ export class CaptureHost implements CameraHost {
     const handle = new CameraCaptureHandle(job.camera, this);
     this.cameras.set(job.camera, handle);
     handle.once('ended', () => this.forget(job.camera, handle));
-    if (!this.send({ type: 'job', job })) handle.onHostExit('could not be reached');
+    // alone, the camera may open the way that waits for its first frame: it holds nobody up, and fails with a reason
+    const own = this.capacity === 1 ? { ...job, launch: job.launchAlone } : job;
+    if (!this.send({ type: 'job', job: own })) handle.onHostExit('could not be reached');
     return handle;
   }
 
@@ -91,6 +93,7 @@ export class CaptureHost implements CameraHost {
   }
 
   abandonCamera(camera: string): void {
+    this.events.abandoned(this, camera);
     if (this.cameras.size <= 1) {
       // alone in its process: killing the process frees the stuck thread, and nobody else is hurt
       this.child.kill('SIGKILL');
@@ -98,7 +101,6 @@ export class CaptureHost implements CameraHost {
     }
     this.stuck += 1;
     this.send({ type: 'abandon', camera });
-    this.events.abandoned(this, camera);
   }
 
   /** Asks an empty process to leave (it closes Redis and exits). */

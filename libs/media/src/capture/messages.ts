@@ -8,8 +8,10 @@ import type { StreamName } from '@vigil/contracts';
 export interface CaptureJob {
   camera: string;
   stream: StreamName;
-  /** GStreamer launch line ending in an appsink of JPEG frames */
+  /** GStreamer launch line ending in an appsink of JPEG frames (Pipeline.launch) */
   launch: string;
+  /** the same, prerolling at open, for a camera in a process of its own (Pipeline.launchAlone) */
+  launchAlone: string;
   /** the same, masked, for error messages */
   masked: string;
   redisUrl: string;

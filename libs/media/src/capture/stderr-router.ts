@@ -28,6 +28,7 @@ export class StderrRouter {
   }
 
   private onLine(line: string): void {
+    if (!line.trim()) return;
     if (line.startsWith(`${this.marker} `)) {
       const camera = line.slice(this.marker.length + 1);
       this.claimedBy = camera === '-' ? undefined : camera;

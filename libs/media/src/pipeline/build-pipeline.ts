@@ -17,8 +17,16 @@ export interface PipelineInput {
 }
 
 export interface Pipeline {
-  /** gst-launch description for OpenCV's GStreamer backend, ending in an appsink of JPEG frames */
+  /**
+   * gst-launch description for OpenCV's GStreamer backend, ending in an appsink of JPEG frames; it plays without
+   * waiting for a first frame, so opening it never holds up the other cameras of a shared capture process
+   */
   launch: string;
+  /**
+   * the same, waiting for the first frame at open, for a camera in a capture process of its own: a source that
+   * fails then fails at open, with GStreamer's reason, where the other form only stops sending frames
+   */
+  launchAlone: string;
   /** the same with credentials replaced by *** (for logs and the API) */
   masked: string;
   /** decoder element in use, or what decodes the source when no codec choice applies */
@@ -37,11 +45,11 @@ const DEFAULT_TEST_SIZE = { width: 1280, height: 720 };
  * YUV -> BGR conversion that OpenCV would need, which costs as much as the decode at 1080p.
  */
 export function buildPipeline(input: PipelineInput): Pipeline {
-  const plain = assemble(input, false);
-  return { ...plain, masked: assemble(input, true).launch };
+  const plain = assemble(input, false, false);
+  return { ...plain, launchAlone: assemble(input, false, true).launch, masked: assemble(input, true, false).launch };
 }
 
-function assemble(input: PipelineInput, mask: boolean): Omit<Pipeline, 'masked'> {
+function assemble(input: PipelineInput, mask: boolean, preroll: boolean): Omit<Pipeline, 'masked' | 'launchAlone'> {
   const { source, camera } = input;
   const head = sourceParts(input, mask);
   const name = namer(input.label);
@@ -51,7 +59,7 @@ function assemble(input: PipelineInput, mask: boolean): Omit<Pipeline, 'masked'>
     ...scale(camera.width, camera.height, source.kind === 'test'),
     encoderThread(head.live),
     element('jpegenc', { quality: camera.jpegQuality, ...name('jpegenc') }),
-    appsink(head.live, camera.realtime),
+    appsink(head.live, camera.realtime, preroll),
   ];
   return { launch: link([...head.parts, ...tail]), decoder: head.decoder, live: head.live };
 }
@@ -207,7 +215,7 @@ function scale(width: number | undefined, height: number | undefined, synthetic:
   return ['videoscale', caps('video/x-raw', { width, height, 'pixel-aspect-ratio': { numerator: 1, denominator: 1 } })];
 }
 
-function appsink(live: boolean, realtime: boolean): string {
+function appsink(live: boolean, realtime: boolean, preroll: boolean): string {
   // sync=true paces a file to its own timestamps; a live source is paced by the camera already
   const sync = !live && realtime;
   // no custom name: OpenCV finds its sink by the default name prefix "appsink"
@@ -216,11 +224,11 @@ function appsink(live: boolean, realtime: boolean): string {
     'max-buffers': 2,
     drop: live,
     'emit-signals': false,
-    // the pipeline plays without waiting for a first frame to preroll, so OpenCV's open (synchronous, on the thread
-    // other cameras of the process share) returns at once. Waiting was unbounded: a file whose stream does not fit
-    // the decoder (an MP3 named .mp4) never prerolls, and OpenCV waits without a timeout. Such a source now stalls
-    // the read instead, on the thread pool, where the supervisor's watchdog deals with it
-    async: false,
+    // without preroll the pipeline plays at once, so OpenCV's open (synchronous, on the thread other cameras of the
+    // process share) returns at once. With it OpenCV waits without a timeout: a file whose stream does not fit the
+    // decoder (an MP3 named .mp4) never prerolls. Without, such a source stalls the read instead, on the thread
+    // pool, where the supervisor's watchdog deals with it
+    async: preroll ? undefined : false,
   });
 }
 
