@@ -288,3 +288,31 @@ describe('buildPipeline: quoting', () => {
     assert.equal(unquote(stage(build(pattern).launch, 'multifilesrc').props.location!), pattern);
   });
 });
+
+describe('buildPipeline: cameras sharing a capture process', () => {
+  const labelled = (url: string, camera: Omit<CameraInput, 'id' | 'url'>, decoder?: DecoderChoice): Pipeline =>
+    buildPipeline({ camera: cameraConfigSchema.parse({ id: 'dock-2', url, ...camera }), source: classifySource(url), decoder, watchdogMs: 5000, label: 'dock-2' });
+
+  test('every element that reports errors is named <camera>-<factory>; the appsink keeps the name OpenCV looks for', () => {
+    const pipeline = labelled('rtsp://cam.local/s', {}, H264);
+    for (const factory of ['rtspsrc', 'rtph264depay', 'h264parse', 'avdec_h264', 'watchdog', 'jpegenc']) {
+      assert.equal(unquote(stage(pipeline.launch, factory).props.name!), `dock-2-${factory}`, factory);
+    }
+    assert.equal(stage(pipeline.launch, 'appsink').props.name, undefined);
+  });
+
+  test('the shared form never waits to preroll at open; the form for a process of its own does', () => {
+    const pipeline = labelled('/media/a.mp4', {}, H264);
+    assert.equal(stage(pipeline.launch, 'appsink').props.async, 'false');
+    assert.equal(stage(pipeline.launchAlone, 'appsink').props.async, undefined);
+    assert.equal(pipeline.launchAlone.replace(' async=false', ''), pipeline.launch.replace(' async=false', ''), 'otherwise the same');
+  });
+
+  test('a paced H.264 stream decodes on one thread; a file read flat out and H.265 keep libav threads', () => {
+    assert.equal(stage(labelled('rtsp://cam.local/s', {}, H264).launch, 'avdec_h264').props['max-threads'], '1');
+    assert.equal(stage(labelled('/media/a.mp4', {}, H264).launch, 'avdec_h264').props['max-threads'], '1');
+    assert.equal(stage(labelled('/media/a.mp4', { realtime: false }, H264).launch, 'avdec_h264').props['max-threads'], undefined);
+    assert.equal(stage(labelled('rtsp://cam.local/s', {}, H265).launch, 'avdec_h265').props['max-threads'], undefined);
+    assert.equal(stage(labelled('rtsp://cam.local/s', {}, NVH264).launch, 'nvh264dec').props['max-threads'], undefined);
+  });
+});
