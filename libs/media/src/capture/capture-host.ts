@@ -11,6 +11,8 @@ import { StderrRouter, gstreamerReason } from './stderr-router';
 const ENTRY = join(__dirname, 'capture-process.js');
 /** thread-pool threads beside the one each camera's read holds: DNS lookups, file reads, an abandoned read or two */
 const SPARE_THREADS = 4;
+/** how long an empty process has to close Redis and exit */
+const RETIRE_GRACE_MS = 2000;
 
 export interface CaptureHostEvents {
   /** the process's last camera ended */
@@ -108,6 +110,9 @@ export class CaptureHost implements CameraHost {
     if (this.cameras.size > 0 || this.gone) return;
     this.exiting = true;
     if (!this.send({ type: 'exit' })) this.child.kill('SIGKILL');
+    // a read that never returned keeps its pool thread, and Node joins the pool's threads at exit: such a process
+    // cannot leave on its own
+    setTimeout(() => this.child.kill('SIGKILL'), RETIRE_GRACE_MS).unref();
   }
 
   private routeLine(camera: string | undefined, line: string): void {

@@ -21,6 +21,8 @@ const REDIS_READY_WAIT_MS = 2000;
 const cameras = new Map<string, CameraCapture>();
 let redis: Redis | undefined;
 let marker: string | undefined;
+/** cameras given up on: their reads may still hold pool threads */
+let abandoned = 0;
 
 function send(message: CaptureMessage): void {
   if (process.connected) process.send?.(message);
@@ -64,6 +66,15 @@ async function start(job: CaptureJob, onEnd: () => void = () => undefined): Prom
 async function exit(): Promise<void> {
   for (const capture of cameras.values()) capture.stop();
   await redis?.quit().catch(() => undefined);
+  leave();
+}
+
+/**
+ * Exits. Node joins libuv's pool threads at exit, and an abandoned read holds one for ever: with any abandoned,
+ * the process ends itself by SIGKILL, which needs no thread to finish.
+ */
+function leave(): never {
+  if (abandoned > 0) process.kill(process.pid, 'SIGKILL');
   process.exit(0);
 }
 
@@ -80,7 +91,7 @@ process.on('message', (message: SupervisorMessage) => {
       break;
     case 'abandon':
       cameras.get(message.camera)?.abandon();
-      cameras.delete(message.camera);
+      if (cameras.delete(message.camera)) abandoned += 1;
       break;
     case 'exit':
       void exit();
@@ -95,4 +106,4 @@ if (!process.send) {
     .on('end', () => void start(JSON.parse(Buffer.concat(chunks).toString('utf8')) as CaptureJob, () => void exit()));
 }
 // the supervisor died or dropped us: nothing would read our cameras' counters any more
-process.on('disconnect', () => process.exit(0));
+process.on('disconnect', () => leave());
