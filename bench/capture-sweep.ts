@@ -5,7 +5,7 @@
  * (other work on the same cores shows in `cpu_others`).
  *
  * Alone: `node dist/bench/capture-sweep.js --cameras 1,8,16 [--window 15] [--warmup 5]`; `npm run bench` runs it
- * with BENCH_SWEEP_CAMERAS (default 1,8,16). Extra environment of the vigil under test: `--env NAME=VALUE`
+ * with BENCH_SWEEP_CAMERAS (default 1,8,16,24). Extra environment of the vigil under test: `--env NAME=VALUE`
  * (e.g. `--env CAMERAS_PER_CAPTURE_PROCESS=1` for one process per camera).
  */
 import { dirname, join } from 'node:path';

@@ -68,6 +68,7 @@ const HEADLINES: Headline[] = [
   { name: 'peer.vigil_ratio', label: 'vigil over the peer', goal: { text: '>= 1.5x', met: (v) => v >= 1.5 } },
   { name: 'sweep.16.pss_per_camera', label: 'PSS per camera at 16 x 720p15', goal: { text: '<= 40 MB', met: (v) => v <= 40 } },
   { name: 'sweep.16.cores', label: 'cores for 16 x 720p15 (decode + JPEG)' },
+  { name: 'sweep.24.short', label: '24 x 720p15 on this machine: frames not delivered', goal: { text: '< 1 %', met: (v) => v < 1 } },
   { name: 'latency.4x720p25.p50', label: '4x720p25 capture-to-client p50', goal: { text: '< 30 ms', met: (v) => v < 30 } },
   { name: 'latency.4x720p25.p99', label: '4x720p25 capture-to-client p99', goal: { text: '< 80 ms', met: (v) => v < 80 } },
   { name: 'fanout.ceiling', label: 'viewers of one 720p25 camera, every frame' },
@@ -173,7 +174,7 @@ async function main(): Promise<void> {
   }
 
   // the multi-camera sweep: N 720p15 file cameras, PSS per camera and cores (BENCH_SWEEP_CAMERAS, "none" skips)
-  const sweep = process.env.BENCH_SWEEP_CAMERAS ?? '1,8,16';
+  const sweep = process.env.BENCH_SWEEP_CAMERAS ?? '1,8,16,24';
   if (sweep !== 'none') {
     try {
       await benchCaptureSweep({ counts: parseCounts(sweep), warmupMs: 5000, windowMs: 15_000, quietMaxMs, echo });

@@ -36,6 +36,7 @@ export class CameraCaptureHandle extends EventEmitter<CaptureProcessEvents> {
   readonly stderr = new StderrTail({ mask: maskText });
   private endedOnce = false;
   private lastStats?: CaptureStats;
+  private stopping?: Promise<void>;
 
   constructor(
     readonly camera: string,
@@ -55,7 +56,8 @@ export class CameraCaptureHandle extends EventEmitter<CaptureProcessEvents> {
   /** Asks the camera to stop; gives up on it after STOP_GRACE_MS (its read is stuck). Resolves when it is over. */
   stop(): Promise<void> {
     if (this.endedOnce) return Promise.resolve();
-    return new Promise((resolve) => {
+    // once: a watchdog's kill and a supervisor's stop may both come, and a camera is given up on only once
+    this.stopping ??= new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.host.abandonCamera(this.camera);
         this.finish({ reason: 'error', message: 'its read did not return', stats: this.lastStats });
@@ -66,6 +68,7 @@ export class CameraCaptureHandle extends EventEmitter<CaptureProcessEvents> {
       });
       if (!this.host.stopCamera(this.camera)) this.finish({ reason: 'error', message: 'capture process gone', stats: this.lastStats });
     });
+    return this.stopping;
   }
 
   /** The watchdog's way: a stop that must not wait on a read that may never return. */
