@@ -42,12 +42,6 @@ export class CapturePool {
     return host.start(job);
   }
 
-  /** The processes now running and the cameras quarantined (the API and benchmarks show them). */
-  summary(): { processes: number; quarantined: string[] } {
-    const now = Date.now();
-    return { processes: this.hosts.size, quarantined: [...this.quarantined].filter(([, until]) => until > now).map(([camera]) => camera) };
-  }
-
   private openShared(): CaptureHost | undefined {
     if (this.options.camerasPerProcess <= 1) return undefined;
     let best: CaptureHost | undefined;
@@ -82,8 +76,9 @@ export class CapturePool {
 
   private quarantine(camera: string, why: string): void {
     const now = Date.now();
+    // expired entries go here, so cameras long removed do not stay in the map
     for (const [other, until] of this.quarantined) if (until <= now) this.quarantined.delete(other);
-    this.quarantined.set(camera, Date.now() + (this.options.quarantineMs ?? DEFAULT_QUARANTINE_MS));
+    this.quarantined.set(camera, now + (this.options.quarantineMs ?? DEFAULT_QUARANTINE_MS));
     this.options.onQuarantine?.(camera, why);
   }
 
