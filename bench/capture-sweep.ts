@@ -4,9 +4,14 @@
  * (min and mean) and the frames that fell short of 15 fps. PSS is steady on a shared machine; CPU and fps are not
  * (other work on the same cores shows in `cpu_others`).
  *
- * Alone: `node dist/bench/capture-sweep.js --cameras 1,8,16 [--window 15] [--warmup 5]`; `npm run bench` runs it
- * with BENCH_SWEEP_CAMERAS (default 1,8,16,24). Extra environment of the vigil under test: `--env NAME=VALUE`
- * (e.g. `--env CAMERAS_PER_CAPTURE_PROCESS=1` for one process per camera).
+ * With `--detect motion` every camera also runs the motion detector, and the figures (`sweep.motion.<N>.*`) add
+ * the frames it looked at: the latest frame of each camera wins, so a detector that cannot keep up looks at
+ * fewer frames than ingest delivers, and that shortfall counts as much as the frames ingest lost.
+ *
+ * Alone: `node dist/bench/capture-sweep.js --cameras 1,8,16 [--window 15] [--warmup 5] [--detect motion]`;
+ * `npm run bench` runs it with BENCH_SWEEP_CAMERAS (default 1,8,16,24) and, with motion, BENCH_SWEEP_MOTION_CAMERAS
+ * (default 12,16). Extra environment of the vigil under test: `--env NAME=VALUE` (e.g.
+ * `--env CAMERAS_PER_CAPTURE_PROCESS=1` for one process per camera).
  */
 import { dirname, join } from 'node:path';
 import { generateClip, startRedisServer, startVigil, type RedisServerHandle, type VigilHandle } from '../scripts/support';
@@ -24,6 +29,8 @@ export interface SweepOptions {
   /** waits up to this long for the rest of the machine to go quiet before each window */
   quietMaxMs: number;
   env?: Record<string, string>;
+  /** run this detector on every camera */
+  detect?: 'motion';
   echo?: boolean;
 }
 
@@ -40,6 +47,10 @@ export interface SweepPoint {
   fpsMean: number;
   /** frames short of cameras x 15 fps x window, % */
   shortPercent: number;
+  /** with a detector: frames it looked at per camera (slowest camera, and the mean), and its shortfall, % */
+  checkedFpsMin?: number;
+  checkedFpsMean?: number;
+  checkedShortPercent?: number;
   /** frames ingest dropped before Redis (vigil_ingest_frames_dropped_total), over the window */
   ingestDropped: number;
   restarts: number;
@@ -47,12 +58,34 @@ export interface SweepPoint {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** `vigil_ingest_frames_total` per camera. */
-async function framesByCamera(vigil: VigilHandle): Promise<Map<string, number>> {
+interface CameraCounts {
+  /** vigil_ingest_frames_total */
+  ingested: Map<string, number>;
+  /** vigil_inference_frames_total (all detectors) */
+  checked: Map<string, number>;
+}
+
+async function countsByCamera(vigil: VigilHandle): Promise<CameraCounts> {
   const text = await (await fetch(`${vigil.url}/metrics`)).text();
-  const out = new Map<string, number>();
-  for (const match of text.matchAll(/^vigil_ingest_frames_total\{camera="([^"]+)"\} (\S+)$/gm)) out.set(match[1]!, Number(match[2]));
-  return out;
+  const ingested = new Map<string, number>();
+  const checked = new Map<string, number>();
+  for (const match of text.matchAll(/^vigil_ingest_frames_total\{camera="([^"]+)"\} (\S+)$/gm)) ingested.set(match[1]!, Number(match[2]));
+  for (const match of text.matchAll(/^vigil_inference_frames_total\{camera="([^"]+)",[^}]*\} (\S+)$/gm)) {
+    checked.set(match[1]!, (checked.get(match[1]!) ?? 0) + Number(match[2]));
+  }
+  return { ingested, checked };
+}
+
+/** Frames per second of each camera between two readings of a per-camera counter. */
+function ratesOf(before: Map<string, number>, after: Map<string, number>, cameras: number, seconds: number): number[] {
+  return Array.from({ length: cameras }, (_, i) => ((after.get(`sweep-${i}`) ?? 0) - (before.get(`sweep-${i}`) ?? 0)) / seconds);
+}
+
+/** The part of cameras x 15 fps x window that a list of per-camera rates falls short of, %. */
+function shortOf(fps: number[], seconds: number): number {
+  const delivered = fps.reduce((a, b) => a + b, 0) * seconds;
+  const expected = fps.length * SWEEP_CLIP.fps * seconds;
+  return Math.max(0, (100 * (expected - delivered)) / expected);
 }
 
 async function liveCount(vigil: VigilHandle): Promise<number> {
@@ -67,7 +100,12 @@ async function measurePoint(clip: string, cameras: number, options: SweepOptions
     redis = await startRedisServer();
     vigil = await startVigil({
       redisUrl: redis.url,
-      cameras: Array.from({ length: cameras }, (_, i) => ({ id: `sweep-${i}`, url: clip, codec: 'h264' as const })),
+      cameras: Array.from({ length: cameras }, (_, i) => ({
+        id: `sweep-${i}`,
+        url: clip,
+        codec: 'h264' as const,
+        ...(options.detect ? { detect: { detector: options.detect } } : {}),
+      })),
       env: { MEDIA_ROOTS: dirname(clip), ...options.env },
       echo: options.echo,
       startTimeoutMs: 60_000,
@@ -83,7 +121,7 @@ async function measurePoint(clip: string, cameras: number, options: SweepOptions
       const quiet = await waitForQuiet([root, redis.child.process.pid!], 0.15, options.quietMaxMs);
       note(`sweep ${cameras}: waited ${fmt(quiet.waitedMs / 1000)} s for a quiet machine (others ${fmt(quiet.others ?? NaN, 2)} cores)`);
     }
-    const frames0 = await framesByCamera(vigil);
+    const counts0 = await countsByCamera(vigil);
     const dropped0 = await metricSum({ vigil }, 'vigil_ingest_frames_dropped_total');
     const tree0 = sampleTrees([root]);
     const busy0 = machineBusySeconds();
@@ -99,13 +137,12 @@ async function measurePoint(clip: string, cameras: number, options: SweepOptions
     const seconds = (performance.now() - t0) / 1000;
     const tree1 = sampleTrees([root]);
     const busy1 = machineBusySeconds();
-    const frames1 = await framesByCamera(vigil);
+    const counts1 = await countsByCamera(vigil);
     const dropped = (await metricSum({ vigil }, 'vigil_ingest_frames_dropped_total')) - dropped0;
     const restarts = await metricSum({ vigil }, 'vigil_ingest_reconnects_total');
     const cpu = cpuBetween(tree0, tree1);
-    const fps = Array.from({ length: cameras }, (_, i) => ((frames1.get(`sweep-${i}`) ?? 0) - (frames0.get(`sweep-${i}`) ?? 0)) / seconds);
-    const delivered = fps.reduce((a, b) => a + b, 0) * seconds;
-    const expected = cameras * SWEEP_CLIP.fps * seconds;
+    const fps = ratesOf(counts0.ingested, counts1.ingested, cameras, seconds);
+    const checked = options.detect ? ratesOf(counts0.checked, counts1.checked, cameras, seconds) : undefined;
     const mean = (key: 'total' | 'main' | 'capture') => pss.reduce((a, b) => a + b[key], 0) / pss.length / 1024;
     return {
       cameras,
@@ -117,7 +154,10 @@ async function measurePoint(clip: string, cameras: number, options: SweepOptions
       pssCaptureMb: mean('capture'),
       fpsMin: Math.min(...fps),
       fpsMean: fps.reduce((a, b) => a + b, 0) / cameras,
-      shortPercent: Math.max(0, (100 * (expected - delivered)) / expected),
+      shortPercent: shortOf(fps, seconds),
+      checkedFpsMin: checked && Math.min(...checked),
+      checkedFpsMean: checked && checked.reduce((a, b) => a + b, 0) / cameras,
+      checkedShortPercent: checked && shortOf(checked, seconds),
       ingestDropped: dropped,
       restarts,
     };
@@ -135,13 +175,15 @@ export async function benchCaptureSweep(options: SweepOptions): Promise<SweepPoi
     note('sweep: no /proc, skipped');
     return [];
   }
-  note(`sweep: ${SWEEP_CLIP.width}x${SWEEP_CLIP.height} ${SWEEP_CLIP.fps} fps H.264 file cameras, decode + JPEG, no viewer, no detection; PSS is steady, CPU and fps depend on what else runs`);
+  const work = options.detect ? `decode + JPEG + the ${options.detect} detector on every camera` : 'decode + JPEG, no detection';
+  note(`sweep: ${SWEEP_CLIP.width}x${SWEEP_CLIP.height} ${SWEEP_CLIP.fps} fps H.264 file cameras, ${work}, no viewer; PSS is steady, CPU and fps depend on what else runs`);
+  const family = options.detect ? `sweep.${options.detect}` : 'sweep';
   const points: SweepPoint[] = [];
   for (const cameras of options.counts) {
     try {
       const p = await measurePoint(clip, cameras, options);
       points.push(p);
-      const prefix = `sweep.${cameras}`;
+      const prefix = `${family}.${cameras}`;
       figure(`${prefix}.capture_processes`, p.captureProcesses, '', 0);
       figure(`${prefix}.cores`, p.cores, 'cores (vigil tree)', 2);
       if (p.otherCores !== undefined) figure(`${prefix}.cpu_others`, p.otherCores, 'cores busy outside the bench (noise)', 2);
@@ -150,20 +192,25 @@ export async function benchCaptureSweep(options: SweepOptions): Promise<SweepPoi
       figure(`${prefix}.fps_min`, p.fpsMin, 'frames/s (slowest camera)');
       figure(`${prefix}.fps_mean`, p.fpsMean, 'frames/s');
       figure(`${prefix}.short`, p.shortPercent, `% of ${SWEEP_CLIP.fps} fps x cameras not delivered`, 2);
+      if (p.checkedShortPercent !== undefined) {
+        figure(`${prefix}.checked_fps_min`, p.checkedFpsMin!, `frames/s the ${options.detect} detector looked at (slowest camera)`);
+        figure(`${prefix}.checked_fps_mean`, p.checkedFpsMean!, 'frames/s');
+        figure(`${prefix}.checked_short`, p.checkedShortPercent, `% of ${SWEEP_CLIP.fps} fps x cameras the detector did not look at`, 2);
+      }
       figure(`${prefix}.ingest_dropped`, p.ingestDropped, 'frames dropped before Redis', 0);
       figure(`${prefix}.capture_restarts`, p.restarts, 'restarts (whole run)', 0);
     } catch (error) {
-      figure(`sweep.${cameras}`, 'failed', (error as Error).message);
+      figure(`${family}.${cameras}`, 'failed', (error as Error).message);
       process.exitCode = 1;
     }
   }
   console.log(
     [
-      '| cameras | capture processes | cores | others | PSS MB | PSS/camera MB | fps min | fps mean | short % |',
-      '|---|---|---|---|---|---|---|---|---|',
+      '| cameras | capture processes | cores | others | PSS MB | PSS/camera MB | fps min | fps mean | short % | checked fps min | checked short % |',
+      '|---|---|---|---|---|---|---|---|---|---|---|',
       ...points.map(
         (p) =>
-          `| ${p.cameras} | ${p.captureProcesses} | ${fmt(p.cores, 2)} | ${fmt(p.otherCores ?? NaN, 2)} | ${fmt(p.pssMb, 0)} | ${fmt(p.pssMb / p.cameras, 1)} | ${fmt(p.fpsMin)} | ${fmt(p.fpsMean)} | ${fmt(p.shortPercent, 2)} |`,
+          `| ${p.cameras} | ${p.captureProcesses} | ${fmt(p.cores, 2)} | ${fmt(p.otherCores ?? NaN, 2)} | ${fmt(p.pssMb, 0)} | ${fmt(p.pssMb / p.cameras, 1)} | ${fmt(p.fpsMin)} | ${fmt(p.fpsMean)} | ${fmt(p.shortPercent, 2)} | ${fmt(p.checkedFpsMin ?? NaN)} | ${fmt(p.checkedShortPercent ?? NaN, 2)} |`,
       ),
     ].join('\n'),
   );
@@ -175,6 +222,13 @@ export function parseCounts(text: string): number[] {
   const counts = text.split(',').map((part) => Number(part.trim()));
   if (counts.length === 0 || counts.some((n) => !Number.isSafeInteger(n) || n < 1 || n > 256)) throw new Error(`--cameras: whole numbers 1-256 separated by commas, not ${JSON.stringify(text)}`);
   return counts;
+}
+
+/** `--detect motion`: the detectors a sweep can run without a model file. */
+export function parseDetect(text: string | undefined): 'motion' | undefined {
+  if (text === undefined) return undefined;
+  if (text !== 'motion') throw new Error(`--detect: only "motion", not ${JSON.stringify(text)}`);
+  return text;
 }
 
 function argValues(name: string): string[] {
@@ -202,6 +256,7 @@ if (require.main === module) {
     windowMs: number('--window', 15) * 1000,
     quietMaxMs: number('--quiet-max', 0) * 1000,
     env,
+    detect: parseDetect(argValues('--detect').at(-1)),
     echo: process.env.BENCH_ECHO === '1',
   })
     .catch((error: Error) => {

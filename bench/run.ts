@@ -69,6 +69,8 @@ const HEADLINES: Headline[] = [
   { name: 'sweep.16.pss_per_camera', label: 'PSS per camera at 16 x 720p15', goal: { text: '<= 40 MB', met: (v) => v <= 40 } },
   { name: 'sweep.16.cores', label: 'cores for 16 x 720p15 (decode + JPEG)' },
   { name: 'sweep.24.short', label: '24 x 720p15 on this machine: frames not delivered', goal: { text: '< 1 %', met: (v) => v < 1 } },
+  { name: 'sweep.motion.12.short', label: '12 x 720p15 with motion detection: frames not delivered', goal: { text: '< 1 %', met: (v) => v < 1 } },
+  { name: 'sweep.motion.12.checked_short', label: '12 x 720p15 with motion detection: frames not checked', goal: { text: '< 1 %', met: (v) => v < 1 } },
   { name: 'latency.4x720p25.p50', label: '4x720p25 capture-to-client p50', goal: { text: '< 30 ms', met: (v) => v < 30 } },
   { name: 'latency.4x720p25.p99', label: '4x720p25 capture-to-client p99', goal: { text: '< 80 ms', met: (v) => v < 80 } },
   { name: 'fanout.ceiling', label: 'viewers of one 720p25 camera, every frame' },
@@ -180,6 +182,15 @@ async function main(): Promise<void> {
       await benchCaptureSweep({ counts: parseCounts(sweep), warmupMs: 5000, windowMs: 15_000, quietMaxMs, echo });
     } catch (error) {
       figure('sweep', 'failed', (error as Error).message);
+    }
+  }
+  // and with the motion detector on every camera (BENCH_SWEEP_MOTION_CAMERAS, "none" skips)
+  const motionSweep = process.env.BENCH_SWEEP_MOTION_CAMERAS ?? '12,16';
+  if (motionSweep !== 'none') {
+    try {
+      await benchCaptureSweep({ counts: parseCounts(motionSweep), warmupMs: 5000, windowMs: 15_000, quietMaxMs, detect: 'motion', echo });
+    } catch (error) {
+      figure('sweep.motion', 'failed', (error as Error).message);
     }
   }
 

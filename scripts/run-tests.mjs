@@ -4,7 +4,8 @@
 // a 2-core machine running them side by side only makes them slower and flakier.
 //   node scripts/run-tests.mjs [unit|medium|e2e|fault|fault-slow ...]   limit to those folders
 // The default is every folder but fault-slow (minutes per fault: `npm run test:faults` runs it). After the run,
-// the fault suite's outcomes (test/support/fault-report.ts) are printed as one table.
+// the fault suite's outcomes (test/support/fault-report.ts) are printed as one table, and the
+// failed tests are listed again at the end (scripts/failed-tests-reporter.mjs).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -28,7 +29,8 @@ if (files.length === 0) {
 }
 const faultReport = join(root, '.vigil', 'test', 'faults.jsonl');
 rmSync(faultReport, { force: true });
-const result = spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...files], { stdio: 'inherit', cwd: root });
+const reporters = ['--test-reporter=tap', '--test-reporter-destination=stdout', `--test-reporter=${join(root, 'scripts', 'failed-tests-reporter.mjs')}`, '--test-reporter-destination=stdout'];
+const result = spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...reporters, ...files], { stdio: 'inherit', cwd: root });
 printFaultTable();
 process.exit(result.status ?? 1);
 
