@@ -38,6 +38,7 @@ const envSchema = z.object({
   /** a capture that produces no frame for this long is restarted */
   WATCHDOG_SECONDS: z.coerce.number().positive().max(3600).default(10),
   CAMERAS_PER_CAPTURE_PROCESS: integer(1, 64).default(8),
+  CAPTURE_PROCESS_NICE: integer(0, 19).default(0),
   RECONNECT_MIN_MS: integer(10, 600_000).default(500),
   RECONNECT_MAX_MS: integer(100, 3_600_000).default(30_000),
   /** how long an ingest instance's claim on a camera lives without renewal */
@@ -255,6 +256,8 @@ export interface VigilConfig {
   watchdogMs: number;
   /** cameras that share one capture process (1: each its own) */
   camerasPerCaptureProcess: number;
+  /** the nice value capture processes run at (0: as the rest) */
+  captureProcessNice: number;
   reconnect: { minMs: number; maxMs: number };
   leaseMs: number;
   clientQueueMax: number;
@@ -361,6 +364,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): VigilConfig {
     shutdownTimeoutMs: Math.round(e.SHUTDOWN_TIMEOUT_SECONDS * 1000),
     watchdogMs: Math.round(e.WATCHDOG_SECONDS * 1000),
     camerasPerCaptureProcess: e.CAMERAS_PER_CAPTURE_PROCESS,
+    captureProcessNice: e.CAPTURE_PROCESS_NICE,
     reconnect: { minMs: e.RECONNECT_MIN_MS, maxMs: e.RECONNECT_MAX_MS },
     leaseMs: e.LEASE_MS,
     clientQueueMax: e.CLIENT_QUEUE_MAX,

@@ -31,6 +31,7 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
   ) {
     this.captures = new CapturePool({
       camerasPerProcess: config.camerasPerCaptureProcess,
+      nice: config.captureProcessNice,
       onProcesses: (count) => metrics.captureProcesses.set(count),
       onQuarantine: (camera, why) => this.logger.warn(`camera ${camera}: runs in a capture process of its own for a while: ${why}`),
     });

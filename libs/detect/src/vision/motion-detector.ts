@@ -6,8 +6,8 @@
  * (`accumulateWeighted` + `absdiff`), threshold, dilate, take the outer contours, drop the tiny ones, merge the
  * pieces that touch. Why a running average rather than OpenCV's MOG2:
  * - the binding's `BackgroundSubtractorMOG2.apply` has no async variant, so it would run on the event loop
- *   (0.3-0.6 ms per 320x180 frame measured here, for every camera and frame); the running average runs on the
- *   thread pool but for one `absdiff` (~10 µs) and a `countNonZero` per box (µs);
+ *   (0.3-0.6 ms per 320x180 frame measured here, for every camera and frame); the running average's steps at the
+ *   working size take about 90 µs together (blur 27, dilate 19, the rest 2-10 each, measured here);
  * - MOG2 reports most of the picture as foreground until its mixture has seen `history` frames; the running
  *   average is usable from the second frame;
  * - MOG2's per-pixel mixtures pay off for repetitive background motion (leaves, water), which at this size the
@@ -33,6 +33,11 @@
  * is part of that mover's box until they part; a slow, high-contrast mover imprints a trail on the background
  * that is part of its box. STILL_FRAMES counts analysed frames, like backgroundAlpha, so its time depends on fps.
  *
+ * Only the JPEG decode (libjpeg shrinking it on the way) runs on the thread pool. Every step after it runs on the
+ * event loop: a trip to the pool costs more than the step (68 µs for thresholdAsync on an idle machine, measured
+ * here), and far more when the cores are busy decoding cameras: with the steps on the pool, 12 cameras of 720p15
+ * left 9-14 % of their frames unchecked with a third of a core idle.
+ *
  * One instance per camera: it holds that camera's background.
  */
 import type { Contour, Mat } from '@u4/opencv4nodejs';
@@ -42,6 +47,8 @@ import { boxArea, mergeBoxes, type PixelBox } from './motion-boxes';
 import { opencv, releaseMats } from './opencv';
 
 export const MOTION_LABEL = 'motion';
+/** a frame wider than this many working widths is shrunk on the thread pool (a full-size decoded frame) */
+const SYNC_SHRINK_MAX = 2;
 export const MOTION_CLASS_ID = 0;
 
 export interface MotionDetectorOptions {
@@ -164,7 +171,7 @@ export class MotionDetector {
     let gray: Mat | undefined;
     try {
       gray = await this.workingGray(input, camera);
-      return await this.compare(gray);
+      return this.compare(gray);
     } catch (error) {
       throw new Error(`motion detector${camera ? ` for camera ${camera}` : ''}: ${(error as Error).message}`, { cause: error });
     } finally {
@@ -173,7 +180,7 @@ export class MotionDetector {
   }
 
   /** Boxes of `gray` against the background, which it then updates. */
-  private async compare(gray: Mat): Promise<Detection[]> {
+  private compare(gray: Mat): Detection[] {
     const cv = opencv();
     const s = this.settings;
     let reference: Mat | undefined;
@@ -186,34 +193,33 @@ export class MotionDetector {
       const background = this.background;
       if (!background || background.cols !== gray.cols || background.rows !== gray.rows) {
         // the first frame, or the camera changed resolution: start over from this frame
-        await this.restartBackground(gray);
+        this.restartBackground(gray);
         this.forgetRecent();
         this.framesSeen = 1;
         return [];
       }
       this.framesSeen++;
       if (this.framesSeen <= s.warmupFrames) {
-        await cv.accumulateWeightedAsync(gray, background, s.backgroundAlpha);
+        cv.accumulateWeighted(gray, background, s.backgroundAlpha);
         return [];
       }
 
-      reference = await background.convertToAsync(cv.CV_8U);
-      // absdiff has no async variant; on a ~320x180 gray image it takes ~10 µs
+      reference = background.convertTo(cv.CV_8U);
       diff = gray.absdiff(reference);
-      await cv.accumulateWeightedAsync(gray, background, s.backgroundAlpha);
-      mask = await diff.thresholdAsync(s.threshold, 255, cv.THRESH_BINARY);
+      cv.accumulateWeighted(gray, background, s.backgroundAlpha);
+      mask = diff.threshold(s.threshold, 255, cv.THRESH_BINARY);
       const changedMask = mask;
       const { cols, rows } = changedMask;
       const pixels = cols * rows;
-      const changed = await mask.countNonZeroAsync();
+      const changed = mask.countNonZero();
       if (changed === 0) return [];
       if (changed > s.lightingChangeFraction * pixels) {
-        await this.restartBackground(gray);
+        this.restartBackground(gray);
         return [];
       }
 
-      dilated = await mask.dilateAsync(this.kernel, new cv.Point2(-1, -1), s.dilate);
-      const contours = await dilated.findContoursAsync(cv.RETR_EXTERNAL, cv.CHAIN_APPROX_SIMPLE);
+      dilated = mask.dilate(this.kernel, new cv.Point2(-1, -1), s.dilate);
+      const contours = dilated.findContours(cv.RETR_EXTERNAL, cv.CHAIN_APPROX_SIMPLE);
       const minArea = s.minAreaFraction * pixels;
       const blobs = contours
         .map((contour) => ({ contour, area: contour.area }))
@@ -236,7 +242,7 @@ export class MotionDetector {
         // (Mat.zeros: new Mat(rows, cols, type, 0) fills pixel by pixel from JS, ~1.3 ms here)
         still = cv.Mat.zeros(rows, cols, cv.CV_8U);
         still.drawContours(stillBlobs.map((contour) => contour.getPoints()), -1, new cv.Vec3(255, 255, 255), { thickness: cv.FILLED });
-        await cv.accumulateWeightedAsync(gray, background, 1, still);
+        cv.accumulateWeighted(gray, background, 1, still);
       }
       const boxes = mergeBoxes(pieces, s.mergeDistance * cols)
         .sort((a, b) => boxArea(b) - boxArea(a))
@@ -302,8 +308,8 @@ export class MotionDetector {
     };
   }
 
-  private async restartBackground(gray: Mat): Promise<void> {
-    const background = await gray.convertToAsync(opencv().CV_32F);
+  private restartBackground(gray: Mat): void {
+    const background = gray.convertTo(opencv().CV_32F);
     releaseMats(this.background);
     this.background = background;
   }
@@ -332,17 +338,20 @@ export class MotionDetector {
       const width = Math.min(this.settings.width, source.cols);
       const height = Math.max(1, Math.round((source.rows * width) / source.cols));
       let current = source;
+      // a full-size frame (one decoded for annotation) is shrunk on the thread pool; what libjpeg shrank already is
+      // at most twice the working width, which takes microseconds here
+      const large = current.cols > SYNC_SHRINK_MAX * width;
       if (current.cols !== width || current.rows !== height) {
         // INTER_AREA averages the pixels it drops: less aliasing noise to mistake for change
-        current = await current.resizeAsync(height, width, 0, 0, cv.INTER_AREA);
+        current = large ? await current.resizeAsync(height, width, 0, 0, cv.INTER_AREA) : current.resize(height, width, 0, 0, cv.INTER_AREA);
         steps.push(current);
       }
       if (current.channels === 3) {
-        current = await current.cvtColorAsync(cv.COLOR_BGR2GRAY);
+        current = current.cvtColor(cv.COLOR_BGR2GRAY);
         steps.push(current);
       }
       const blur = this.settings.blur;
-      return await current.gaussianBlurAsync(new cv.Size(blur, blur), 0);
+      return current.gaussianBlur(new cv.Size(blur, blur), 0);
     } finally {
       releaseMats(owned, ...steps);
     }

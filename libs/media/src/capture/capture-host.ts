@@ -5,6 +5,7 @@ import { maskText } from '@vigil/contracts';
 import { StderrTail } from '@vigil/kernel/process';
 import { trackChild } from '../child-processes';
 import { CameraCaptureHandle, type CameraHost } from './camera-capture-handle';
+import { CAPTURE_NICE_ENV } from './capture-priority';
 import type { CaptureJob, CaptureMessage, SupervisorMessage } from './messages';
 import { StderrRouter, gstreamerReason } from './stderr-router';
 
@@ -28,7 +29,15 @@ export interface CaptureHostEvents {
  * lines to each camera's handle, and tells each handle when the process dies. Threads: each camera's read waits on
  * one of libuv's pool threads, so the pool is sized for the cameras the process may hold.
  */
+export interface CaptureHostOptions {
+  /** at most this many cameras at once (1: a camera kept apart) */
+  capacity: number;
+  /** the process's nice value (CAPTURE_PROCESS_NICE) */
+  nice: number;
+}
+
 export class CaptureHost implements CameraHost {
+  readonly capacity: number;
   private readonly child: ChildProcess;
   private readonly cameras = new Map<string, CameraCaptureHandle>();
   /** lines no camera claimed */
@@ -41,10 +50,10 @@ export class CaptureHost implements CameraHost {
 
   constructor(
     readonly id: number,
-    /** at most this many cameras at once (1: a camera kept apart) */
-    readonly capacity: number,
+    { capacity, nice }: CaptureHostOptions,
     private readonly events: CaptureHostEvents,
   ) {
+    this.capacity = capacity;
     const marker = `\u001evigil-${randomBytes(12).toString('hex')}`;
     this.router = new StderrRouter(marker, (camera) => this.cameras.has(camera), (camera, line) => this.routeLine(camera, line));
     const threads = Math.max(capacity + SPARE_THREADS, Number(process.env['UV_THREADPOOL_SIZE']) || 0);
@@ -53,7 +62,7 @@ export class CaptureHost implements CameraHost {
       fork(ENTRY, ['--host', String(id)], {
         stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
         serialization: 'advanced',
-        env: { ...process.env, UV_THREADPOOL_SIZE: String(Math.min(threads, 1024)) },
+        env: { ...process.env, UV_THREADPOOL_SIZE: String(Math.min(threads, 1024)), [CAPTURE_NICE_ENV]: String(nice) },
       }),
     );
     this.send({ type: 'hello', marker });

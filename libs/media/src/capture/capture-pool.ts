@@ -5,6 +5,8 @@ import type { CaptureJob } from './messages';
 export interface CapturePoolOptions {
   /** cameras one capture process holds at most (CAMERAS_PER_CAPTURE_PROCESS); 1 gives each camera its own */
   camerasPerProcess: number;
+  /** the nice value of the capture processes (CAPTURE_PROCESS_NICE); @default 0 */
+  nice?: number;
   /** how long a suspect camera runs in a process of its own; @default 10 min */
   quarantineMs?: number;
   /** how long an empty process waits for a camera before it exits; @default 2 s */
@@ -51,7 +53,7 @@ export class CapturePool {
   }
 
   private spawn(capacity: number): CaptureHost {
-    const host = new CaptureHost(this.nextId++, capacity, {
+    const host = new CaptureHost(this.nextId++, { capacity, nice: this.options.nice ?? 0 }, {
       empty: (empty) => this.idle(empty),
       abandoned: (_, camera) => this.quarantine(camera, 'its read did not return'),
       exited: (gone, cameras) => {

@@ -13,7 +13,11 @@ import type Redis from 'ioredis';
 import { FramePublisher } from '@vigil/redis/frame-publisher';
 import { createRedisClient } from '@vigil/redis/redis-options';
 import { CameraCapture } from './camera-capture';
+import { takeCapturePriority } from './capture-priority';
 import type { CameraEvent, CaptureJob, CaptureMessage, SupervisorMessage } from './messages';
+
+// before any pool or pipeline thread starts: they inherit it
+takeCapturePriority();
 
 /** how long the first camera waits for Redis before it reads frames anyway (a Redis that is down drops them, counted) */
 const REDIS_READY_WAIT_MS = 2000;
