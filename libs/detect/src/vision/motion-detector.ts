@@ -47,9 +47,9 @@ import { boxArea, mergeBoxes, type PixelBox } from './motion-boxes';
 import { opencv, releaseMats } from './opencv';
 
 export const MOTION_LABEL = 'motion';
+export const MOTION_CLASS_ID = 0;
 /** a frame wider than this many working widths is shrunk on the thread pool (a full-size decoded frame) */
 const SYNC_SHRINK_MAX = 2;
-export const MOTION_CLASS_ID = 0;
 
 export interface MotionDetectorOptions {
   /** camera id, named in errors (detect's own `camera` argument wins) */

@@ -24,11 +24,6 @@ export interface CaptureHostEvents {
   exited(host: CaptureHost, cameras: string[]): void;
 }
 
-/**
- * One capture process and the cameras in it, seen from the supervisor: forks it, routes its reports and stderr
- * lines to each camera's handle, and tells each handle when the process dies. Threads: each camera's read waits on
- * one of libuv's pool threads, so the pool is sized for the cameras the process may hold.
- */
 export interface CaptureHostOptions {
   /** at most this many cameras at once (1: a camera kept apart) */
   capacity: number;
@@ -36,6 +31,11 @@ export interface CaptureHostOptions {
   nice: number;
 }
 
+/**
+ * One capture process and the cameras in it, seen from the supervisor: forks it, routes its reports and stderr
+ * lines to each camera's handle, and tells each handle when the process dies. Threads: each camera's read waits on
+ * one of libuv's pool threads, so the pool is sized for the cameras the process may hold.
+ */
 export class CaptureHost implements CameraHost {
   readonly capacity: number;
   private readonly child: ChildProcess;
