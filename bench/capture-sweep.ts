@@ -81,11 +81,10 @@ function ratesOf(before: Map<string, number>, after: Map<string, number>, camera
   return Array.from({ length: cameras }, (_, i) => ((after.get(`sweep-${i}`) ?? 0) - (before.get(`sweep-${i}`) ?? 0)) / seconds);
 }
 
-/** The part of cameras x 15 fps x window that a list of per-camera rates falls short of, %. */
-function shortOf(fps: number[], seconds: number): number {
-  const delivered = fps.reduce((a, b) => a + b, 0) * seconds;
-  const expected = fps.length * SWEEP_CLIP.fps * seconds;
-  return Math.max(0, (100 * (expected - delivered)) / expected);
+/** The slowest and the mean of per-camera rates, and how far their sum falls short of cameras x 15 fps, %. */
+function summarise(fps: number[]): { min: number; mean: number; short: number } {
+  const mean = fps.reduce((a, b) => a + b, 0) / fps.length;
+  return { min: Math.min(...fps), mean, short: Math.max(0, (100 * (SWEEP_CLIP.fps - mean)) / SWEEP_CLIP.fps) };
 }
 
 async function liveCount(vigil: VigilHandle): Promise<number> {
@@ -141,8 +140,8 @@ async function measurePoint(clip: string, cameras: number, options: SweepOptions
     const dropped = (await metricSum({ vigil }, 'vigil_ingest_frames_dropped_total')) - dropped0;
     const restarts = await metricSum({ vigil }, 'vigil_ingest_reconnects_total');
     const cpu = cpuBetween(tree0, tree1);
-    const fps = ratesOf(counts0.ingested, counts1.ingested, cameras, seconds);
-    const checked = options.detect ? ratesOf(counts0.checked, counts1.checked, cameras, seconds) : undefined;
+    const fps = summarise(ratesOf(counts0.ingested, counts1.ingested, cameras, seconds));
+    const checked = options.detect ? summarise(ratesOf(counts0.checked, counts1.checked, cameras, seconds)) : undefined;
     const mean = (key: 'total' | 'main' | 'capture') => pss.reduce((a, b) => a + b[key], 0) / pss.length / 1024;
     return {
       cameras,
@@ -152,12 +151,12 @@ async function measurePoint(clip: string, cameras: number, options: SweepOptions
       pssMb: mean('total'),
       pssMainMb: mean('main'),
       pssCaptureMb: mean('capture'),
-      fpsMin: Math.min(...fps),
-      fpsMean: fps.reduce((a, b) => a + b, 0) / cameras,
-      shortPercent: shortOf(fps, seconds),
-      checkedFpsMin: checked && Math.min(...checked),
-      checkedFpsMean: checked && checked.reduce((a, b) => a + b, 0) / cameras,
-      checkedShortPercent: checked && shortOf(checked, seconds),
+      fpsMin: fps.min,
+      fpsMean: fps.mean,
+      shortPercent: fps.short,
+      checkedFpsMin: checked?.min,
+      checkedFpsMean: checked?.mean,
+      checkedShortPercent: checked?.short,
       ingestDropped: dropped,
       restarts,
     };
@@ -225,7 +224,7 @@ export function parseCounts(text: string): number[] {
 }
 
 /** `--detect motion`: the detectors a sweep can run without a model file. */
-export function parseDetect(text: string | undefined): 'motion' | undefined {
+function parseDetect(text: string | undefined): 'motion' | undefined {
   if (text === undefined) return undefined;
   if (text !== 'motion') throw new Error(`--detect: only "motion", not ${JSON.stringify(text)}`);
   return text;

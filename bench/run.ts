@@ -175,22 +175,18 @@ async function main(): Promise<void> {
     }
   }
 
-  // the multi-camera sweep: N 720p15 file cameras, PSS per camera and cores (BENCH_SWEEP_CAMERAS, "none" skips)
-  const sweep = process.env.BENCH_SWEEP_CAMERAS ?? '1,8,16,24';
-  if (sweep !== 'none') {
+  // the multi-camera sweep: N 720p15 file cameras, PSS per camera and cores (BENCH_SWEEP_CAMERAS), and the same with
+  // the motion detector on every camera (BENCH_SWEEP_MOTION_CAMERAS); "none" skips either
+  const sweeps = [
+    { family: 'sweep', counts: process.env.BENCH_SWEEP_CAMERAS ?? '1,8,16,24', detect: undefined },
+    { family: 'sweep.motion', counts: process.env.BENCH_SWEEP_MOTION_CAMERAS ?? '12,16', detect: 'motion' as const },
+  ];
+  for (const { family, counts, detect } of sweeps) {
+    if (counts === 'none') continue;
     try {
-      await benchCaptureSweep({ counts: parseCounts(sweep), warmupMs: 5000, windowMs: 15_000, quietMaxMs, echo });
+      await benchCaptureSweep({ counts: parseCounts(counts), warmupMs: 5000, windowMs: 15_000, quietMaxMs, detect, echo });
     } catch (error) {
-      figure('sweep', 'failed', (error as Error).message);
-    }
-  }
-  // and with the motion detector on every camera (BENCH_SWEEP_MOTION_CAMERAS, "none" skips)
-  const motionSweep = process.env.BENCH_SWEEP_MOTION_CAMERAS ?? '12,16';
-  if (motionSweep !== 'none') {
-    try {
-      await benchCaptureSweep({ counts: parseCounts(motionSweep), warmupMs: 5000, windowMs: 15_000, quietMaxMs, detect: 'motion', echo });
-    } catch (error) {
-      figure('sweep.motion', 'failed', (error as Error).message);
+      figure(family, 'failed', (error as Error).message);
     }
   }
 

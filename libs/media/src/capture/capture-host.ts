@@ -57,12 +57,17 @@ export class CaptureHost implements CameraHost {
     const marker = `\u001evigil-${randomBytes(12).toString('hex')}`;
     this.router = new StderrRouter(marker, (camera) => this.cameras.has(camera), (camera, line) => this.routeLine(camera, line));
     const threads = Math.max(capacity + SPARE_THREADS, Number(process.env['UV_THREADPOOL_SIZE']) || 0);
+    const env: NodeJS.ProcessEnv = { ...process.env, UV_THREADPOOL_SIZE: String(Math.min(threads, 1024)) };
+    // at 0 the process inherits the service's priority, as any child does: setting 0 outright would raise it where
+    // the service itself runs niced
+    if (nice > 0) env[CAPTURE_NICE_ENV] = String(nice);
+    else delete env[CAPTURE_NICE_ENV];
     // the process's number alone in argv, so `ps` tells capture processes apart; no camera URL ever goes there
     this.child = trackChild(
       fork(ENTRY, ['--host', String(id)], {
         stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
         serialization: 'advanced',
-        env: { ...process.env, UV_THREADPOOL_SIZE: String(Math.min(threads, 1024)), [CAPTURE_NICE_ENV]: String(nice) },
+        env,
       }),
     );
     this.send({ type: 'hello', marker });
